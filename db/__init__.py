@@ -1,0 +1,91 @@
+"""Opening the library's SQLite database.
+
+`open_db()` is the only way in: it sets the pragmas every connection needs and applies
+pending migrations, so there is no separate set-up step. It returns a plain
+`sqlite3.Connection`; sqlite-utils is imported only when migrations are pending, which keeps
+`evidence add` fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from db.migrations import MIGRATION_SET, migration_names
+
+DEFAULT_PATH = Path("db") / "evidence.db"
+BUSY_TIMEOUT_SECONDS = 10
+
+
+def default_path() -> Path:
+    """The library the commands use: `EVIDENCE_DB`, else db/evidence.db here."""
+    return Path(os.environ.get("EVIDENCE_DB") or DEFAULT_PATH)
+
+
+def open_db(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Open (creating if needed) the library at `path`, ready for use."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+    if _pending_migrations(conn):
+        _migrate(conn)
+    from evidence import vocab
+
+    vocab.sync_if_changed(conn)
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One command's writes: all of them, or none.
+
+    The outermost block takes the write lock at once (BEGIN IMMEDIATE), so checks made
+    inside it still hold when the writes land; an inner block is a savepoint of it.
+    """
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT inner_writes")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO inner_writes")
+            conn.execute("RELEASE inner_writes")
+            raise
+        conn.execute("RELEASE inner_writes")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    else:
+        conn.commit()
+
+
+def _pending_migrations(conn: sqlite3.Connection) -> bool:
+    try:
+        rows = conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+        ).fetchall()
+    except sqlite3.OperationalError:  # no migrations table: a new library
+        return True
+    return not set(migration_names()) <= {row[0] for row in rows}
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    from sqlite_utils import Database
+
+    from db.migrations import migrations
+
+    # Hold the write lock throughout, so two commands opening a new library at the same
+    # moment apply each migration once.
+    with transaction(conn):
+        database = Database(conn, recursive_triggers=False, execute_plugins=False)
+        migrations().apply(database)

@@ -1,0 +1,211 @@
+"""The schema, as an append-only list of sqlite-utils migrations.
+
+Each migration is a plain function of a `sqlite_utils.Database`, listed in MIGRATIONS in the
+order it runs. They are registered on a `Migrations` set only when one is pending, so that
+opening an up-to-date library never imports sqlite-utils. Never edit a migration that has
+shipped: add the next one.
+
+Audit triggers and full-text search are created here too; `transform()` drops a table's
+triggers, so any later migration that transforms an audited table must call
+`create_audit_triggers()` (and re-create search triggers) again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "evidence"
+
+# Who made a change, and when, is read from the changed row itself (`updated_by`,
+# `updated_at`), so every writer, not only our CLI, leaves an attributed trail.
+AUDITED_TABLES = ("evidence",)
+
+
+def m001_create_catalogue(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE frameworks (
+            slug TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            short_name TEXT NOT NULL,
+            in_force TEXT,
+            position INTEGER NOT NULL
+        );
+        CREATE TABLE areas (
+            id INTEGER PRIMARY KEY,
+            framework TEXT NOT NULL REFERENCES frameworks(slug),
+            code TEXT NOT NULL,
+            slug TEXT NOT NULL,
+            name TEXT NOT NULL,
+            parent_id INTEGER REFERENCES areas(id),
+            position INTEGER NOT NULL,
+            UNIQUE (framework, code),
+            UNIQUE (framework, slug)
+        );
+        CREATE TABLE themes (
+            id INTEGER PRIMARY KEY,
+            area_id INTEGER NOT NULL REFERENCES areas(id),
+            slug TEXT NOT NULL,
+            name TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            UNIQUE (area_id, slug)
+        );
+        CREATE TABLE area_mappings (
+            id INTEGER PRIMARY KEY,
+            from_area_id INTEGER NOT NULL REFERENCES areas(id),
+            to_framework TEXT NOT NULL REFERENCES frameworks(slug),
+            to_area_id INTEGER REFERENCES areas(id),
+            relationship TEXT NOT NULL CHECK (
+                relationship IN ('equal', 'subset', 'superset', 'intersect', 'not-related')
+            ),
+            note TEXT,
+            UNIQUE (from_area_id, to_framework, to_area_id)
+        );
+        CREATE TABLE kinds (
+            slug TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            description TEXT,
+            position INTEGER NOT NULL
+        );
+        CREATE TABLE evidence (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL REFERENCES kinds(slug),
+            title TEXT NOT NULL CHECK (length(trim(title)) BETWEEN 1 AND 300),
+            summary TEXT,
+            date TEXT NOT NULL CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            date_precision TEXT NOT NULL CHECK (date_precision IN ('day', 'month', 'year')),
+            date_qualifier TEXT CHECK (
+                date_qualifier IN ('approximate', 'on-or-before', 'on-or-after')
+            ),
+            owner TEXT,
+            source TEXT,
+            ref TEXT,
+            link TEXT,
+            marking TEXT NOT NULL DEFAULT 'official'
+                CHECK (marking IN ('official', 'official-sensitive')),
+            review_by TEXT,
+            status TEXT NOT NULL DEFAULT 'current'
+                CHECK (status IN ('current', 'withdrawn', 'purged')),
+            withdrawn_reason TEXT,
+            assurance TEXT NOT NULL DEFAULT 'verified'
+                CHECK (assurance IN ('claimed', 'verified')),
+            verified_by TEXT,
+            verified_at TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX evidence_ref ON evidence(ref) WHERE ref IS NOT NULL;
+        CREATE INDEX evidence_date ON evidence(date);
+        CREATE TABLE evidence_areas (
+            evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+            area_id INTEGER NOT NULL REFERENCES areas(id),
+            PRIMARY KEY (evidence_id, area_id)
+        );
+        CREATE INDEX evidence_areas_area ON evidence_areas(area_id);
+        CREATE TABLE evidence_themes (
+            evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+            theme_id INTEGER NOT NULL REFERENCES themes(id),
+            PRIMARY KEY (evidence_id, theme_id)
+        );
+        CREATE INDEX evidence_themes_theme ON evidence_themes(theme_id);
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            row_id INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete')),
+            old TEXT,
+            new TEXT,
+            changed_at TEXT NOT NULL,
+            changed_by TEXT
+        );
+        CREATE INDEX changes_row ON changes(table_name, row_id);
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT
+        );
+        """
+    )
+    for table in AUDITED_TABLES:
+        create_audit_triggers(db, table)
+    create_link_audit_triggers(db, "evidence_areas", "area_id")
+    create_link_audit_triggers(db, "evidence_themes", "theme_id")
+    db["evidence"].enable_fts(
+        ["title", "summary"], fts_version="FTS5", tokenize="porter", create_triggers=True
+    )
+
+
+def create_audit_triggers(db: Database, table: str) -> None:
+    """Record every insert and update of `table` in `changes`, whole rows as JSON."""
+    columns = [column.name for column in db[table].columns]
+
+    def row_json(alias: str) -> str:
+        pairs = ", ".join(f"'{name}', {alias}.\"{name}\"" for name in columns)
+        return f"json_object({pairs})"
+
+    db.executescript(
+        f"""
+        DROP TRIGGER IF EXISTS {table}_audit_insert;
+        CREATE TRIGGER {table}_audit_insert AFTER INSERT ON {table} BEGIN
+            INSERT INTO changes (table_name, row_id, action, new, changed_at, changed_by)
+            VALUES ('{table}', NEW.id, 'insert', {row_json("NEW")},
+                    NEW.updated_at, NEW.updated_by);
+        END;
+        DROP TRIGGER IF EXISTS {table}_audit_update;
+        CREATE TRIGGER {table}_audit_update AFTER UPDATE ON {table} BEGIN
+            INSERT INTO changes (table_name, row_id, action, old, new, changed_at, changed_by)
+            VALUES ('{table}', NEW.id, 'update', {row_json("OLD")}, {row_json("NEW")},
+                    NEW.updated_at, NEW.updated_by);
+        END;
+        """
+    )
+
+
+def create_link_audit_triggers(db: Database, table: str, column: str) -> None:
+    """Record tags added to and taken off an item, under the item's id.
+
+    A link row has no author of its own: the change is credited to whoever last
+    updated the evidence row, which our code always touches first.
+    """
+    who = "(SELECT updated_by FROM evidence WHERE id = {row}.evidence_id)"
+    when = "(SELECT updated_at FROM evidence WHERE id = {row}.evidence_id)"
+    db.executescript(
+        f"""
+        DROP TRIGGER IF EXISTS {table}_audit_insert;
+        CREATE TRIGGER {table}_audit_insert AFTER INSERT ON {table} BEGIN
+            INSERT INTO changes (table_name, row_id, action, new, changed_at, changed_by)
+            VALUES ('{table}', NEW.evidence_id, 'insert',
+                    json_object('evidence_id', NEW.evidence_id, '{column}', NEW.{column}),
+                    {when.format(row="NEW")}, {who.format(row="NEW")});
+        END;
+        DROP TRIGGER IF EXISTS {table}_audit_delete;
+        CREATE TRIGGER {table}_audit_delete AFTER DELETE ON {table} BEGIN
+            INSERT INTO changes (table_name, row_id, action, old, changed_at, changed_by)
+            VALUES ('{table}', OLD.evidence_id, 'delete',
+                    json_object('evidence_id', OLD.evidence_id, '{column}', OLD.{column}),
+                    {when.format(row="OLD")}, {who.format(row="OLD")});
+        END;
+        """
+    )
+
+
+MIGRATIONS = (m001_create_catalogue,)
+
+
+def migration_names() -> list[str]:
+    return [fn.__name__ for fn in MIGRATIONS]
+
+
+def migrations() -> Migrations:
+    """The migration set, registered on sqlite-utils' `Migrations`."""
+    from sqlite_utils.migrations import Migrations
+
+    migration_set = Migrations(MIGRATION_SET)
+    for fn in MIGRATIONS:
+        migration_set()(fn)
+    return migration_set

@@ -1,0 +1,361 @@
+"""The `evidence` command: a thin Typer layer over the catalogue's functions.
+
+Each command parses, calls one worker, prints. Heavy modules (rich, YAML, sqlite-utils) are
+imported inside the commands that use them, so that logging an item starts fast.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from evidence.errors import EvidenceError
+
+app = typer.Typer(
+    name="evidence",
+    help="The evidence library: log, find and correct the evidence a council shows Ofsted.",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+DbPath = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--db",
+        envvar="EVIDENCE_DB",
+        help="The library's database. [default: db/evidence.db]",
+        show_default=False,
+    ),
+]
+By = Annotated[
+    Optional[str],
+    typer.Option(
+        "--by",
+        envvar="EVIDENCE_USER",
+        help="Who is acting, for the audit trail. [default: your login name]",
+        show_default=False,
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Framework = Annotated[
+    Optional[str],
+    typer.Option(
+        "--framework",
+        help="Framework of the areas: sif, ilacs-2018 or ilacs-2023. [default: sif]",
+        show_default=False,
+    ),
+]
+EvidenceId = Annotated[int, typer.Argument(help="The evidence id, as `evidence list` shows it.")]
+
+Kind = Annotated[str, typer.Argument(help="Kind of evidence, e.g. audit, monitoring-letter.")]
+Title = Annotated[str, typer.Option("--title", help="A one-line title (up to 300 characters).")]
+When = Annotated[
+    str, typer.Option("--date", help="Its date: 2017-01-17, 2017-01 (a month) or 2017 (a year).")
+]
+Areas = Annotated[
+    list[str],
+    typer.Option("--area", help="Judgement area, by code or slug (1 or help-protection); repeat."),
+]
+Themes = Annotated[
+    Optional[list[str]], typer.Option("--theme", help="A theme of one of its areas; repeat.")
+]
+Summary = Annotated[Optional[str], typer.Option("--summary", help="What it shows, in a few lines.")]
+Precision = Annotated[
+    Optional[str],
+    typer.Option(
+        "--precision",
+        help="How the date is known: approximate, on-or-before or on-or-after"
+        " (exact, when editing, clears it).",
+    ),
+]
+FilePath = Annotated[
+    Optional[list[Path]], typer.Option("--file", help="Attach a file (not available yet).")
+]
+Link = Annotated[Optional[str], typer.Option("--link", help="A web address where it is kept.")]
+Owner = Annotated[Optional[str], typer.Option("--owner", help="The role that owns it.")]
+Source = Annotated[Optional[str], typer.Option("--source", help="The organisation it came from.")]
+Ref = Annotated[Optional[str], typer.Option("--ref", help="Its reference elsewhere; unique.")]
+Marking = Annotated[
+    Optional[str],
+    typer.Option("--marking", help="official or official-sensitive. [default: official]"),
+]
+ReviewBy = Annotated[
+    Optional[str], typer.Option("--review-by", help="When it should be looked at again.")
+]
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn the errors a person can fix into one `Error:` line and exit code 1."""
+    _started()
+    try:
+        yield
+    except EvidenceError as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _started() -> None:
+    """Arguments are parsed: turn collection back on if `evidence.__main__` paused it."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
+@contextmanager
+def library(db_path: Path | None) -> Iterator[Any]:
+    """The library, open and migrated, closed afterwards; errors reported."""
+    import db
+
+    with reported_errors():
+        conn = db.open_db(db_path or db.default_path())
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+def actor(by: str | None) -> str:
+    if by:
+        return by
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def add(
+    kind: Kind,
+    title: Title,
+    date: When,
+    areas: Areas,
+    themes: Themes = None,
+    summary: Summary = None,
+    precision: Precision = None,
+    files: FilePath = None,
+    link: Link = None,
+    owner: Owner = None,
+    source: Source = None,
+    ref: Ref = None,
+    marking: Marking = None,
+    review_by: ReviewBy = None,
+    claimed: Annotated[
+        bool, typer.Option("--claimed", help="A claim nobody has checked yet.")
+    ] = False,
+    framework: Framework = None,
+    as_json: AsJson = False,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Log one piece of evidence and print its id."""
+    from evidence import catalog
+
+    with library(db_path) as conn:
+        if files:
+            raise EvidenceError(
+                f"file '{files[0]}' cannot be attached yet: files arrive in a later release."
+                " Log the item with --link to where the file is kept."
+            )
+        evidence_id = catalog.add_evidence(
+            conn, kind=kind, title=title, date=date, areas=areas, themes=themes or (),
+            summary=summary, precision=precision, owner=owner, source=source, ref=ref,
+            link=link, marking=marking, review_by=review_by, claimed=claimed,
+            framework=framework, by=actor(by),
+        )
+        if as_json:
+            print_json(catalog.get_evidence(conn, evidence_id))
+            return
+    typer.echo(f"Logged evidence {evidence_id}")
+    if claimed:
+        typer.echo(f"It is a claim: once checked, run `evidence verify-item {evidence_id}`.")
+
+
+@app.command("list")
+def list_(
+    areas: Annotated[
+        Optional[list[str]],
+        typer.Option("--area", help="Only this area and its sub-areas; repeat for more."),
+    ] = None,
+    kinds: Annotated[
+        Optional[list[str]], typer.Option("--kind", help="Only this kind; repeat for more.")
+    ] = None,
+    since: Annotated[Optional[str], typer.Option(help="Dated on or after this.")] = None,
+    until: Annotated[
+        Optional[str], typer.Option(help="Dated on or before this (a month runs to its end).")
+    ] = None,
+    search: Annotated[
+        Optional[str], typer.Option(help="Words to find in titles and summaries.")
+    ] = None,
+    as_of: Annotated[
+        Optional[str], typer.Option("--as-of", help="What the council could show on this day.")
+    ] = None,
+    include_withdrawn: Annotated[
+        bool, typer.Option("--include-withdrawn", help="Show withdrawn items too.")
+    ] = False,
+    limit: Annotated[Optional[int], typer.Option(help="At most this many items.")] = None,
+    framework: Framework = None,
+    as_json: AsJson = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV for spreadsheets.")] = False,
+    db_path: DbPath = None,
+) -> None:
+    """Find evidence: newest first, filtered by area, kind, date and words."""
+    from evidence import catalog
+
+    with library(db_path) as conn:
+        items = catalog.list_evidence(
+            conn, areas=areas or (), kinds=kinds or (), since=since, until=until,
+            search=search, as_of=as_of, include_withdrawn=include_withdrawn, limit=limit,
+            framework=framework,
+        )
+    if as_json:
+        print_json(items)
+    elif as_csv:
+        from evidence import render
+
+        render.write_csv(items, sys.stdout)
+    else:
+        from evidence import render
+
+        render.evidence_table(items)
+
+
+@app.command()
+def show(evidence_id: EvidenceId, as_json: AsJson = False, db_path: DbPath = None) -> None:
+    """Show one item in full, with its change history."""
+    from evidence import catalog, render
+
+    with library(db_path) as conn:
+        item = catalog.get_evidence(conn, evidence_id)
+        item["history"] = catalog.history(conn, evidence_id)
+    if as_json:
+        print_json(item)
+    else:
+        typer.echo(render.evidence_detail(item))
+
+
+@app.command()
+def edit(
+    evidence_id: EvidenceId,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="A new kind.")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="A new title.")] = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="A new date.")] = None,
+    areas: Annotated[
+        Optional[list[str]], typer.Option("--area", help="Replace its areas; repeat.")
+    ] = None,
+    themes: Annotated[
+        Optional[list[str]], typer.Option("--theme", help="Replace its themes; repeat.")
+    ] = None,
+    summary: Summary = None,
+    precision: Precision = None,
+    files: FilePath = None,
+    link: Link = None,
+    owner: Owner = None,
+    source: Source = None,
+    ref: Ref = None,
+    marking: Marking = None,
+    review_by: ReviewBy = None,
+    claimed: Annotated[
+        bool, typer.Option("--claimed", help="Mark it an unchecked claim again.")
+    ] = False,
+    framework: Framework = None,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Correct an item: change the fields given ("" clears an optional one)."""
+    from evidence import catalog, render
+
+    with library(db_path) as conn:
+        if files:
+            raise EvidenceError(f"file '{files[0]}' cannot be attached yet.")
+        changed = catalog.edit_evidence(
+            conn, evidence_id, kind=kind, title=title, date=date, areas=areas, themes=themes,
+            summary=summary, precision=precision, link=link, owner=owner, source=source,
+            ref=ref, marking=marking, review_by=review_by, claimed=claimed,
+            framework=framework, by=actor(by),
+        )
+    if not changed:
+        typer.echo(f"Evidence {evidence_id} unchanged: the values given are the ones it has.")
+        return
+    typer.echo(f"Updated evidence {evidence_id}: {render.describe_changes(changed)}")
+
+
+@app.command()
+def withdraw(
+    evidence_id: EvidenceId,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Withdraw an item: hidden from lists and the pack, never deleted."""
+    from evidence import catalog
+
+    with library(db_path) as conn:
+        catalog.withdraw_evidence(conn, evidence_id, reason=reason, by=actor(by))
+    typer.echo(f"Withdrew evidence {evidence_id}. `evidence show {evidence_id}` still shows it.")
+
+
+@app.command("verify-item")
+def verify_item(evidence_id: EvidenceId, db_path: DbPath = None, by: By = None) -> None:
+    """Mark a claimed item verified, recording who checked it and when."""
+    from evidence import catalog
+
+    with library(db_path) as conn:
+        item = catalog.verify_evidence(conn, evidence_id, by=actor(by))
+    typer.echo(f"Verified evidence {evidence_id} (by {item['verified_by']}).")
+
+
+@app.command()
+def areas(framework: Framework = None, as_json: AsJson = False, db_path: DbPath = None) -> None:
+    """List judgement areas with their themes and how they map to other frameworks."""
+    from evidence import render, vocab
+
+    with library(db_path) as conn:
+        listing = vocab.describe_areas(conn, vocab.resolve_framework(conn, framework))
+    if as_json:
+        print_json(listing)
+    else:
+        render.areas_table(listing)
+
+
+@app.command()
+def kinds(as_json: AsJson = False, db_path: DbPath = None) -> None:
+    """List the kinds of evidence."""
+    with library(db_path) as conn:
+        rows = [dict(row) for row in conn.execute(
+            "SELECT slug, name, description FROM kinds ORDER BY position")]
+    if as_json:
+        print_json(rows)
+    else:
+        width = max(len(row["slug"]) for row in rows)
+        for row in rows:
+            typer.echo(f"{row['slug']:<{width}}  {row['description']}")
+
+
+@app.command()
+def demo(db_path: DbPath = None) -> None:
+    """Load a fictional council's library, ready to browse (into a new or demo library)."""
+    from evidence import demo as demo_library
+
+    with library(db_path) as conn:
+        added, total = demo_library.load(conn)
+    if added:
+        typer.echo(f"Loaded the demo library: {added} items added, {total} in all.")
+    else:
+        typer.echo(f"The demo library is already loaded: {total} items.")

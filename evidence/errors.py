@@ -1,0 +1,61 @@
+"""The errors a person can fix. The CLI prints each as one `Error: ...` line and exits 1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class EvidenceError(Exception):
+    """Something the user asked for cannot be done as asked."""
+
+
+class InvalidValue(EvidenceError):
+    """A value given for a field is not one we accept."""
+
+    def __init__(self, field: str, value: object, problem: str) -> None:
+        self.field = field
+        self.value = value
+        super().__init__(f"{field} {_quoted(value)} {problem}")
+
+
+class UnknownValue(InvalidValue):
+    """A vocabulary value (kind, area, theme...) that does not exist."""
+
+    def __init__(
+        self,
+        field: str,
+        value: str,
+        valid: Iterable[str],
+        *,
+        candidates: Iterable[str] | None = None,
+        where: str = "",
+    ) -> None:
+        valid = list(valid)
+        message = f"is not a known {field}{where}."
+        suggestion = closest(value, valid if candidates is None else candidates)
+        if suggestion:
+            message += f" Did you mean {_quoted(suggestion)}?"
+        message += " Valid: " + ", ".join(valid) + "."
+        super().__init__(field, value, message)
+
+
+class NotFound(EvidenceError):
+    """No record has the id given."""
+
+    def __init__(self, what: str, record_id: object) -> None:
+        super().__init__(f"{what} {record_id} does not exist.")
+
+
+class Refused(EvidenceError):
+    """The request is understood, and the library's rules do not allow it."""
+
+
+def closest(value: str, valid: Iterable[str]) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(str(value).lower(), list(valid), n=1, cutoff=0.5)
+    return matches[0] if matches else None
+
+
+def _quoted(value: object) -> str:
+    return f"'{value}'"

@@ -1,0 +1,165 @@
+"""How the catalogue looks on a terminal and in CSV: tables, detail pages, change lists."""
+
+from __future__ import annotations
+
+import csv
+from typing import IO, Any
+
+from evidence.dates import format_day
+
+# A spreadsheet treats a cell starting with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+CSV_COLUMNS = ("id", "date", "date_precision", "date_qualifier", "date_display", "kind", "title",
+               "summary", "areas", "themes", "assurance", "verified_by", "verified_at", "status",
+               "marking", "owner", "source", "ref", "link", "review_by", "created_at",
+               "created_by")
+
+
+def evidence_table(items: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=False)
+    if not items:
+        console.print("No evidence matches.")
+        return
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("ID", justify="right", no_wrap=True)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Title", ratio=1)
+    table.add_column("Areas")
+    table.add_column("Assurance", no_wrap=True)
+    for item in items:
+        assurance = Text(item["assurance"], style="yellow" if item["assurance"] == "claimed" else "")
+        if item["status"] != "current":
+            assurance = Text(item["status"], style="red")
+        table.add_row(
+            str(item["id"]), Text(item["date_display"]), Text(item["kind"]), Text(item["title"]),
+            Text(", ".join(item["areas"])), assurance,
+        )
+    console.print(table)
+    console.print(f"{len(items)} item{'s' if len(items) != 1 else ''}")
+
+
+def write_csv(items: list[dict[str, Any]], out: IO[str]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in items:
+        row = {**item, "areas": ";".join(item["areas"]), "themes": ";".join(item["themes"])}
+        writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
+
+
+def _cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return "" if value is None else value
+
+
+def evidence_detail(item: dict[str, Any]) -> str:
+    lines = [f"Evidence {item['id']}: {item['title']}", ""]
+    status = item["status"]
+    if status == "withdrawn":
+        status += f": {item['withdrawn_reason']}"
+    if item["assurance"] == "verified":
+        assurance = f"verified by {item['verified_by']}, {_stamp(item['verified_at'])}"
+    else:
+        assurance = f"claimed: not yet checked (`evidence verify-item {item['id']}`)"
+    fields = [
+        ("Kind", item["kind"]),
+        ("Date", item["date_display"]),
+        ("Areas", "; ".join(
+            f"{area['code']} {area['name']}" + (
+                f" ({area['framework']})" if area["framework"] != "sif" else "")
+            for area in item["area_details"])),
+        ("Themes", ", ".join(item["themes"])),
+        ("Summary", item["summary"]),
+        ("Marking", item["marking"].upper()),
+        ("Assurance", assurance),
+        ("Status", status),
+        ("Owner", item["owner"]),
+        ("Source", item["source"]),
+        ("Ref", item["ref"]),
+        ("Link", item["link"]),
+        ("Review by", format_day(item["review_by"])),
+        ("Logged", f"{_stamp(item['created_at'])} by {item['created_by']}"),
+    ]
+    width = max(len(label) for label, _ in fields) + 2
+    for label, value in fields:
+        if value:
+            text = str(value).replace("\n", "\n" + " " * width)
+            lines.append(f"{label + ':':<{width}}{text}")
+    if item.get("history"):
+        lines += ["", "History"]
+        for event in item["history"]:
+            lines.append(f"  {_stamp(event['at'])}  {event['by']}  {describe_event(event)}")
+    return "\n".join(lines)
+
+
+def describe_event(event: dict[str, Any]) -> str:
+    if event["action"] == "insert":
+        return "logged"
+    changes = dict(event["changes"])
+    if changes.get("status", [None, None])[1] == "withdrawn":
+        return f"withdrew it: {changes['withdrawn_reason'][1]}"
+    if changes.get("assurance", [None, None])[1] == "verified":
+        return "verified it"
+    parts = [
+        f"{field} {_short(old)} → {_short(new)}"
+        for field, (old, new) in changes.items()
+        if field not in ("verified_by", "verified_at")
+    ]
+    parts += [f"added {tag}" for tag in event["tags"]["added"]]
+    parts += [f"removed {tag}" for tag in event["tags"]["removed"]]
+    return "edited: " + "; ".join(parts) if parts else "edited"
+
+
+def describe_changes(changed: dict[str, tuple[Any, Any]]) -> str:
+    return "; ".join(
+        f"{field} {_short(old)} → {_short(new)}" for field, (old, new) in changed.items()
+    )
+
+
+def areas_table(areas: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", show_lines=True)
+    table.add_column("Code", no_wrap=True)
+    table.add_column("Slug", no_wrap=True)
+    table.add_column("Judgement area and themes", ratio=1)
+    table.add_column("Maps to", ratio=1)
+    for area in areas:
+        body = Text(area["name"], style="bold")
+        if area["parent"]:
+            body.append(f" (part of {area['parent']})", style="")
+        for theme in area["themes"]:
+            body.append(f"\n  {theme['slug']}: {theme['name']}", style="")
+        mapped = "\n".join(
+            f"{m['framework']} {m['code'] or '(none)'}: {m['relationship']}"
+            for m in area["mappings"]
+        )
+        table.add_row(area["code"], area["slug"], body, Text(mapped))
+    console.print(table)
+
+
+def _short(value: Any, length: int = 60) -> str:
+    if value is None or value == "" or value == []:
+        return "(none)"
+    if isinstance(value, list):
+        value = ", ".join(value)
+    text = str(value).replace("\n", " ")
+    text = text if len(text) <= length else text[: length - 1] + "…"
+    return f"'{text}'"
+
+
+def _stamp(value: str | None) -> str:
+    """`2026-11-25T19:40:00Z` -> `25 Nov 2026 19:40 UTC`."""
+    if not value:
+        return ""
+    return f"{format_day(value[:10])} {value[11:16]} UTC"

@@ -1,0 +1,294 @@
+"""Vocabularies: judgement-area frameworks, themes, mappings and evidence kinds.
+
+They are YAML files beside this module (data, not code). `sync_if_changed()` copies them
+into the library whenever the files change, adding and updating, never deleting, so a
+new kind or theme reaches every existing library. Lookups read the database, which keeps
+YAML parsing off the path of everyday commands.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from db import transaction
+from evidence.errors import InvalidValue, UnknownValue
+
+HERE = Path(__file__).parent
+DEFAULT_FRAMEWORK = "sif"
+DIGEST_KEY = "vocabulary_digest"
+
+
+def vocabulary_files() -> list[Path]:
+    return [HERE / "kinds.yml", *sorted((HERE / "frameworks").glob("*.yml"))]
+
+
+def digest() -> str:
+    """A cheap fingerprint of the vocabulary files' names and contents."""
+    crc = 0
+    for path in vocabulary_files():
+        crc = zlib.crc32(path.name.encode() + path.read_bytes(), crc)
+    return f"{crc:08x}"
+
+
+def sync_if_changed(conn: sqlite3.Connection) -> None:
+    current = digest()
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", [DIGEST_KEY]).fetchone()
+    if row and row[0] == current:
+        return
+    with transaction(conn):
+        sync(conn, load())
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [DIGEST_KEY, current],
+        )
+
+
+def load() -> dict:
+    """Read and check every vocabulary file."""
+    import yaml
+
+    kinds = yaml.safe_load((HERE / "kinds.yml").read_text(encoding="utf-8"))["kinds"]
+    frameworks = []
+    mappings = []
+    for path in sorted((HERE / "frameworks").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if "mappings" in data:
+            mappings.extend(data["mappings"])
+        else:
+            frameworks.append(data)
+    for framework in frameworks:
+        slugs = [t["slug"] for area in framework["areas"] for t in area.get("themes", [])]
+        duplicates = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+        if duplicates:
+            raise ValueError(f"{framework['slug']}: theme slugs used twice: {duplicates}")
+    return {"kinds": kinds, "frameworks": frameworks, "mappings": mappings}
+
+
+def sync(conn: sqlite3.Connection, vocabulary: dict) -> None:
+    """Upsert the vocabularies into the library's tables."""
+    for position, kind in enumerate(vocabulary["kinds"], 1):
+        conn.execute(
+            "INSERT INTO kinds (slug, name, description, position) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(slug) DO UPDATE SET name = excluded.name,"
+            " description = excluded.description, position = excluded.position",
+            [kind["slug"], kind["name"], kind.get("description"), position],
+        )
+    for framework in vocabulary["frameworks"]:
+        _sync_framework(conn, framework)
+    for mapping in vocabulary["mappings"]:
+        from_framework, from_code = mapping["from"].split("/")
+        to_framework, _, to_code = mapping["to"].partition("/")
+        from_id = _area_id(conn, from_framework, from_code)
+        to_id = _area_id(conn, to_framework, to_code) if to_code else None
+        conn.execute(
+            "INSERT INTO area_mappings (from_area_id, to_framework, to_area_id, relationship,"
+            " note) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(from_area_id, to_framework, to_area_id) DO UPDATE SET"
+            " relationship = excluded.relationship, note = excluded.note",
+            [from_id, to_framework, to_id, mapping["relationship"], mapping.get("note")],
+        )
+
+
+def _sync_framework(conn: sqlite3.Connection, framework: dict) -> None:
+    slug = framework["slug"]
+    conn.execute(
+        "INSERT INTO frameworks (slug, name, short_name, in_force, position)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT(slug) DO UPDATE SET name = excluded.name,"
+        " short_name = excluded.short_name, in_force = excluded.in_force,"
+        " position = excluded.position",
+        [slug, framework["name"], framework["short_name"], framework.get("in_force"),
+         framework["position"]],
+    )
+    for position, area in enumerate(framework["areas"], 1):
+        parent = area.get("parent")
+        conn.execute(
+            "INSERT INTO areas (framework, code, slug, name, parent_id, position)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(framework, code) DO UPDATE SET"
+            " slug = excluded.slug, name = excluded.name, parent_id = excluded.parent_id,"
+            " position = excluded.position",
+            [slug, str(area["code"]), area["slug"], area["name"],
+             _area_id(conn, slug, str(parent)) if parent else None, position],
+        )
+        area_id = _area_id(conn, slug, str(area["code"]))
+        for theme_position, theme in enumerate(area.get("themes", []), 1):
+            conn.execute(
+                "INSERT INTO themes (area_id, slug, name, position) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(area_id, slug) DO UPDATE SET name = excluded.name,"
+                " position = excluded.position",
+                [area_id, theme["slug"], theme["name"], theme_position],
+            )
+
+
+def _area_id(conn: sqlite3.Connection, framework: str, code: str) -> int:
+    row = conn.execute(
+        "SELECT id FROM areas WHERE framework = ? AND code = ?", [framework, code]
+    ).fetchone()
+    if row is None:
+        raise ValueError(f"vocabulary names an area that does not exist: {framework}/{code}")
+    return row[0]
+
+
+# Lookups: what a person typed -> a row of the library's vocabulary tables.
+
+
+def normalise(value: str) -> str:
+    """`Monitoring Letter`, `monitoring_letter` -> `monitoring-letter`."""
+    return "-".join(value.strip().lower().replace("_", " ").split())
+
+
+def resolve_framework(conn: sqlite3.Connection, value: str | None) -> str:
+    slug = normalise(value) if value else DEFAULT_FRAMEWORK
+    slugs = [row[0] for row in conn.execute("SELECT slug FROM frameworks ORDER BY position")]
+    if slug not in slugs:
+        raise UnknownValue("framework", value or slug, slugs)
+    return slug
+
+
+def resolve_kind(conn: sqlite3.Connection, value: str) -> str:
+    slug = normalise(value)
+    slugs = [row[0] for row in conn.execute("SELECT slug FROM kinds ORDER BY position")]
+    if slug not in slugs:
+        raise UnknownValue("kind", value, slugs)
+    return slug
+
+
+def resolve_areas(
+    conn: sqlite3.Connection, values: Iterable[str], framework: str
+) -> list[sqlite3.Row]:
+    """Areas by code or slug (`1` or `help-protection`), each once, in the order given."""
+    areas = conn.execute(
+        "SELECT id, framework, code, slug, name, parent_id FROM areas"
+        " WHERE framework = ? ORDER BY position",
+        [framework],
+    ).fetchall()
+    by_key = {key: area for area in areas for key in (area["code"], area["slug"])}
+    found: dict[int, sqlite3.Row] = {}
+    for value in values:
+        area = by_key.get(normalise(value))
+        if area is None:
+            raise UnknownValue(
+                "area",
+                value,
+                [_area_label(area) for area in areas],
+                candidates=list(by_key),
+                where=f" in {framework}",
+            )
+        found.setdefault(area["id"], area)
+    return list(found.values())
+
+
+def area_family(conn: sqlite3.Connection, area_ids: Sequence[int]) -> list[int]:
+    """The areas and all their sub-areas, for listing (`--area 2` includes 2.1 and 2.2)."""
+    if not area_ids:
+        return []
+    marks = ", ".join("?" * len(area_ids))
+    rows = conn.execute(
+        f"""
+        WITH RECURSIVE family(id) AS (
+            SELECT id FROM areas WHERE id IN ({marks})
+            UNION SELECT areas.id FROM areas JOIN family ON areas.parent_id = family.id
+        )
+        SELECT id FROM family
+        """,
+        list(area_ids),
+    )
+    return [row[0] for row in rows]
+
+
+def resolve_themes(
+    conn: sqlite3.Connection, values: Iterable[str], areas: Sequence[sqlite3.Row]
+) -> list[sqlite3.Row]:
+    """Themes by slug; each must belong to one of the item's areas, their parents or sub-areas."""
+    values = list(values)
+    if not values:
+        return []
+    frameworks = sorted({area["framework"] for area in areas})
+    marks = ", ".join("?" * len(frameworks))
+    themes = conn.execute(
+        f"""
+        SELECT themes.id, themes.slug, themes.name, areas.id AS area_id, areas.code AS area_code,
+               areas.slug AS area_slug, areas.parent_id AS area_parent_id
+        FROM themes JOIN areas ON areas.id = themes.area_id
+        WHERE areas.framework IN ({marks}) ORDER BY areas.position, themes.position
+        """,
+        frameworks,
+    ).fetchall()
+    by_slug = {theme["slug"]: theme for theme in themes}
+    tagged = {area["id"] for area in areas}
+    parents = {area["parent_id"] for area in areas} - {None}
+
+    def fits(theme: sqlite3.Row) -> bool:
+        return theme["area_id"] in tagged | parents or theme["area_parent_id"] in tagged
+
+    found: dict[int, sqlite3.Row] = {}
+    for value in values:
+        theme = by_slug.get(normalise(value))
+        if theme is None:
+            raise UnknownValue("theme", value, list(by_slug))
+        if not fits(theme):
+            codes = ", ".join(area["code"] for area in areas)
+            fitting = ", ".join(t["slug"] for t in themes if fits(t)) or "none"
+            raise InvalidValue(
+                "theme",
+                value,
+                f"belongs to area {theme['area_code']}, and the item's areas are {codes}."
+                f" Themes of those areas: {fitting}.",
+            )
+        found.setdefault(theme["id"], theme)
+    return list(found.values())
+
+
+def _area_label(area: sqlite3.Row) -> str:
+    return area["code"] if area["code"] == area["slug"] else f"{area['code']} ({area['slug']})"
+
+
+def describe_areas(conn: sqlite3.Connection, framework: str) -> list[dict]:
+    """A framework's areas with their themes and their mappings, in both directions."""
+    areas = [dict(row) for row in conn.execute(
+        """
+        SELECT areas.id, areas.framework, areas.code, areas.slug, areas.name,
+               parents.code AS parent
+        FROM areas LEFT JOIN areas AS parents ON parents.id = areas.parent_id
+        WHERE areas.framework = ? ORDER BY areas.position
+        """,
+        [framework],
+    )]
+    themes = conn.execute(
+        "SELECT area_id, slug, name FROM themes ORDER BY area_id, position"
+    ).fetchall()
+    mappings = conn.execute(
+        """
+        SELECT area_mappings.*, source.framework AS from_framework, source.code AS from_code,
+               target.code AS to_code
+        FROM area_mappings
+        JOIN areas AS source ON source.id = area_mappings.from_area_id
+        LEFT JOIN areas AS target ON target.id = area_mappings.to_area_id
+        JOIN frameworks ON frameworks.slug = area_mappings.to_framework
+        ORDER BY frameworks.position, area_mappings.id
+        """
+    ).fetchall()
+    for area in areas:
+        area["themes"] = [
+            {"slug": t["slug"], "name": t["name"]} for t in themes if t["area_id"] == area["id"]
+        ]
+        area["mappings"] = [
+            {"framework": m["to_framework"], "code": m["to_code"],
+             "relationship": m["relationship"], "note": m["note"]}
+            for m in mappings if m["from_area_id"] == area["id"]
+        ] + [
+            {"framework": m["from_framework"], "code": m["from_code"],
+             "relationship": _INVERSE[m["relationship"]], "note": m["note"]}
+            for m in mappings if m["to_area_id"] == area["id"]
+        ]
+        del area["id"]
+    return areas
+
+
+# A mapping read from the other end: SIF 2.1 is a subset of ILACS in-care, so in-care is a
+# superset of SIF 2.1.
+_INVERSE = {"equal": "equal", "subset": "superset", "superset": "subset",
+            "intersect": "intersect", "not-related": "not-related"}

@@ -1,0 +1,1 @@
+"""The read side: readiness per judgement area and the briefing pack (issues to come)."""

@@ -1,0 +1,69 @@
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from db import open_db
+from evidence.cli import app
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(autouse=True)
+def library_path(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own library; none touches a real one."""
+    path = tmp_path / "library" / "evidence.db"
+    monkeypatch.setenv("EVIDENCE_DB", str(path))
+    monkeypatch.setenv("EVIDENCE_USER", "tester")
+    return path
+
+
+@pytest.fixture
+def conn(library_path):
+    connection = open_db(library_path)
+    yield connection
+    connection.close()
+
+
+class Cli:
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, expect: int = 0, input: str | None = None):
+        result = self.runner.invoke(app, [str(arg) for arg in args], input=input)
+        if result.exit_code != expect:
+            raise AssertionError(
+                f"evidence {' '.join(map(str, args))} exited {result.exit_code}, not {expect}\n"
+                f"stdout: {result.stdout}\nstderr: {result.stderr}\n{result.exception!r}"
+            )
+        return result
+
+    def json(self, *args: str):
+        return json.loads(self(*args, "--json").stdout)
+
+    def add(self, kind: str = "audit", title: str = "Audit", date: str = "2017-01-10",
+            areas=("1",), *extra: str) -> int:
+        area_args = [arg for area in areas for arg in ("--area", area)]
+        record = self.json("add", kind, "--title", title, "--date", date, *area_args, *extra)
+        return record["id"]
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+def dump(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table, to show a failed command changed nothing."""
+    connection = sqlite3.connect(path)
+    try:
+        tables = [row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {
+            table: connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+            for table in tables
+        }
+    finally:
+        connection.close()
