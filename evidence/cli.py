@@ -331,7 +331,7 @@ def areas(framework: Framework = None, as_json: AsJson = False, db_path: DbPath 
     if as_json:
         print_json(listing)
     else:
-        render.areas_table(listing)
+        typer.echo(render.areas_text(listing))
 
 
 @app.command()

@@ -123,29 +123,26 @@ def describe_changes(changed: dict[str, tuple[Any, Any]]) -> str:
     )
 
 
-def areas_table(areas: list[dict[str, Any]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console(highlight=False)
-    table = Table(show_edge=False, pad_edge=False, header_style="bold", show_lines=True)
-    table.add_column("Code", no_wrap=True)
-    table.add_column("Slug", no_wrap=True)
-    table.add_column("Judgement area and themes", ratio=1)
-    table.add_column("Maps to", ratio=1)
+def areas_text(areas: list[dict[str, Any]]) -> str:
+    """Each area on its own lines: code and slug, name, mappings, then its themes."""
+    width = max(len(area["code"]) for area in areas) + 2
+    indent = " " * width
+    lines: list[str] = []
     for area in areas:
-        body = Text(area["name"], style="bold")
-        if area["parent"]:
-            body.append(f" (part of {area['parent']})", style="")
+        name = area["name"] + (f" (part of {area['parent']})" if area["parent"] else "")
+        slug = "" if area["slug"] == area["code"] else f"{area['slug']}: "
+        lines.append(f"{area['code']:<{width}}{slug}{name}")
+        if area["mappings"]:
+            mapped = ", ".join(
+                f"{m['framework']} {m['code'] or '(none)'} ({m['relationship']})"
+                for m in area["mappings"]
+            )
+            lines.append(f"{indent}maps to {mapped}")
+        theme_width = max((len(theme["slug"]) for theme in area["themes"]), default=0) + 2
         for theme in area["themes"]:
-            body.append(f"\n  {theme['slug']}: {theme['name']}", style="")
-        mapped = "\n".join(
-            f"{m['framework']} {m['code'] or '(none)'}: {m['relationship']}"
-            for m in area["mappings"]
-        )
-        table.add_row(area["code"], area["slug"], body, Text(mapped))
-    console.print(table)
+            lines.append(f"{indent}  {theme['slug']:<{theme_width}}{theme['name']}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
 
 
 def _short(value: Any, length: int = 60) -> str:
