@@ -1,4 +1,6 @@
 # Everything a fresh machine needs, from the project's own files.
+# The install is editable in "compat" mode (the project folder on sys.path), so the `db`
+# package is found even where the current folder has a `db/` folder of libraries.
 #   make demo   install, load the fictional council's library, list it
 #   make test   install what the tests need, run them
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -26,11 +28,11 @@ $(VENV)/.created:
 	touch $@
 
 $(VENV)/.installed: pyproject.toml $(VENV)/.created
-	$(BIN)/python -m pip install --quiet --editable .
+	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat --editable .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet --editable '.[test]'
+	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat --editable '.[test]'
 	touch $@
 
 clean:

@@ -235,6 +235,7 @@ def verify_evidence(conn: sqlite3.Connection, evidence_id: int, *, by: str) -> d
 
 _SELECT = """
 SELECT evidence.*,
+    (SELECT name FROM kinds WHERE kinds.slug = evidence.kind) AS kind_name,
     (SELECT json_group_array(json_object('framework', framework, 'code', code, 'slug', slug,
                                           'name', name))
      FROM (SELECT areas.framework, areas.code, areas.slug, areas.name

@@ -27,18 +27,20 @@ def evidence_table(items: list[dict[str, Any]]) -> None:
         return
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("Date", no_wrap=True)
-    table.add_column("Kind", no_wrap=True)
-    table.add_column("Title", ratio=1)
-    table.add_column("Areas")
-    table.add_column("Assurance", no_wrap=True)
+    table.add_column("Date", min_width=11, max_width=12)
+    table.add_column("Kind", min_width=9, max_width=12)
+    table.add_column("Title", ratio=1, min_width=16)
+    table.add_column("Areas", min_width=7, max_width=12)
+    table.add_column("Assurance", no_wrap=True, min_width=9)
     for item in items:
-        assurance = Text(item["assurance"], style="yellow" if item["assurance"] == "claimed" else "")
         if item["status"] != "current":
             assurance = Text(item["status"], style="red")
+        else:
+            assurance = Text(item["assurance"], style="yellow" if item["assurance"] == "claimed"
+                             else "green")
         table.add_row(
-            str(item["id"]), Text(item["date_display"]), Text(item["kind"]), Text(item["title"]),
-            Text(", ".join(item["areas"])), assurance,
+            str(item["id"]), Text(item["date_display"]), Text(item["kind_name"]),
+            Text(item["title"]), Text(", ".join(item["areas"])), assurance,
         )
     console.print(table)
     console.print(f"{len(items)} item{'s' if len(items) != 1 else ''}")

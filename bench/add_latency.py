@@ -1,0 +1,76 @@
+"""How long `evidence add` takes, against sqlite-utils' generic one-row insert.
+
+Both commands write one equivalent evidence row into their own copy of the same library
+(the demo library, with its audit and search triggers), alternating, and the script prints
+both medians and their ratio. Logging a validated, tagged, audited item should cost at most
+a fifth more than the generic insert: a ratio of 1.2 or less.
+
+    .venv/bin/python bench/add_latency.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+TARGET = 1.2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21, help="runs of each command (>= 10)")
+    runs = max(parser.parse_args().runs, 10)
+
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        library = base / "library.db"
+        subprocess.run([BIN / "evidence", "demo", "--db", library], check=True,
+                       capture_output=True)
+        ours, theirs = base / "ours" / "evidence.db", base / "theirs" / "evidence.db"
+        for copy in (ours, theirs):
+            copy.parent.mkdir()
+            shutil.copy(library, copy)
+
+        env = {**os.environ, "EVIDENCE_USER": "bench"}
+        stamp = "2026-01-01T00:00:00Z"
+        row = json.dumps({
+            "kind": "audit", "title": "Repeat CP plans audit", "date": "2017-02-01",
+            "date_precision": "month", "marking": "official", "status": "current",
+            "assurance": "verified", "verified_by": "bench", "verified_at": stamp,
+            "created_at": stamp, "created_by": "bench", "updated_at": stamp,
+            "updated_by": "bench",
+        }).encode()
+        commands = {
+            "evidence add": ([BIN / "evidence", "add", "audit", "--title",
+                              "Repeat CP plans audit", "--date", "2017-02", "--area", "1",
+                              "--area", "lscb", "--db", ours], None),
+            "sqlite-utils insert": ([BIN / "sqlite-utils", "insert", theirs, "evidence", "-"],
+                                    row),
+        }
+        timings: dict[str, list[float]] = {name: [] for name in commands}
+        for attempt in range(runs + 2):  # two warm-up rounds, not counted
+            for name, (argv, stdin) in commands.items():
+                start = time.perf_counter()
+                subprocess.run(argv, input=stdin, env=env, check=True, capture_output=True)
+                elapsed = time.perf_counter() - start
+                if attempt >= 2:
+                    timings[name].append(elapsed)
+
+    medians = {name: statistics.median(values) for name, values in timings.items()}
+    ratio = medians["evidence add"] / medians["sqlite-utils insert"]
+    for name, median in medians.items():
+        print(f"{name:<20} median {median * 1000:6.1f} ms over {runs} runs")
+    print(f"ratio                {ratio:.2f} (target {TARGET} or less)")
+
+
+if __name__ == "__main__":
+    main()
