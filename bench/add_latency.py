@@ -33,8 +33,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
         library = base / "library.db"
-        subprocess.run([BIN / "evidence", "demo", "--db", library], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [BIN / "evidence", "demo", "--db", library], check=True, capture_output=True
+        )
         ours, theirs = base / "ours" / "evidence.db", base / "theirs" / "evidence.db"
         for copy in (ours, theirs):
             copy.parent.mkdir()
@@ -42,19 +43,46 @@ def main() -> None:
 
         env = {**os.environ, "EVIDENCE_USER": "bench"}
         stamp = "2026-01-01T00:00:00Z"
-        row = json.dumps({
-            "kind": "audit", "title": "Repeat CP plans audit", "date": "2017-02-01",
-            "date_precision": "month", "marking": "official", "status": "current",
-            "assurance": "verified", "verified_by": "bench", "verified_at": stamp,
-            "created_at": stamp, "created_by": "bench", "updated_at": stamp,
-            "updated_by": "bench",
-        }).encode()
+        row = json.dumps(
+            {
+                "kind": "audit",
+                "title": "Repeat CP plans audit",
+                "date": "2017-02-01",
+                "date_precision": "month",
+                "marking": "official",
+                "status": "current",
+                "assurance": "verified",
+                "verified_by": "bench",
+                "verified_at": stamp,
+                "created_at": stamp,
+                "created_by": "bench",
+                "updated_at": stamp,
+                "updated_by": "bench",
+            }
+        ).encode()
         commands = {
-            "evidence add": ([BIN / "evidence", "add", "audit", "--title",
-                              "Repeat CP plans audit", "--date", "2017-02", "--area", "1",
-                              "--area", "lscb", "--db", ours], None),
-            "sqlite-utils insert": ([BIN / "sqlite-utils", "insert", theirs, "evidence", "-"],
-                                    row),
+            "evidence add": (
+                [
+                    BIN / "evidence",
+                    "add",
+                    "audit",
+                    "--title",
+                    "Repeat CP plans audit",
+                    "--date",
+                    "2017-02",
+                    "--area",
+                    "1",
+                    "--area",
+                    "lscb",
+                    "--db",
+                    ours,
+                ],
+                None,
+            ),
+            "sqlite-utils insert": (
+                [BIN / "sqlite-utils", "insert", theirs, "evidence", "-"],
+                row,
+            ),
         }
         timings: dict[str, list[float]] = {name: [] for name in commands}
         for attempt in range(runs + 2):  # two warm-up rounds, not counted

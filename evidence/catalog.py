@@ -28,13 +28,25 @@ TITLE_MAX = 300
 TEXT_MAX = 20_000
 MARKINGS = ("official", "official-sensitive")
 # Columns a person may change with `evidence edit`, beside areas and themes.
-EDITABLE = ("kind", "title", "summary", "date", "date_precision", "date_qualifier", "owner",
-            "source", "ref", "link", "marking", "review_by")
+EDITABLE = (
+    "kind",
+    "title",
+    "summary",
+    "date",
+    "date_precision",
+    "date_qualifier",
+    "owner",
+    "source",
+    "ref",
+    "link",
+    "marking",
+    "review_by",
+)
 
 
 def now() -> str:
     """The time of a change, in UTC, to the second."""
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def add_evidence(
@@ -86,7 +98,10 @@ def add_evidence(
         assurance="claimed" if claimed else "verified",
         verified_by=None if claimed else by,
         verified_at=None if claimed else stamp,
-        created_at=stamp, created_by=by, updated_at=stamp, updated_by=by,
+        created_at=stamp,
+        created_by=by,
+        updated_at=stamp,
+        updated_by=by,
     )
     with transaction(conn):
         _check_ref_free(conn, row["ref"])
@@ -141,8 +156,12 @@ def edit_evidence(
     qualifier = parse_qualifier(precision)
     if qualifier is not None:
         wanted["date_qualifier"] = None if qualifier == EXACT else qualifier
-    for field, value, limit in (("summary", summary, TEXT_MAX), ("owner", owner, 200),
-                                ("source", source, 200), ("ref", ref, 100)):
+    for field, value, limit in (
+        ("summary", summary, TEXT_MAX),
+        ("owner", owner, 200),
+        ("source", source, 200),
+        ("ref", ref, 100),
+    ):
         if value is not None:
             wanted[field] = _text(value, field, limit)
     if link is not None:
@@ -225,8 +244,13 @@ def verify_evidence(conn: sqlite3.Connection, evidence_id: int, *, by: str) -> d
         )
     stamp = now()
     with transaction(conn):
-        _update(conn, evidence_id, {"assurance": "verified", "verified_by": by,
-                                    "verified_at": stamp}, by, stamp)
+        _update(
+            conn,
+            evidence_id,
+            {"assurance": "verified", "verified_by": by, "verified_at": stamp},
+            by,
+            stamp,
+        )
     return get_evidence(conn, evidence_id)
 
 
@@ -294,8 +318,11 @@ def list_evidence(
         slugs = [vocab.resolve_kind(conn, kind) for kind in kinds]
         where.append(f"kind IN ({', '.join('?' * len(slugs))})")
         params += slugs
-    for field, value, bound, op in (("since", since, "start", ">="), ("until", until, "end", "<="),
-                                    ("as_of", as_of, "end", "<=")):
+    for field, value, bound, op in (
+        ("since", since, "start", ">="),
+        ("until", until, "end", "<="),
+        ("as_of", as_of, "end", "<="),
+    ):
         if value:
             when = parse_when(value, field)
             where.append(f"date {op} ?")
@@ -341,18 +368,21 @@ def history(conn: sqlite3.Connection, evidence_id: int) -> list[dict[str, Any]]:
         if row["table_name"] == "evidence":
             old = json.loads(row["old"]) if row["old"] else {}
             new = json.loads(row["new"]) if row["new"] else {}
-            events.append({
-                "action": row["action"],
-                "at": row["changed_at"],
-                "by": row["changed_by"],
-                "changes": {
-                    field: [old.get(field), new[field]]
-                    for field in new
-                    if row["action"] == "update" and old.get(field) != new[field]
-                    and field not in ("updated_at", "updated_by")
-                },
-                "tags": {"added": [], "removed": []},
-            })
+            events.append(
+                {
+                    "action": row["action"],
+                    "at": row["changed_at"],
+                    "by": row["changed_by"],
+                    "changes": {
+                        field: [old.get(field), new[field]]
+                        for field in new
+                        if row["action"] == "update"
+                        and old.get(field) != new[field]
+                        and field not in ("updated_at", "updated_by")
+                    },
+                    "tags": {"added": [], "removed": []},
+                }
+            )
             continue
         tag = row["area_code"] if row["table_name"] == "evidence_areas" else row["theme_slug"]
         label = f"area {tag}" if row["table_name"] == "evidence_areas" else f"theme {tag}"

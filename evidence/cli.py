@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -29,18 +29,20 @@ app = typer.Typer(
 )
 
 DbPath = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--db",
+        metavar="PATH",
         envvar="EVIDENCE_DB",
         help="The library's database. [default: db/evidence.db]",
         show_default=False,
     ),
 ]
 By = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--by",
+        metavar="NAME",
         envvar="EVIDENCE_USER",
         help="Who is acting, for the audit trail. [default: your login name]",
         show_default=False,
@@ -48,49 +50,82 @@ By = Annotated[
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Framework = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--framework",
+        metavar="FRAMEWORK",
         help="Framework of the areas: sif, ilacs-2018 or ilacs-2023. [default: sif]",
         show_default=False,
     ),
 ]
-EvidenceId = Annotated[int, typer.Argument(help="The evidence id, as `evidence list` shows it.")]
+EvidenceId = Annotated[
+    int, typer.Argument(metavar="ID", help="The evidence id, as `evidence list` shows it.")
+]
 
-Kind = Annotated[str, typer.Argument(help="Kind of evidence, e.g. audit, monitoring-letter.")]
-Title = Annotated[str, typer.Option("--title", help="A one-line title (up to 300 characters).")]
+Kind = Annotated[
+    str, typer.Argument(metavar="KIND", help="Kind of evidence, e.g. audit, monitoring-letter.")
+]
+Title = Annotated[
+    str, typer.Option("--title", metavar="TEXT", help="A one-line title (up to 300 characters).")
+]
 When = Annotated[
-    str, typer.Option("--date", help="Its date: 2017-01-17, 2017-01 (a month) or 2017 (a year).")
+    str,
+    typer.Option(
+        "--date", metavar="DATE", help="Its date: 2017-01-17, 2017-01 (a month) or 2017 (a year)."
+    ),
 ]
 Areas = Annotated[
     list[str],
-    typer.Option("--area", help="Judgement area, by code or slug (1 or help-protection); repeat."),
+    typer.Option(
+        "--area",
+        metavar="AREA",
+        help="Judgement area, by code or slug (1 or help-protection); repeat.",
+    ),
 ]
 Themes = Annotated[
-    Optional[list[str]], typer.Option("--theme", help="A theme of one of its areas; repeat.")
+    list[str] | None,
+    typer.Option("--theme", metavar="THEME", help="A theme of one of its areas; repeat."),
 ]
-Summary = Annotated[Optional[str], typer.Option("--summary", help="What it shows, in a few lines.")]
+Summary = Annotated[
+    str | None, typer.Option("--summary", metavar="TEXT", help="What it shows, in a few lines.")
+]
 Precision = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--precision",
+        metavar="HOW",
         help="How the date is known: approximate, on-or-before or on-or-after"
         " (exact, when editing, clears it).",
     ),
 ]
 FilePath = Annotated[
-    Optional[list[Path]], typer.Option("--file", help="Attach a file (not available yet).")
+    list[Path] | None,
+    typer.Option("--file", metavar="PATH", help="Attach a file (not available yet)."),
 ]
-Link = Annotated[Optional[str], typer.Option("--link", help="A web address where it is kept.")]
-Owner = Annotated[Optional[str], typer.Option("--owner", help="The role that owns it.")]
-Source = Annotated[Optional[str], typer.Option("--source", help="The organisation it came from.")]
-Ref = Annotated[Optional[str], typer.Option("--ref", help="Its reference elsewhere; unique.")]
+Link = Annotated[
+    str | None, typer.Option("--link", metavar="URL", help="A web address where it is kept.")
+]
+Owner = Annotated[
+    str | None, typer.Option("--owner", metavar="ROLE", help="The role that owns it.")
+]
+Source = Annotated[
+    str | None,
+    typer.Option("--source", metavar="ORG", help="The organisation it came from."),
+]
+Ref = Annotated[
+    str | None, typer.Option("--ref", metavar="REF", help="Its reference elsewhere; unique.")
+]
 Marking = Annotated[
-    Optional[str],
-    typer.Option("--marking", help="official or official-sensitive. [default: official]"),
+    str | None,
+    typer.Option(
+        "--marking",
+        metavar="MARKING",
+        help="official or official-sensitive. [default: official]",
+    ),
 ]
 ReviewBy = Annotated[
-    Optional[str], typer.Option("--review-by", help="When it should be looked at again.")
+    str | None,
+    typer.Option("--review-by", metavar="DATE", help="When it should be looked at again."),
 ]
 
 
@@ -164,7 +199,11 @@ def add(
     db_path: DbPath = None,
     by: By = None,
 ) -> None:
-    """Log one piece of evidence and print its id."""
+    """Log one piece of evidence.
+
+    Prints the new id; with --json, the whole record. Areas and kinds are checked against
+    the library's vocabularies (see `evidence areas` and `evidence kinds`).
+    """
     from evidence import catalog
 
     with library(db_path) as conn:
@@ -174,10 +213,23 @@ def add(
                 " Log the item with --link to where the file is kept."
             )
         evidence_id = catalog.add_evidence(
-            conn, kind=kind, title=title, date=date, areas=areas, themes=themes or (),
-            summary=summary, precision=precision, owner=owner, source=source, ref=ref,
-            link=link, marking=marking, review_by=review_by, claimed=claimed,
-            framework=framework, by=actor(by),
+            conn,
+            kind=kind,
+            title=title,
+            date=date,
+            areas=areas,
+            themes=themes or (),
+            summary=summary,
+            precision=precision,
+            owner=owner,
+            source=source,
+            ref=ref,
+            link=link,
+            marking=marking,
+            review_by=review_by,
+            claimed=claimed,
+            framework=framework,
+            by=actor(by),
         )
         if as_json:
             print_json(catalog.get_evidence(conn, evidence_id))
@@ -190,38 +242,56 @@ def add(
 @app.command("list")
 def list_(
     areas: Annotated[
-        Optional[list[str]],
-        typer.Option("--area", help="Only this area and its sub-areas; repeat for more."),
+        list[str] | None,
+        typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
     ] = None,
     kinds: Annotated[
-        Optional[list[str]], typer.Option("--kind", help="Only this kind; repeat for more.")
+        list[str] | None, typer.Option("--kind", metavar="KIND", help="Only this kind; repeat.")
     ] = None,
-    since: Annotated[Optional[str], typer.Option(help="Dated on or after this.")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Dated on or after this.")
+    ] = None,
     until: Annotated[
-        Optional[str], typer.Option(help="Dated on or before this (a month runs to its end).")
+        str | None,
+        typer.Option(metavar="DATE", help="Dated on or before this (a month runs to its end)."),
     ] = None,
     search: Annotated[
-        Optional[str], typer.Option(help="Words to find in titles and summaries.")
+        str | None,
+        typer.Option(metavar="WORDS", help="Words to find in titles and summaries."),
     ] = None,
     as_of: Annotated[
-        Optional[str], typer.Option("--as-of", help="What the council could show on this day.")
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help="What the council could show on this day."),
     ] = None,
     include_withdrawn: Annotated[
         bool, typer.Option("--include-withdrawn", help="Show withdrawn items too.")
     ] = False,
-    limit: Annotated[Optional[int], typer.Option(help="At most this many items.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(metavar="N", help="At most this many items.")
+    ] = None,
     framework: Framework = None,
     as_json: AsJson = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV for spreadsheets.")] = False,
     db_path: DbPath = None,
 ) -> None:
-    """Find evidence: newest first, filtered by area, kind, date and words."""
+    """Find evidence by area, kind, date and words.
+
+    Newest first. An area includes its sub-areas (--area 2 lists 2.1 and 2.2 too);
+    withdrawn items are left out unless --include-withdrawn.
+    """
     from evidence import catalog
 
     with library(db_path) as conn:
         items = catalog.list_evidence(
-            conn, areas=areas or (), kinds=kinds or (), since=since, until=until,
-            search=search, as_of=as_of, include_withdrawn=include_withdrawn, limit=limit,
+            conn,
+            areas=areas or (),
+            kinds=kinds or (),
+            since=since,
+            until=until,
+            search=search,
+            as_of=as_of,
+            include_withdrawn=include_withdrawn,
+            limit=limit,
             framework=framework,
         )
     if as_json:
@@ -238,7 +308,7 @@ def list_(
 
 @app.command()
 def show(evidence_id: EvidenceId, as_json: AsJson = False, db_path: DbPath = None) -> None:
-    """Show one item in full, with its change history."""
+    """Show one item with its change history."""
     from evidence import catalog, render
 
     with library(db_path) as conn:
@@ -253,14 +323,17 @@ def show(evidence_id: EvidenceId, as_json: AsJson = False, db_path: DbPath = Non
 @app.command()
 def edit(
     evidence_id: EvidenceId,
-    kind: Annotated[Optional[str], typer.Option("--kind", help="A new kind.")] = None,
-    title: Annotated[Optional[str], typer.Option("--title", help="A new title.")] = None,
-    date: Annotated[Optional[str], typer.Option("--date", help="A new date.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", metavar="KIND", help="A new kind.")] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="A new title.")
+    ] = None,
+    date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="A new date.")] = None,
     areas: Annotated[
-        Optional[list[str]], typer.Option("--area", help="Replace its areas; repeat.")
+        list[str] | None, typer.Option("--area", metavar="AREA", help="Replace its areas; repeat.")
     ] = None,
     themes: Annotated[
-        Optional[list[str]], typer.Option("--theme", help="Replace its themes; repeat.")
+        list[str] | None,
+        typer.Option("--theme", metavar="THEME", help="Replace its themes; repeat."),
     ] = None,
     summary: Summary = None,
     precision: Precision = None,
@@ -278,17 +351,35 @@ def edit(
     db_path: DbPath = None,
     by: By = None,
 ) -> None:
-    """Correct an item: change the fields given ("" clears an optional one)."""
+    """Correct an item's fields, areas or themes.
+
+    Only the options given change; --area and --theme replace the item's tags, and an
+    empty value ("") clears an optional field. Every change is kept in its history.
+    """
     from evidence import catalog, render
 
     with library(db_path) as conn:
         if files:
             raise EvidenceError(f"file '{files[0]}' cannot be attached yet.")
         changed = catalog.edit_evidence(
-            conn, evidence_id, kind=kind, title=title, date=date, areas=areas, themes=themes,
-            summary=summary, precision=precision, link=link, owner=owner, source=source,
-            ref=ref, marking=marking, review_by=review_by, claimed=claimed,
-            framework=framework, by=actor(by),
+            conn,
+            evidence_id,
+            kind=kind,
+            title=title,
+            date=date,
+            areas=areas,
+            themes=themes,
+            summary=summary,
+            precision=precision,
+            link=link,
+            owner=owner,
+            source=source,
+            ref=ref,
+            marking=marking,
+            review_by=review_by,
+            claimed=claimed,
+            framework=framework,
+            by=actor(by),
         )
     if not changed:
         typer.echo(f"Evidence {evidence_id} unchanged: the values given are the ones it has.")
@@ -299,11 +390,15 @@ def edit(
 @app.command()
 def withdraw(
     evidence_id: EvidenceId,
-    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it is withdrawn.")],
     db_path: DbPath = None,
     by: By = None,
 ) -> None:
-    """Withdraw an item: hidden from lists and the pack, never deleted."""
+    """Withdraw an item without deleting it.
+
+    It leaves lists and the pack; `evidence show` and `list --include-withdrawn` still
+    show it, with the reason.
+    """
     from evidence import catalog
 
     with library(db_path) as conn:
@@ -313,7 +408,10 @@ def withdraw(
 
 @app.command("verify-item")
 def verify_item(evidence_id: EvidenceId, db_path: DbPath = None, by: By = None) -> None:
-    """Mark a claimed item verified, recording who checked it and when."""
+    """Mark a claimed item verified.
+
+    Records who checked it (--by) and when.
+    """
     from evidence import catalog
 
     with library(db_path) as conn:
@@ -323,7 +421,7 @@ def verify_item(evidence_id: EvidenceId, db_path: DbPath = None, by: By = None) 
 
 @app.command()
 def areas(framework: Framework = None, as_json: AsJson = False, db_path: DbPath = None) -> None:
-    """List judgement areas with their themes and how they map to other frameworks."""
+    """Judgement areas, their themes and mappings."""
     from evidence import render, vocab
 
     with library(db_path) as conn:
@@ -336,10 +434,12 @@ def areas(framework: Framework = None, as_json: AsJson = False, db_path: DbPath 
 
 @app.command()
 def kinds(as_json: AsJson = False, db_path: DbPath = None) -> None:
-    """List the kinds of evidence."""
+    """The kinds of evidence."""
     with library(db_path) as conn:
-        rows = [dict(row) for row in conn.execute(
-            "SELECT slug, name, description FROM kinds ORDER BY position")]
+        rows = [
+            dict(row)
+            for row in conn.execute("SELECT slug, name, description FROM kinds ORDER BY position")
+        ]
     if as_json:
         print_json(rows)
     else:
@@ -350,7 +450,11 @@ def kinds(as_json: AsJson = False, db_path: DbPath = None) -> None:
 
 @app.command()
 def demo(db_path: DbPath = None) -> None:
-    """Load a fictional council's library, ready to browse (into a new or demo library)."""
+    """Load a fictional council's library.
+
+    Loads only into a new library or one holding nothing but demo items; running it
+    again adds nothing.
+    """
     from evidence import demo as demo_library
 
     with library(db_path) as conn:

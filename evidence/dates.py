@@ -91,7 +91,7 @@ def parse_qualifier(value: str | None) -> str | None:
 
 
 def format_when(date: str, precision: str, qualifier: str | None = None) -> str:
-    """"17 Jan 2017", "Jan 2017", "2016", "about Apr 2016", "on or before 13 Feb 2017"."""
+    """ "17 Jan 2017", "Jan 2017", "2016", "about Apr 2016", "on or before 13 Feb 2017"."""
     day = dt.date.fromisoformat(date)
     if precision == "year":
         text = str(day.year)

@@ -10,10 +10,30 @@ from evidence.dates import format_day
 # A spreadsheet treats a cell starting with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-CSV_COLUMNS = ("id", "date", "date_precision", "date_qualifier", "date_display", "kind", "title",
-               "summary", "areas", "themes", "assurance", "verified_by", "verified_at", "status",
-               "marking", "owner", "source", "ref", "link", "review_by", "created_at",
-               "created_by")
+CSV_COLUMNS = (
+    "id",
+    "date",
+    "date_precision",
+    "date_qualifier",
+    "date_display",
+    "kind",
+    "title",
+    "summary",
+    "areas",
+    "themes",
+    "assurance",
+    "verified_by",
+    "verified_at",
+    "status",
+    "marking",
+    "owner",
+    "source",
+    "ref",
+    "link",
+    "review_by",
+    "created_at",
+    "created_by",
+)
 
 
 def evidence_table(items: list[dict[str, Any]]) -> None:
@@ -36,11 +56,16 @@ def evidence_table(items: list[dict[str, Any]]) -> None:
         if item["status"] != "current":
             assurance = Text(item["status"], style="red")
         else:
-            assurance = Text(item["assurance"], style="yellow" if item["assurance"] == "claimed"
-                             else "green")
+            assurance = Text(
+                item["assurance"], style="yellow" if item["assurance"] == "claimed" else "green"
+            )
         table.add_row(
-            str(item["id"]), Text(item["date_display"]), Text(item["kind_name"]),
-            Text(item["title"]), Text(", ".join(item["areas"])), assurance,
+            str(item["id"]),
+            Text(item["date_display"]),
+            Text(item["kind_name"]),
+            Text(item["title"]),
+            Text(", ".join(item["areas"])),
+            assurance,
         )
     console.print(table)
     console.print(f"{len(items)} item{'s' if len(items) != 1 else ''}")
@@ -73,10 +98,14 @@ def evidence_detail(item: dict[str, Any]) -> str:
     fields = [
         ("Kind", item["kind"]),
         ("Date", item["date_display"]),
-        ("Areas", "; ".join(
-            f"{area['code']} {area['name']}" + (
-                f" ({area['framework']})" if area["framework"] != "sif" else "")
-            for area in item["area_details"])),
+        (
+            "Areas",
+            "; ".join(
+                f"{area['code']} {area['name']}"
+                + (f" ({area['framework']})" if area["framework"] != "sif" else "")
+                for area in item["area_details"]
+            ),
+        ),
         ("Themes", ", ".join(item["themes"])),
         ("Summary", item["summary"]),
         ("Marking", item["marking"].upper()),

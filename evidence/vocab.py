@@ -100,8 +100,13 @@ def _sync_framework(conn: sqlite3.Connection, framework: dict) -> None:
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT(slug) DO UPDATE SET name = excluded.name,"
         " short_name = excluded.short_name, in_force = excluded.in_force,"
         " position = excluded.position",
-        [slug, framework["name"], framework["short_name"], framework.get("in_force"),
-         framework["position"]],
+        [
+            slug,
+            framework["name"],
+            framework["short_name"],
+            framework.get("in_force"),
+            framework["position"],
+        ],
     )
     for position, area in enumerate(framework["areas"], 1):
         parent = area.get("parent")
@@ -110,8 +115,14 @@ def _sync_framework(conn: sqlite3.Connection, framework: dict) -> None:
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(framework, code) DO UPDATE SET"
             " slug = excluded.slug, name = excluded.name, parent_id = excluded.parent_id,"
             " position = excluded.position",
-            [slug, str(area["code"]), area["slug"], area["name"],
-             _area_id(conn, slug, str(parent)) if parent else None, position],
+            [
+                slug,
+                str(area["code"]),
+                area["slug"],
+                area["name"],
+                _area_id(conn, slug, str(parent)) if parent else None,
+                position,
+            ],
         )
         area_id = _area_id(conn, slug, str(area["code"]))
         for theme_position, theme in enumerate(area.get("themes", []), 1):
@@ -248,15 +259,18 @@ def _area_label(area: sqlite3.Row) -> str:
 
 def describe_areas(conn: sqlite3.Connection, framework: str) -> list[dict]:
     """A framework's areas with their themes and their mappings, in both directions."""
-    areas = [dict(row) for row in conn.execute(
-        """
+    areas = [
+        dict(row)
+        for row in conn.execute(
+            """
         SELECT areas.id, areas.framework, areas.code, areas.slug, areas.name,
                parents.code AS parent
         FROM areas LEFT JOIN areas AS parents ON parents.id = areas.parent_id
         WHERE areas.framework = ? ORDER BY areas.position
         """,
-        [framework],
-    )]
+            [framework],
+        )
+    ]
     themes = conn.execute(
         "SELECT area_id, slug, name FROM themes ORDER BY area_id, position"
     ).fetchall()
@@ -276,13 +290,23 @@ def describe_areas(conn: sqlite3.Connection, framework: str) -> list[dict]:
             {"slug": t["slug"], "name": t["name"]} for t in themes if t["area_id"] == area["id"]
         ]
         area["mappings"] = [
-            {"framework": m["to_framework"], "code": m["to_code"],
-             "relationship": m["relationship"], "note": m["note"]}
-            for m in mappings if m["from_area_id"] == area["id"]
+            {
+                "framework": m["to_framework"],
+                "code": m["to_code"],
+                "relationship": m["relationship"],
+                "note": m["note"],
+            }
+            for m in mappings
+            if m["from_area_id"] == area["id"]
         ] + [
-            {"framework": m["from_framework"], "code": m["from_code"],
-             "relationship": _INVERSE[m["relationship"]], "note": m["note"]}
-            for m in mappings if m["to_area_id"] == area["id"]
+            {
+                "framework": m["from_framework"],
+                "code": m["from_code"],
+                "relationship": _INVERSE[m["relationship"]],
+                "note": m["note"],
+            }
+            for m in mappings
+            if m["to_area_id"] == area["id"]
         ]
         del area["id"]
     return areas
@@ -290,5 +314,10 @@ def describe_areas(conn: sqlite3.Connection, framework: str) -> list[dict]:
 
 # A mapping read from the other end: SIF 2.1 is a subset of ILACS in-care, so in-care is a
 # superset of SIF 2.1.
-_INVERSE = {"equal": "equal", "subset": "superset", "superset": "subset",
-            "intersect": "intersect", "not-related": "not-related"}
+_INVERSE = {
+    "equal": "equal",
+    "subset": "superset",
+    "superset": "subset",
+    "intersect": "intersect",
+    "not-related": "not-related",
+}

@@ -43,8 +43,14 @@ class Cli:
     def json(self, *args: str):
         return json.loads(self(*args, "--json").stdout)
 
-    def add(self, kind: str = "audit", title: str = "Audit", date: str = "2017-01-10",
-            areas=("1",), *extra: str) -> int:
+    def add(
+        self,
+        kind: str = "audit",
+        title: str = "Audit",
+        date: str = "2017-01-10",
+        areas=("1",),
+        *extra: str,
+    ) -> int:
         area_args = [arg for area in areas for arg in ("--area", area)]
         record = self.json("add", kind, "--title", title, "--date", date, *area_args, *extra)
         return record["id"]
@@ -59,8 +65,12 @@ def dump(path: Path) -> dict[str, list[tuple]]:
     """Every row of every table, to show a failed command changed nothing."""
     connection = sqlite3.connect(path)
     try:
-        tables = [row[0] for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
         return {
             table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
             for table in tables

@@ -21,8 +21,13 @@ def test_sif_areas_carry_the_themes_inspectors_look_at(cli):
     themes = {a["code"]: [t["slug"] for t in a["themes"]] for a in cli.json("areas")}
     assert "front-door" in themes["1"] and "childs-voice" in themes["1"]
     assert "health" in themes["2"] and "corporate-parenting" in themes["2"]
-    assert themes["2.1"] == ["adoption-timeliness", "adopter-recruitment", "early-permanence",
-                             "matching", "adoption-support"]
+    assert themes["2.1"] == [
+        "adoption-timeliness",
+        "adopter-recruitment",
+        "early-permanence",
+        "matching",
+        "adoption-support",
+    ]
     assert "pathway-plans" in themes["2.2"]
     assert "knowing-ourselves" in themes["3"] and "learning-from-scrs" in themes["lscb"]
     assert themes["overall"] == []
@@ -30,23 +35,43 @@ def test_sif_areas_carry_the_themes_inspectors_look_at(cli):
 
 def test_ilacs_frameworks_have_their_own_areas(cli):
     assert [a["slug"] for a in cli.json("areas", "--framework", "ilacs-2018")] == [
-        "leaders", "help-protection", "in-care-and-care-leavers", "overall"]
+        "leaders",
+        "help-protection",
+        "in-care-and-care-leavers",
+        "overall",
+    ]
     assert [a["slug"] for a in cli.json("areas", "--framework", "ILACS 2023")] == [
-        "leaders", "help-protection", "in-care", "care-leavers", "overall"]
+        "leaders",
+        "help-protection",
+        "in-care",
+        "care-leavers",
+        "overall",
+    ]
 
 
 def test_mappings_carry_their_relationship_both_ways(cli):
     sif = {a["code"]: a["mappings"] for a in cli.json("areas")}
-    assert {"framework": "ilacs-2023", "code": "care-leavers", "relationship": "equal",
-            "note": None} in sif["2.2"]
+    assert {
+        "framework": "ilacs-2023",
+        "code": "care-leavers",
+        "relationship": "equal",
+        "note": None,
+    } in sif["2.2"]
     assert {(m["framework"], m["code"], m["relationship"]) for m in sif["2"]} == {
-        ("ilacs-2018", "in-care-and-care-leavers", "subset"), ("ilacs-2023", "in-care", "equal")}
+        ("ilacs-2018", "in-care-and-care-leavers", "subset"),
+        ("ilacs-2023", "in-care", "equal"),
+    }
     assert [(m["code"], m["relationship"]) for m in sif["lscb"]] == [
-        (None, "not-related"), (None, "not-related")]
-    in_care = next(a for a in cli.json("areas", "--framework", "ilacs-2023")
-                   if a["code"] == "in-care")
+        (None, "not-related"),
+        (None, "not-related"),
+    ]
+    in_care = next(
+        a for a in cli.json("areas", "--framework", "ilacs-2023") if a["code"] == "in-care"
+    )
     assert {(m["code"], m["relationship"]) for m in in_care["mappings"]} == {
-        ("2", "equal"), ("2.1", "superset")}
+        ("2", "equal"),
+        ("2.1", "superset"),
+    }
 
 
 def test_areas_prints_a_readable_table(cli):
@@ -58,9 +83,24 @@ def test_areas_prints_a_readable_table(cli):
 
 def test_kinds_are_listed_from_the_vocabulary(cli):
     slugs = [k["slug"] for k in cli.json("kinds")]
-    assert slugs == ["audit", "monitoring-letter", "inspection-report", "focused-visit", "jtai",
-                     "dfe-review", "scr", "child-story", "performance-report", "board-report",
-                     "lscb-minutes", "voice", "partner-report", "plan", "recognition", "other"]
+    assert slugs == [
+        "audit",
+        "monitoring-letter",
+        "inspection-report",
+        "focused-visit",
+        "jtai",
+        "dfe-review",
+        "scr",
+        "child-story",
+        "performance-report",
+        "board-report",
+        "lscb-minutes",
+        "voice",
+        "partner-report",
+        "plan",
+        "recognition",
+        "other",
+    ]
 
 
 def test_an_unknown_framework_is_an_error_with_a_suggestion(cli, library_path):
@@ -87,5 +127,7 @@ def test_the_vocabulary_is_synced_again_when_its_files_change(conn, monkeypatch)
     conn.commit()
     vocab.sync_if_changed(conn)
     assert vocab.resolve_kind(conn, "other") == "other"
-    assert conn.execute("SELECT value FROM settings WHERE key = 'vocabulary_digest'"
-                        ).fetchone()[0] == "changed"
+    assert (
+        conn.execute("SELECT value FROM settings WHERE key = 'vocabulary_digest'").fetchone()[0]
+        == "changed"
+    )

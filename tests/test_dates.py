@@ -22,8 +22,12 @@ def test_dates_keep_their_precision_and_store_the_first_day(text, stored, precis
 
 @pytest.mark.parametrize(
     ("text", "end"),
-    [("2017-02", "2017-02-28"), ("2016-02", "2016-02-29"), ("2016", "2016-12-31"),
-     ("2017-01-17", "2017-01-17")],
+    [
+        ("2017-02", "2017-02-28"),
+        ("2016-02", "2016-02-29"),
+        ("2016", "2016-12-31"),
+        ("2017-01-17", "2017-01-17"),
+    ],
 )
 def test_a_date_runs_to_the_end_of_its_period(text, end):
     assert parse_when(text).end.isoformat() == end

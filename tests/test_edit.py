@@ -1,21 +1,27 @@
 import pytest
-
 from conftest import dump
 
 
 def changes_for(conn, evidence_id):
     return conn.execute(
         "SELECT action, changed_by FROM changes WHERE table_name = 'evidence' AND row_id = ?"
-        " ORDER BY id", [evidence_id]).fetchall()
+        " ORDER BY id",
+        [evidence_id],
+    ).fetchall()
 
 
 def test_edit_then_withdraw_leaves_three_changes_and_keeps_the_item(cli, conn):
     evidence_id = cli.add("audit", "Supervision audit", "2017-01", ("3",))
-    assert cli("edit", evidence_id, "--title", "Supervision audit (final)", "--by", "Ann").stdout \
+    assert (
+        cli("edit", evidence_id, "--title", "Supervision audit (final)", "--by", "Ann").stdout
         == "Updated evidence 1: title 'Supervision audit' → 'Supervision audit (final)'\n"
+    )
     cli("withdraw", evidence_id, "--reason", "Superseded by the re-audit", "--by", "Bo")
     assert [tuple(row) for row in changes_for(conn, evidence_id)] == [
-        ("insert", "tester"), ("update", "Ann"), ("update", "Bo")]
+        ("insert", "tester"),
+        ("update", "Ann"),
+        ("update", "Bo"),
+    ]
     assert cli.json("list") == []
     assert [i["id"] for i in cli.json("list", "--include-withdrawn")] == [evidence_id]
     shown = cli("show", evidence_id).stdout
@@ -23,7 +29,8 @@ def test_edit_then_withdraw_leaves_three_changes_and_keeps_the_item(cli, conn):
     history = shown.split("History\n")[1].splitlines()
     assert history[0].endswith("tester  logged")
     assert history[1].endswith(
-        "Ann  edited: title 'Supervision audit' → 'Supervision audit (final)'")
+        "Ann  edited: title 'Supervision audit' → 'Supervision audit (final)'"
+    )
     assert history[2].endswith("Bo  withdrew it: Superseded by the re-audit")
 
 
@@ -39,11 +46,29 @@ def test_editing_areas_replaces_them_and_is_recorded(cli, conn):
 
 def test_editing_themes_and_fields_together(cli):
     evidence_id = cli.add("audit", "Audit", "2017-01", ("1",), "--summary", "Old")
-    cli("edit", evidence_id, "--theme", "front-door", "--theme", "assessments", "--summary", "",
-        "--date", "2016-12-05", "--precision", "approximate", "--marking", "official-sensitive")
+    cli(
+        "edit",
+        evidence_id,
+        "--theme",
+        "front-door",
+        "--theme",
+        "assessments",
+        "--summary",
+        "",
+        "--date",
+        "2016-12-05",
+        "--precision",
+        "approximate",
+        "--marking",
+        "official-sensitive",
+    )
     item = cli.json("show", evidence_id)
     assert (item["themes"], item["summary"], item["date_display"], item["marking"]) == (
-        ["front-door", "assessments"], None, "about 5 Dec 2016", "official-sensitive")
+        ["front-door", "assessments"],
+        None,
+        "about 5 Dec 2016",
+        "official-sensitive",
+    )
     cli("edit", evidence_id, "--precision", "exact")
     assert cli.json("show", evidence_id)["date_display"] == "5 Dec 2016"
 
@@ -80,10 +105,30 @@ def test_a_withdrawn_item_cannot_be_changed(cli, library_path, args, message):
 
 
 def test_show_prints_every_field_a_manager_logged(cli):
-    cli("add", "scr", "--title", "Serious case review: Child F", "--date", "2016-06",
-        "--area", "lscb", "--area", "1", "--summary", "Six recommendations.\nAll accepted.",
-        "--owner", "LSCB business manager", "--source", "Fenmoor LSCB", "--ref", "SCR-F",
-        "--marking", "official-sensitive", "--review-by", "2017-06-30")
+    cli(
+        "add",
+        "scr",
+        "--title",
+        "Serious case review: Child F",
+        "--date",
+        "2016-06",
+        "--area",
+        "lscb",
+        "--area",
+        "1",
+        "--summary",
+        "Six recommendations.\nAll accepted.",
+        "--owner",
+        "LSCB business manager",
+        "--source",
+        "Fenmoor LSCB",
+        "--ref",
+        "SCR-F",
+        "--marking",
+        "official-sensitive",
+        "--review-by",
+        "2017-06-30",
+    )
     out = cli("show", "1").stdout
     for line in [
         "Evidence 1: Serious case review: Child F",

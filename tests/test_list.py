@@ -9,11 +9,11 @@ def library(cli):
     """A small library: id -> (date, areas, kind)."""
     cli.add("audit", "Front door audit", "2016-11-20", ("1",), "--summary", "Thresholds applied")
     cli.add("audit", "Adoption timeliness audit", "2017-01", ("2.1",))
-    cli.add("child-story", "Jay's story", "2017-02-03", ("2.2",), "--marking",
-            "official-sensitive")
+    cli.add(
+        "child-story", "Jay's story", "2017-02-03", ("2.2",), "--marking", "official-sensitive"
+    )
     cli.add("board-report", "Improvement board highlight report", "2017-03-30", ("3", "lscb"))
-    cli.add("monitoring-letter", "Monitoring letter", "2016", ("2",), "--precision",
-            "approximate")
+    cli.add("monitoring-letter", "Monitoring letter", "2016", ("2",), "--precision", "approximate")
     return cli
 
 
@@ -72,12 +72,24 @@ def test_limit_cuts_the_list(library):
 
 
 def test_the_table_shows_what_a_manager_needs(library):
-    library("add", "audit", "--title", "Claimed audit", "--date", "2015", "--area", "3",
-            "--claimed")
+    library(
+        "add", "audit", "--title", "Claimed audit", "--date", "2015", "--area", "3", "--claimed"
+    )
     out = library("list").stdout
     lines = out.splitlines()
-    assert lines[0].split() == ["ID", "┃", "Date", "┃", "Kind", "┃", "Title", "┃", "Areas",
-                                "┃", "Assurance"]
+    assert lines[0].split() == [
+        "ID",
+        "┃",
+        "Date",
+        "┃",
+        "Kind",
+        "┃",
+        "Title",
+        "┃",
+        "Areas",
+        "┃",
+        "Assurance",
+    ]
     assert "30 Mar 2017" in out and "about 2016" in out and "3, lscb" in out
     assert "claimed" in lines[-2]
     assert lines[-1] == "6 items"
@@ -88,8 +100,8 @@ def test_an_empty_result_says_so(library):
 
 
 def test_csv_has_a_header_and_neutralises_formulas(cli):
-    cli.add("audit", "=HYPERLINK(\"http://x\")", "2017-01", ("1", "3"))
+    cli.add("audit", '=HYPERLINK("http://x")', "2017-01", ("1", "3"))
     rows = list(csv.DictReader(io.StringIO(cli("list", "--csv").stdout)))
-    assert rows[0]["title"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["title"] == '\'=HYPERLINK("http://x")'
     assert rows[0]["areas"] == "1;3"
     assert rows[0]["date_display"] == "Jan 2017"

@@ -6,27 +6,74 @@ from db import open_db
 from db.migrations import migration_names
 
 EXPECTED_COLUMNS = {
-    "frameworks": {"slug": "TEXT", "name": "TEXT", "short_name": "TEXT", "in_force": "TEXT",
-                   "position": "INTEGER"},
-    "areas": {"id": "INTEGER", "framework": "TEXT", "code": "TEXT", "slug": "TEXT",
-              "name": "TEXT", "parent_id": "INTEGER", "position": "INTEGER"},
-    "themes": {"id": "INTEGER", "area_id": "INTEGER", "slug": "TEXT", "name": "TEXT",
-               "position": "INTEGER"},
-    "area_mappings": {"id": "INTEGER", "from_area_id": "INTEGER", "to_framework": "TEXT",
-                      "to_area_id": "INTEGER", "relationship": "TEXT", "note": "TEXT"},
+    "frameworks": {
+        "slug": "TEXT",
+        "name": "TEXT",
+        "short_name": "TEXT",
+        "in_force": "TEXT",
+        "position": "INTEGER",
+    },
+    "areas": {
+        "id": "INTEGER",
+        "framework": "TEXT",
+        "code": "TEXT",
+        "slug": "TEXT",
+        "name": "TEXT",
+        "parent_id": "INTEGER",
+        "position": "INTEGER",
+    },
+    "themes": {
+        "id": "INTEGER",
+        "area_id": "INTEGER",
+        "slug": "TEXT",
+        "name": "TEXT",
+        "position": "INTEGER",
+    },
+    "area_mappings": {
+        "id": "INTEGER",
+        "from_area_id": "INTEGER",
+        "to_framework": "TEXT",
+        "to_area_id": "INTEGER",
+        "relationship": "TEXT",
+        "note": "TEXT",
+    },
     "kinds": {"slug": "TEXT", "name": "TEXT", "description": "TEXT", "position": "INTEGER"},
     "evidence": {
-        "id": "INTEGER", "kind": "TEXT", "title": "TEXT", "summary": "TEXT", "date": "TEXT",
-        "date_precision": "TEXT", "date_qualifier": "TEXT", "owner": "TEXT", "source": "TEXT",
-        "ref": "TEXT", "link": "TEXT", "marking": "TEXT", "review_by": "TEXT",
-        "status": "TEXT", "withdrawn_reason": "TEXT", "assurance": "TEXT",
-        "verified_by": "TEXT", "verified_at": "TEXT", "created_at": "TEXT",
-        "created_by": "TEXT", "updated_at": "TEXT", "updated_by": "TEXT",
+        "id": "INTEGER",
+        "kind": "TEXT",
+        "title": "TEXT",
+        "summary": "TEXT",
+        "date": "TEXT",
+        "date_precision": "TEXT",
+        "date_qualifier": "TEXT",
+        "owner": "TEXT",
+        "source": "TEXT",
+        "ref": "TEXT",
+        "link": "TEXT",
+        "marking": "TEXT",
+        "review_by": "TEXT",
+        "status": "TEXT",
+        "withdrawn_reason": "TEXT",
+        "assurance": "TEXT",
+        "verified_by": "TEXT",
+        "verified_at": "TEXT",
+        "created_at": "TEXT",
+        "created_by": "TEXT",
+        "updated_at": "TEXT",
+        "updated_by": "TEXT",
     },
     "evidence_areas": {"evidence_id": "INTEGER", "area_id": "INTEGER"},
     "evidence_themes": {"evidence_id": "INTEGER", "theme_id": "INTEGER"},
-    "changes": {"id": "INTEGER", "table_name": "TEXT", "row_id": "INTEGER", "action": "TEXT",
-                "old": "TEXT", "new": "TEXT", "changed_at": "TEXT", "changed_by": "TEXT"},
+    "changes": {
+        "id": "INTEGER",
+        "table_name": "TEXT",
+        "row_id": "INTEGER",
+        "action": "TEXT",
+        "old": "TEXT",
+        "new": "TEXT",
+        "changed_at": "TEXT",
+        "changed_by": "TEXT",
+    },
     "settings": {"key": "TEXT", "value": "TEXT"},
 }
 
@@ -41,8 +88,12 @@ def test_a_blank_database_migrates_to_the_documented_columns(conn):
 
 
 def test_every_migration_is_recorded_once(conn):
-    applied = [row[0] for row in conn.execute(
-        "SELECT name FROM _sqlite_migrations WHERE migration_set = 'evidence' ORDER BY id")]
+    applied = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'evidence' ORDER BY id"
+        )
+    ]
     assert applied == migration_names() == ["m001_create_catalogue"]
 
 
@@ -50,7 +101,10 @@ def test_opening_again_applies_nothing_and_keeps_data(library_path, cli):
     evidence_id = cli.add(title="Kept")
     conn = open_db(library_path)
     assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
-    assert conn.execute("SELECT title FROM evidence WHERE id = ?", [evidence_id]).fetchone()[0] == "Kept"
+    assert (
+        conn.execute("SELECT title FROM evidence WHERE id = ?", [evidence_id]).fetchone()[0]
+        == "Kept"
+    )
 
 
 def test_the_connection_runs_with_wal_foreign_keys_and_a_busy_timeout(conn):
@@ -66,13 +120,19 @@ def test_open_db_creates_missing_folders(tmp_path):
 
 
 def test_audit_and_search_triggers_exist(conn):
-    triggers = {row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    triggers = {
+        row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    }
     assert {
-        "evidence_audit_insert", "evidence_audit_update",
-        "evidence_areas_audit_insert", "evidence_areas_audit_delete",
-        "evidence_themes_audit_insert", "evidence_themes_audit_delete",
-        "evidence_ai", "evidence_ad", "evidence_au",
+        "evidence_audit_insert",
+        "evidence_audit_update",
+        "evidence_areas_audit_insert",
+        "evidence_areas_audit_delete",
+        "evidence_themes_audit_insert",
+        "evidence_themes_audit_delete",
+        "evidence_ai",
+        "evidence_ad",
+        "evidence_au",
     } <= triggers
 
 
@@ -81,7 +141,9 @@ def test_the_audit_trail_records_old_and_new_values_with_who_and_when(cli, conn)
     cli("edit", evidence_id, "--title", "Second title", "--by", "Sam Manager")
     insert, update = conn.execute(
         "SELECT action, old, new, changed_at, changed_by FROM changes"
-        " WHERE table_name = 'evidence' AND row_id = ? ORDER BY id", [evidence_id]).fetchall()
+        " WHERE table_name = 'evidence' AND row_id = ? ORDER BY id",
+        [evidence_id],
+    ).fetchall()
     assert insert["action"] == "insert" and insert["old"] is None
     assert '"title":"First title"' in insert["new"] and insert["changed_by"] == "tester"
     assert update["action"] == "update" and update["changed_by"] == "Sam Manager"
@@ -94,7 +156,8 @@ def test_writes_from_outside_the_cli_are_audited_too(conn):
     conn.execute(
         "INSERT INTO evidence (kind, title, date, date_precision, created_at, created_by,"
         " updated_at, updated_by) VALUES ('audit', 'Outside', '2017-01-01', 'day',"
-        " '2017-01-02T10:00:00Z', 'analyst', '2017-01-02T10:00:00Z', 'analyst')")
+        " '2017-01-02T10:00:00Z', 'analyst', '2017-01-02T10:00:00Z', 'analyst')"
+    )
     conn.commit()
     row = conn.execute("SELECT action, changed_by FROM changes").fetchone()
     assert tuple(row) == ("insert", "analyst")
@@ -102,15 +165,25 @@ def test_writes_from_outside_the_cli_are_audited_too(conn):
 
 def test_the_database_refuses_what_the_code_would_refuse(conn):
     """CHECK constraints back up the validation for writers other than the CLI."""
-    for column, value in (("marking", "secret"), ("status", "deleted"),
-                          ("date_precision", "week"), ("title", "   ")):
-        row = {"kind": "audit", "title": "T", "date": "2017-01-01", "date_precision": "day",
-               column: value}
+    for column, value in (
+        ("marking", "secret"),
+        ("status", "deleted"),
+        ("date_precision", "week"),
+        ("title", "   "),
+    ):
+        row = {
+            "kind": "audit",
+            "title": "T",
+            "date": "2017-01-01",
+            "date_precision": "day",
+            column: value,
+        }
         try:
             conn.execute(
                 f"INSERT INTO evidence ({', '.join(row)}, created_at, created_by, updated_at,"
                 f" updated_by) VALUES ({', '.join('?' * len(row))}, 'x', 'x', 'x', 'x')",
-                list(row.values()))
+                list(row.values()),
+            )
         except sqlite3.IntegrityError:
             continue
         raise AssertionError(f"{column}={value!r} was accepted")
@@ -122,6 +195,7 @@ def test_opening_an_up_to_date_library_does_not_import_sqlite_utils_or_yaml(libr
         "import sys; from db import open_db; open_db(sys.argv[1]).close();"
         "print(sorted(m for m in ('sqlite_utils', 'yaml') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(library_path)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(library_path)], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

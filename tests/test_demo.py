@@ -1,0 +1,69 @@
+from collections import Counter
+
+from conftest import dump
+
+from evidence import demo
+
+
+def test_demo_loads_a_whole_library_across_every_area_and_kind(cli):
+    assert cli("demo").stdout == "Loaded the demo library: 72 items added, 72 in all.\n"
+    items = cli.json("list", "--include-withdrawn")
+    assert len(items) >= 60
+    kinds = {k["slug"] for k in cli.json("kinds")}
+    assert {item["kind"] for item in items} == kinds
+    per_area = Counter(code for item in items for code in item["areas"])
+    assert set(per_area) == {"overall", "1", "2", "2.1", "2.2", "3", "lscb"}
+    assert min(per_area.values()) >= 5
+    dates = sorted(item["date"] for item in items)
+    assert dates[0] <= "2016-01-31" and dates[-1] >= "2018-01-01"
+
+
+def test_demo_tells_an_improvement_story_from_inadequate(cli):
+    cli("demo")
+    first = cli.json("list", "--kind", "inspection-report")[-1]
+    assert "inadequate" in (first["title"] + first["summary"]).lower()
+    assert len(cli.json("list", "--kind", "monitoring-letter")) >= 4
+    assert len(cli.json("list", "--kind", "dfe-review")) >= 2
+    assert len(cli.json("list", "--kind", "child-story")) >= 3
+
+
+def test_demo_has_claims_withdrawals_and_imprecise_dates(cli):
+    cli("demo")
+    items = cli.json("list", "--include-withdrawn")
+    assert Counter(item["status"] for item in items)["withdrawn"] == 2
+    assert Counter(item["assurance"] for item in items)["claimed"] >= 3
+    assert {item["date_precision"] for item in items} == {"day", "month", "year"}
+    assert {item["date_qualifier"] for item in items} >= {"approximate", "on-or-before"}
+    assert any(item["marking"] == "official-sensitive" for item in items)
+
+
+def test_demo_twice_does_not_duplicate(cli, library_path):
+    cli("demo")
+    before = dump(library_path)
+    assert cli("demo").stdout == "The demo library is already loaded: 72 items.\n"
+    assert dump(library_path) == before
+
+
+def test_demo_refuses_a_library_with_real_evidence(cli, library_path):
+    cli.add("audit", "A real audit", "2017-01", ("1",))
+    before = dump(library_path)
+    result = cli("demo", expect=1)
+    assert result.stderr == (
+        "Error: this library holds 1 item of its own; the demo loads only into a new library"
+        " or a demo one (make demo uses db/demo/evidence.db).\n"
+    )
+    assert dump(library_path) == before
+
+
+def test_demo_items_pass_the_same_checks_as_any_item(conn):
+    """Every item goes through add_evidence, so a bad demo item would fail this load."""
+    data = demo.read()
+    refs = [item["ref"] for item in data["items"]]
+    assert len(refs) == len(set(refs)) and all(ref.startswith("DEMO-") for ref in refs)
+    assert demo.load(conn, data) == (len(refs), len(refs))
+
+
+def test_the_demo_council_is_recorded_and_fictional(conn):
+    demo.load(conn)
+    council = conn.execute("SELECT value FROM settings WHERE key = 'council'").fetchone()[0]
+    assert council == "Fenmoor Borough Council"
