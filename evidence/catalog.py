@@ -72,6 +72,9 @@ def add_evidence(
 ) -> int:
     """Log one piece of evidence and return its id."""
     by = _actor(by)
+    # Checked in the order a person types them: kind, title, date, areas, themes.
+    kind = vocab.resolve_kind(conn, kind)
+    title = _title(title)
     when = parse_past_when(date, today or dt.date.today())
     qualifier = parse_qualifier(precision)
     if not areas:
@@ -80,8 +83,8 @@ def add_evidence(
     area_rows = vocab.resolve_areas(conn, areas, framework)
     theme_rows = vocab.resolve_themes(conn, themes, area_rows)
     row = {
-        "kind": vocab.resolve_kind(conn, kind),
-        "title": _title(title),
+        "kind": kind,
+        "title": title,
         "summary": _text(summary, "summary"),
         "date": when.start.isoformat(),
         "date_precision": when.precision,

@@ -96,7 +96,7 @@ def evidence_detail(item: dict[str, Any]) -> str:
     else:
         assurance = f"claimed: not yet checked (`evidence verify-item {item['id']}`)"
     fields = [
-        ("Kind", item["kind"]),
+        ("Kind", f"{item['kind_name']} ({item['kind']})"),
         ("Date", item["date_display"]),
         (
             "Areas",

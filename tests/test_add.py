@@ -203,6 +203,10 @@ def test_file_attachments_are_refused_clearly_until_files_arrive(cli, library_pa
 FUTURE = (dt.date.today() + dt.timedelta(days=1)).isoformat()
 BAD_INPUT = [
     (
+        ["add", "audti", "--title", "T", "--date", "2017-02-30", "--area", "4"],
+        "Error: kind 'audti' is not a known kind.",
+    ),
+    (
         ["add", "audti", "--title", "T", "--date", "2017", "--area", "1"],
         "Error: kind 'audti' is not a known kind. Did you mean 'audit'? Valid: audit, ",
     ),

@@ -132,7 +132,7 @@ def test_show_prints_every_field_a_manager_logged(cli):
     out = cli("show", "1").stdout
     for line in [
         "Evidence 1: Serious case review: Child F",
-        "Kind:      scr",
+        "Kind:      Serious case review (scr)",
         "Date:      Jun 2016",
         "Areas:     1 Experiences and progress of children who need help and protection;"
         " lscb Review of the effectiveness of the Local Safeguarding Children Board",
