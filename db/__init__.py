@@ -25,17 +25,29 @@ def default_path() -> Path:
     return Path(os.environ.get("EVIDENCE_DB") or DEFAULT_PATH)
 
 
-def open_db(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    """Open (creating if needed) the library at `path`, ready for use."""
+def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Connection:
+    """Open the library at `path`, ready for use, creating it (and its folder) if `create`.
+
+    Raises LibraryError, naming the path, when there is no library there to open.
+    """
+    from evidence.errors import LibraryError
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
-    if _pending_migrations(conn):
-        _migrate(conn)
+    if path.is_dir():
+        raise LibraryError(path, "is a folder, not a library file")
+    if not path.exists() and not create:
+        raise LibraryError(path, "does not exist: check --db, or log a first item with `add`")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        if _pending_migrations(conn):
+            _migrate(conn)
+    except (OSError, sqlite3.DatabaseError) as error:
+        raise LibraryError(path, f"cannot be opened ({error})") from error
     from evidence import vocab
 
     vocab.sync_if_changed(conn)

@@ -23,6 +23,7 @@ MIGRATION_SET = "evidence"
 # Who made a change, and when, is read from the changed row itself (`updated_by`,
 # `updated_at`), so every writer, not only our CLI, leaves an attributed trail.
 AUDITED_TABLES = ("evidence",)
+NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 
 def m001_create_catalogue(db: Database) -> None:
@@ -62,9 +63,12 @@ def m001_create_catalogue(db: Database) -> None:
             relationship TEXT NOT NULL CHECK (
                 relationship IN ('equal', 'subset', 'superset', 'intersect', 'not-related')
             ),
-            note TEXT,
-            UNIQUE (from_area_id, to_framework, to_area_id)
+            note TEXT
         );
+        -- "Not related" has no target area; NULLs are distinct in a UNIQUE constraint, so
+        -- the index keys on the area id or 0.
+        CREATE UNIQUE INDEX area_mappings_pair
+            ON area_mappings(from_area_id, to_framework, coalesce(to_area_id, 0));
         CREATE TABLE kinds (
             slug TEXT PRIMARY KEY,
             name TEXT NOT NULL,
@@ -98,7 +102,8 @@ def m001_create_catalogue(db: Database) -> None:
             created_at TEXT NOT NULL,
             created_by TEXT NOT NULL,
             updated_at TEXT NOT NULL,
-            updated_by TEXT NOT NULL
+            updated_by TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 1
         );
         CREATE UNIQUE INDEX evidence_ref ON evidence(ref) WHERE ref IS NOT NULL;
         CREATE INDEX evidence_date ON evidence(date);
@@ -133,6 +138,7 @@ def m001_create_catalogue(db: Database) -> None:
     )
     for table in AUDITED_TABLES:
         create_audit_triggers(db, table)
+        forbid_deletes(db, table)
     create_link_audit_triggers(db, "evidence_areas", "area_id")
     create_link_audit_triggers(db, "evidence_themes", "theme_id")
     db["evidence"].enable_fts(
@@ -141,26 +147,46 @@ def m001_create_catalogue(db: Database) -> None:
 
 
 def create_audit_triggers(db: Database, table: str) -> None:
-    """Record every insert and update of `table` in `changes`, whole rows as JSON."""
+    """Record every insert and update of `table` in `changes`, whole rows as JSON.
+
+    Who and when come from the row's `updated_by` and `updated_at`, which a writer sets as
+    it bumps `revision`. A writer that changes a row without bumping `revision` (another
+    tool) is recorded at the current time with no author, rather than credited to whoever
+    changed the row before.
+    """
     columns = [column.name for column in db[table].columns]
 
     def row_json(alias: str) -> str:
         pairs = ", ".join(f"'{name}', {alias}.\"{name}\"" for name in columns)
         return f"json_object({pairs})"
 
+    stamped = "NEW.revision IS NOT OLD.revision"
     db.executescript(
         f"""
         DROP TRIGGER IF EXISTS {table}_audit_insert;
         CREATE TRIGGER {table}_audit_insert AFTER INSERT ON {table} BEGIN
             INSERT INTO changes (table_name, row_id, action, new, changed_at, changed_by)
             VALUES ('{table}', NEW.id, 'insert', {row_json("NEW")},
-                    NEW.updated_at, NEW.updated_by);
+                    coalesce(NEW.updated_at, {NOW_SQL}), NEW.updated_by);
         END;
         DROP TRIGGER IF EXISTS {table}_audit_update;
         CREATE TRIGGER {table}_audit_update AFTER UPDATE ON {table} BEGIN
             INSERT INTO changes (table_name, row_id, action, old, new, changed_at, changed_by)
             VALUES ('{table}', NEW.id, 'update', {row_json("OLD")}, {row_json("NEW")},
-                    NEW.updated_at, NEW.updated_by);
+                    CASE WHEN {stamped} THEN NEW.updated_at ELSE {NOW_SQL} END,
+                    CASE WHEN {stamped} THEN NEW.updated_by END);
+        END;
+        """
+    )
+
+
+def forbid_deletes(db: Database, table: str) -> None:
+    """Nothing is deleted: withdrawal keeps the row, whatever tool is used."""
+    db.executescript(
+        f"""
+        DROP TRIGGER IF EXISTS {table}_never_deleted;
+        CREATE TRIGGER {table}_never_deleted BEFORE DELETE ON {table} BEGIN
+            SELECT RAISE(ABORT, '{table} rows are never deleted: withdraw them instead');
         END;
         """
     )

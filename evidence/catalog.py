@@ -24,24 +24,14 @@ from evidence.dates import (
 )
 from evidence.errors import InvalidValue, NotFound, Refused, UnknownValue
 
+# The last day an item's date could mean: a month-dated item runs to the month's end.
+DATE_END_SQL = (
+    "(CASE date_precision WHEN 'year' THEN date(date, '+1 year', '-1 day')"
+    " WHEN 'month' THEN date(date, '+1 month', '-1 day') ELSE date END)"
+)
 TITLE_MAX = 300
 TEXT_MAX = 20_000
 MARKINGS = ("official", "official-sensitive")
-# Columns a person may change with `evidence edit`, beside areas and themes.
-EDITABLE = (
-    "kind",
-    "title",
-    "summary",
-    "date",
-    "date_precision",
-    "date_qualifier",
-    "owner",
-    "source",
-    "ref",
-    "link",
-    "marking",
-    "review_by",
-)
 
 
 def now() -> str:
@@ -89,9 +79,9 @@ def add_evidence(
         "date": when.start.isoformat(),
         "date_precision": when.precision,
         "date_qualifier": None if qualifier == EXACT else qualifier,
-        "owner": _text(owner, "owner", 200),
-        "source": _text(source, "source", 200),
-        "ref": _text(ref, "ref", 100),
+        "owner": _line(owner, "owner", 200),
+        "source": _line(source, "source", 200),
+        "ref": _line(ref, "ref", 100),
         "link": _link(link),
         "marking": _marking(marking),
         "review_by": parse_day(review_by, "review_by").isoformat() if review_by else None,
@@ -141,13 +131,12 @@ def edit_evidence(
 ) -> dict[str, tuple[Any, Any]]:
     """Change the fields given (None leaves a field alone; "" clears an optional one).
 
-    `areas` and `themes` replace the item's tags. Returns each changed field with its old
-    and new value; nothing is written when nothing changes.
+    `areas` and `themes` replace the item's tags (`themes=[""]` clears them). A new date
+    replaces the old one with its precision, and drops the old qualifier unless `precision`
+    is given again. Returns each changed field with its old and new value; nothing is
+    written when nothing changes.
     """
     by = _actor(by)
-    current = get_evidence(conn, evidence_id)
-    if current["status"] != "current":
-        raise Refused(f"evidence {evidence_id} is {current['status']}; it cannot be edited.")
     wanted: dict[str, Any] = {}
     if kind is not None:
         wanted["kind"] = vocab.resolve_kind(conn, kind)
@@ -155,106 +144,126 @@ def edit_evidence(
         wanted["title"] = _title(title)
     if date is not None:
         when = parse_past_when(date, today or dt.date.today())
-        wanted.update(date=when.start.isoformat(), date_precision=when.precision)
+        wanted.update(
+            date=when.start.isoformat(), date_precision=when.precision, date_qualifier=None
+        )
     qualifier = parse_qualifier(precision)
     if qualifier is not None:
         wanted["date_qualifier"] = None if qualifier == EXACT else qualifier
-    for field, value, limit in (
-        ("summary", summary, TEXT_MAX),
-        ("owner", owner, 200),
-        ("source", source, 200),
-        ("ref", ref, 100),
-    ):
+    if summary is not None:
+        wanted["summary"] = _text(summary, "summary")
+    for field, value, limit in (("owner", owner, 200), ("source", source, 200), ("ref", ref, 100)):
         if value is not None:
-            wanted[field] = _text(value, field, limit)
+            wanted[field] = _line(value, field, limit)
     if link is not None:
         wanted["link"] = _link(link)
     if marking is not None:
         wanted["marking"] = _marking(marking)
     if review_by is not None:
         wanted["review_by"] = parse_day(review_by, "review_by").isoformat() if review_by else None
-    if claimed and current["assurance"] != "claimed":
-        wanted.update(assurance="claimed", verified_by=None, verified_at=None)
-
-    area_rows = None
+    new_areas = None
     if areas is not None:
-        if not areas:
+        if not [area for area in areas if area.strip()]:
             raise InvalidValue("area", "", "is missing: an item keeps at least one area.")
-        area_rows = vocab.resolve_areas(conn, areas, vocab.resolve_framework(conn, framework))
-    theme_rows = None
-    if themes is not None or area_rows is not None:
-        # New areas must still fit the item's themes, and new themes its areas.
-        area_rows = area_rows or _area_rows(conn, evidence_id)
-        theme_rows = vocab.resolve_themes(
-            conn, current["themes"] if themes is None else themes, area_rows
-        )
+        new_areas = vocab.resolve_areas(conn, areas, vocab.resolve_framework(conn, framework))
 
-    changed = {
-        field: (current[field], value)
-        for field, value in wanted.items()
-        if current[field] != value
-    }
-    if area_rows is not None:
-        new_codes = [area["code"] for area in area_rows]
-        if sorted(new_codes) != sorted(current["areas"]):
-            changed["areas"] = (current["areas"], new_codes)
-    if theme_rows is not None:
-        new_slugs = [theme["slug"] for theme in theme_rows]
-        if sorted(new_slugs) != sorted(current["themes"]):
-            changed["themes"] = (current["themes"], new_slugs)
-    if not changed:
-        return {}
+    with transaction(conn):  # read, check and write under one lock
+        current = get_evidence(conn, evidence_id)
+        if current["status"] != "current":
+            raise Refused(f"evidence {evidence_id} is {current['status']}; it cannot be edited.")
+        if claimed and current["assurance"] != "claimed":
+            wanted.update(assurance="claimed", verified_by=None, verified_at=None)
+        old_areas = _area_rows(conn, evidence_id)
+        area_rows = new_areas or old_areas
+        old_themes = _theme_rows(conn, evidence_id)
+        theme_rows = None
+        if themes is not None or new_areas is not None:
+            # New areas must still fit the item's themes, and new themes its areas.
+            slugs = (
+                [t["slug"] for t in old_themes]
+                if themes is None
+                else [t for t in themes if t.strip()]
+            )
+            theme_rows = vocab.resolve_themes(conn, slugs, area_rows, keeping=themes is None)
 
-    columns = {field: wanted[field] for field in changed if field in wanted}
-    with transaction(conn):
+        changed = {
+            field: (current[field], value)
+            for field, value in wanted.items()
+            if current[field] != value
+        }
+        tags = {
+            "areas": _tag_change(old_areas, new_areas, area_label),
+            "themes": _tag_change(old_themes, theme_rows, lambda theme: theme["slug"]),
+        }
+        for name, (before, after, added, removed) in tags.items():
+            if added or removed:
+                changed[name] = (before, after)
+        if not changed:
+            return {}
         if "ref" in changed:
-            _check_ref_free(conn, columns["ref"], evidence_id)
+            _check_ref_free(conn, wanted["ref"], evidence_id)
         # The evidence row is touched first, so tag changes are credited to this person.
-        _update(conn, evidence_id, columns, by)
-        for tag, table in (("themes", "evidence_themes"), ("areas", "evidence_areas")):
-            if tag in changed:
-                conn.execute(f"DELETE FROM {table} WHERE evidence_id = ?", [evidence_id])
-        _link_tags(
-            conn,
-            evidence_id,
-            area_rows if "areas" in changed else (),
-            theme_rows if "themes" in changed else (),
-        )
+        _update(conn, evidence_id, {f: wanted[f] for f in changed if f in wanted}, by)
+        for table, column, (_, _, added, removed) in (
+            ("evidence_areas", "area_id", tags["areas"]),
+            ("evidence_themes", "theme_id", tags["themes"]),
+        ):
+            conn.executemany(
+                f"DELETE FROM {table} WHERE evidence_id = ? AND {column} = ?",
+                [(evidence_id, row["id"]) for row in removed],
+            )
+            conn.executemany(
+                f"INSERT INTO {table} (evidence_id, {column}) VALUES (?, ?)",
+                [(evidence_id, row["id"]) for row in added],
+            )
     return changed
 
 
 def withdraw_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, by: str) -> None:
     """Hide an item from the library without deleting it."""
     by = _actor(by)
-    reason = _required_text(reason, "reason")
-    current = get_evidence(conn, evidence_id)
-    if current["status"] != "current":
-        raise Refused(f"evidence {evidence_id} is already {current['status']}.")
+    reason = _line(reason, "reason", 1000, required=True)
     with transaction(conn):
+        current = get_evidence(conn, evidence_id)
+        if current["status"] != "current":
+            raise Refused(f"evidence {evidence_id} is already {current['status']}.")
         _update(conn, evidence_id, {"status": "withdrawn", "withdrawn_reason": reason}, by)
 
 
 def verify_evidence(conn: sqlite3.Connection, evidence_id: int, *, by: str) -> dict[str, Any]:
     """Record that someone checked a claimed item; returns the verified record."""
     by = _actor(by)
-    current = get_evidence(conn, evidence_id)
-    if current["status"] != "current":
-        raise Refused(f"evidence {evidence_id} is {current['status']}; it cannot be verified.")
-    if current["assurance"] == "verified":
-        raise Refused(
-            f"evidence {evidence_id} is already verified"
-            f" (by {current['verified_by']} at {current['verified_at']})."
-        )
-    stamp = now()
     with transaction(conn):
-        _update(
-            conn,
-            evidence_id,
-            {"assurance": "verified", "verified_by": by, "verified_at": stamp},
-            by,
-            stamp,
-        )
+        current = get_evidence(conn, evidence_id)
+        if current["status"] != "current":
+            raise Refused(f"evidence {evidence_id} is {current['status']}; it cannot be verified.")
+        if current["assurance"] == "verified":
+            raise Refused(
+                f"evidence {evidence_id} is already verified"
+                f" (by {current['verified_by']} at {current['verified_at']})."
+            )
+        stamp = now()
+        columns = {"assurance": "verified", "verified_by": by, "verified_at": stamp}
+        _update(conn, evidence_id, columns, by, stamp)
     return get_evidence(conn, evidence_id)
+
+
+def area_label(area: Any) -> str:
+    """An area as people write it: its code, with the framework unless it is the default."""
+    if area["framework"] == vocab.DEFAULT_FRAMEWORK:
+        return area["code"]
+    return f"{area['framework']}:{area['code']}"
+
+
+def _tag_change(old: Sequence[Any], new: Sequence[Any] | None, label) -> tuple:
+    """(old labels, new labels, rows added, rows removed) for a replacement of tags."""
+    if new is None:
+        return [label(row) for row in old], None, [], []
+    old_ids = {row["id"] for row in old}
+    new_ids = {row["id"] for row in new}
+    added = [row for row in new if row["id"] not in old_ids]
+    removed = [row for row in old if row["id"] not in new_ids]
+    return [label(row) for row in old], [label(row) for row in new], added, removed
 
 
 # Reading
@@ -282,6 +291,8 @@ FROM evidence
 
 def get_evidence(conn: sqlite3.Connection, evidence_id: int) -> dict[str, Any]:
     """One item, whatever its status; NotFound if there is no such id."""
+    if not 0 < evidence_id < 2**63:  # beyond SQLite's integers, so certainly absent
+        raise NotFound("evidence", evidence_id)
     row = conn.execute(_SELECT + " WHERE evidence.id = ?", [evidence_id]).fetchone()
     if row is None:
         raise NotFound("evidence", evidence_id)
@@ -303,9 +314,11 @@ def list_evidence(
 ) -> list[dict[str, Any]]:
     """Evidence matching every filter given, newest first.
 
-    An area includes its sub-areas. `since` and `until` take dates at any precision and
-    include the whole period (`--until 2017-01` runs to 31 Jan 2017). `as_of` keeps what
-    the council could have shown on that day: evidence dated on or before it.
+    An area includes its sub-areas. `since` and `until` take dates at any precision, each
+    meaning its whole period (`until="2017-01"` runs to 31 Jan 2017), and keep every item
+    whose date could fall in the range: "2017" is both since 2017-06 and until 2017-01.
+    `as_of` keeps what the council could be sure to show on that day: an item dated Jan
+    2017 counts from 31 Jan 2017, when its month is over.
     """
     where: list[str] = []
     params: list[Any] = []
@@ -321,15 +334,15 @@ def list_evidence(
         slugs = [vocab.resolve_kind(conn, kind) for kind in kinds]
         where.append(f"kind IN ({', '.join('?' * len(slugs))})")
         params += slugs
-    for field, value, bound, op in (
-        ("since", since, "start", ">="),
-        ("until", until, "end", "<="),
-        ("as_of", as_of, "end", "<="),
+    for field, value, column, op in (
+        ("since", since, DATE_END_SQL, ">="),
+        ("until", until, "date", "<="),
+        ("as_of", as_of, DATE_END_SQL, "<="),
     ):
         if value:
-            when = parse_when(value, field)
-            where.append(f"date {op} ?")
-            params.append(getattr(when, bound).isoformat())
+            bound = parse_when(value, field)
+            where.append(f"{column} {op} ?")
+            params.append((bound.start if field == "since" else bound.end).isoformat())
     if search is not None:
         where.append("evidence.id IN (SELECT rowid FROM evidence_fts WHERE evidence_fts MATCH ?)")
         params.append(fts_query(search))
@@ -354,7 +367,8 @@ def history(conn: sqlite3.Connection, evidence_id: int) -> list[dict[str, Any]]:
     get_evidence(conn, evidence_id)
     rows = conn.execute(
         """
-        SELECT changes.*, areas.code AS area_code, themes.slug AS theme_slug
+        SELECT changes.*, areas.framework AS area_framework, areas.code AS area_code,
+               themes.slug AS theme_slug
         FROM changes
         LEFT JOIN areas ON changes.table_name = 'evidence_areas'
             AND areas.id = json_extract(coalesce(changes.new, changes.old), '$.area_id')
@@ -381,14 +395,18 @@ def history(conn: sqlite3.Connection, evidence_id: int) -> list[dict[str, Any]]:
                         for field in new
                         if row["action"] == "update"
                         and old.get(field) != new[field]
-                        and field not in ("updated_at", "updated_by")
+                        and field not in ("updated_at", "updated_by", "revision")
                     },
                     "tags": {"added": [], "removed": []},
                 }
             )
             continue
-        tag = row["area_code"] if row["table_name"] == "evidence_areas" else row["theme_slug"]
-        label = f"area {tag}" if row["table_name"] == "evidence_areas" else f"theme {tag}"
+        if row["table_name"] == "evidence_areas":
+            label = "area " + area_label(
+                {"framework": row["area_framework"], "code": row["area_code"]}
+            )
+        else:
+            label = f"theme {row['theme_slug']}"
         bucket = "added" if row["action"] == "insert" else "removed"
         if events:
             events[-1]["tags"][bucket].append(label)
@@ -430,6 +448,16 @@ def _area_rows(conn: sqlite3.Connection, evidence_id: int) -> list[sqlite3.Row]:
     ).fetchall()
 
 
+def _theme_rows(conn: sqlite3.Connection, evidence_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT themes.id, themes.slug FROM evidence_themes"
+        " JOIN themes ON themes.id = evidence_themes.theme_id"
+        " JOIN areas ON areas.id = themes.area_id"
+        " WHERE evidence_themes.evidence_id = ? ORDER BY areas.position, themes.position",
+        [evidence_id],
+    ).fetchall()
+
+
 def _link_tags(
     conn: sqlite3.Connection,
     evidence_id: int,
@@ -454,7 +482,7 @@ def _update(
     stamp: str | None = None,
 ) -> None:
     columns = {**columns, "updated_at": stamp or now(), "updated_by": by}
-    assignments = ", ".join(f"{column} = ?" for column in columns)
+    assignments = ", ".join(f"{column} = ?" for column in columns) + ", revision = revision + 1"
     conn.execute(
         f"UPDATE evidence SET {assignments} WHERE id = ?", [*columns.values(), evidence_id]
     )
@@ -471,37 +499,46 @@ def _check_ref_free(conn: sqlite3.Connection, ref: str | None, evidence_id: int 
 
 
 def _actor(value: str) -> str:
-    return _required_text(value, "by", 200)
+    return _line(value, "by", 200, required=True)
 
 
 def _title(value: str) -> str:
     if not value.strip():
         raise InvalidValue("title", value, "is empty: give the evidence a title.")
-    if len(value) > TITLE_MAX:
-        raise InvalidValue(
-            "title", _clip(value), f"is {len(value)} characters long; the limit is {TITLE_MAX}."
-        )
-    if any(ord(char) < 32 for char in value):
-        raise InvalidValue("title", _clip(value), "must be one line, with no control characters.")
-    return value
+    return _line(value, "title", TITLE_MAX)
 
 
-def _text(value: str | None, field: str, limit: int = TEXT_MAX) -> str | None:
-    """Optional free text: empty means none; stored exactly as given otherwise."""
+# Characters that would break a line or drive a terminal: C0 and C1 controls, DEL, and
+# the Unicode line and paragraph separators. Multi-line text may keep newlines and tabs.
+_CONTROL = {chr(code) for code in (*range(32), *range(127, 160))} | {"\u2028", "\u2029"}
+_CONTROL_IN_TEXT = _CONTROL - {"\n", "\t", "\r"}
+
+
+def _line(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
+    """One-line text: stored exactly as given; empty means none (or an error if required)."""
+    text = _text(value, field, limit, _CONTROL)
+    if text is None and required:
+        raise InvalidValue(field, value or "", f"is empty: give a {field}.")
+    return text
+
+
+def _text(
+    value: str | None, field: str, limit: int = TEXT_MAX, forbidden: set[str] = _CONTROL_IN_TEXT
+) -> str | None:
+    """Free text: stored exactly as given; empty means none."""
     if value is None or not value.strip():
         return None
     if len(value) > limit:
         raise InvalidValue(
             field, _clip(value), f"is {len(value)} characters long; the limit is {limit}."
         )
+    bad = next((char for char in value if char in forbidden), None)
+    if bad is not None:
+        where = "must be one line" if forbidden is _CONTROL else "must be plain text"
+        raise InvalidValue(
+            field, _clip(value), f"{where}, with no control characters (U+{ord(bad):04X})."
+        )
     return value
-
-
-def _required_text(value: str | None, field: str, limit: int = TEXT_MAX) -> str:
-    text = _text(value, field, limit)
-    if text is None:
-        raise InvalidValue(field, value or "", f"is empty: give a {field}.")
-    return text
 
 
 def _link(value: str | None) -> str | None:

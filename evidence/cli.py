@@ -148,12 +148,16 @@ def _started() -> None:
 
 
 @contextmanager
-def library(db_path: Path | None) -> Iterator[Any]:
-    """The library, open and migrated, closed afterwards; errors reported."""
+def library(db_path: Path | None, *, create: bool = False) -> Iterator[Any]:
+    """The library, open and migrated, closed afterwards; errors reported.
+
+    Only commands that add to a library, or describe its vocabulary, create one: a
+    mistyped --db on `list` is an error, not a new empty library.
+    """
     import db
 
     with reported_errors():
-        conn = db.open_db(db_path or db.default_path())
+        conn = db.open_db(db_path or db.default_path(), create=create)
         try:
             yield conn
         finally:
@@ -206,12 +210,13 @@ def add(
     """
     from evidence import catalog
 
-    with library(db_path) as conn:
+    with reported_errors():
         if files:
             raise EvidenceError(
                 f"file '{files[0]}' cannot be attached yet: files arrive in a later release."
                 " Log the item with --link to where the file is kept."
             )
+    with library(db_path, create=True) as conn:
         evidence_id = catalog.add_evidence(
             conn,
             kind=kind,
@@ -261,7 +266,12 @@ def list_(
     ] = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="DATE", help="What the council could show on this day."),
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="What the council could be sure to show on this day (a month-dated item counts"
+            " from the month's end).",
+        ),
     ] = None,
     include_withdrawn: Annotated[
         bool, typer.Option("--include-withdrawn", help="Show withdrawn items too.")
@@ -333,7 +343,9 @@ def edit(
     ] = None,
     themes: Annotated[
         list[str] | None,
-        typer.Option("--theme", metavar="THEME", help="Replace its themes; repeat."),
+        typer.Option(
+            "--theme", metavar="THEME", help='Replace its themes; repeat (--theme "" clears them).'
+        ),
     ] = None,
     summary: Summary = None,
     precision: Precision = None,
@@ -358,9 +370,10 @@ def edit(
     """
     from evidence import catalog, render
 
-    with library(db_path) as conn:
+    with reported_errors():
         if files:
             raise EvidenceError(f"file '{files[0]}' cannot be attached yet.")
+    with library(db_path) as conn:
         changed = catalog.edit_evidence(
             conn,
             evidence_id,
@@ -424,7 +437,7 @@ def areas(framework: Framework = None, as_json: AsJson = False, db_path: DbPath 
     """Judgement areas, their themes and mappings."""
     from evidence import render, vocab
 
-    with library(db_path) as conn:
+    with library(db_path, create=True) as conn:
         listing = vocab.describe_areas(conn, vocab.resolve_framework(conn, framework))
     if as_json:
         print_json(listing)
@@ -435,7 +448,7 @@ def areas(framework: Framework = None, as_json: AsJson = False, db_path: DbPath 
 @app.command()
 def kinds(as_json: AsJson = False, db_path: DbPath = None) -> None:
     """The kinds of evidence."""
-    with library(db_path) as conn:
+    with library(db_path, create=True) as conn:
         rows = [
             dict(row)
             for row in conn.execute("SELECT slug, name, description FROM kinds ORDER BY position")
@@ -457,7 +470,7 @@ def demo(db_path: DbPath = None) -> None:
     """
     from evidence import demo as demo_library
 
-    with library(db_path) as conn:
+    with library(db_path, create=True) as conn:
         added, total = demo_library.load(conn)
     if added:
         typer.echo(f"Loaded the demo library: {added} items added, {total} in all.")

@@ -46,6 +46,13 @@ class NotFound(EvidenceError):
         super().__init__(f"{what} {record_id} does not exist.")
 
 
+class LibraryError(EvidenceError):
+    """The library's database file cannot be used."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        super().__init__(f"library '{path}' {problem}.")
+
+
 class Refused(EvidenceError):
     """The request is understood, and the library's rules do not allow it."""
 
@@ -58,4 +65,8 @@ def closest(value: str, valid: Iterable[str]) -> str | None:
 
 
 def _quoted(value: object) -> str:
-    return f"'{value}'"
+    """The value in quotes, with characters that would break the line escaped."""
+    text = "".join(
+        char if char.isprintable() or char == " " else repr(char)[1:-1] for char in str(value)
+    )
+    return f"'{text}'"

@@ -126,7 +126,8 @@ def evidence_detail(item: dict[str, Any]) -> str:
     if item.get("history"):
         lines += ["", "History"]
         for event in item["history"]:
-            lines.append(f"  {_stamp(event['at'])}  {event['by']}  {describe_event(event)}")
+            who = event["by"] or "(another tool)"
+            lines.append(f"  {_stamp(event['at'])}  {who}  {describe_event(event)}")
     return "\n".join(lines)
 
 

@@ -35,16 +35,23 @@ def digest() -> str:
 
 def sync_if_changed(conn: sqlite3.Connection) -> None:
     current = digest()
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", [DIGEST_KEY]).fetchone()
-    if row and row[0] == current:
+    if _stored_digest(conn) == current:
         return
     with transaction(conn):
+        # Another command may have synced while this one waited for the write lock.
+        if _stored_digest(conn) == current:
+            return
         sync(conn, load())
         conn.execute(
             "INSERT INTO settings (key, value) VALUES (?, ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [DIGEST_KEY, current],
         )
+
+
+def _stored_digest(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", [DIGEST_KEY]).fetchone()
+    return row[0] if row else None
 
 
 def load() -> dict:
@@ -84,13 +91,18 @@ def sync(conn: sqlite3.Connection, vocabulary: dict) -> None:
         to_framework, _, to_code = mapping["to"].partition("/")
         from_id = _area_id(conn, from_framework, from_code)
         to_id = _area_id(conn, to_framework, to_code) if to_code else None
-        conn.execute(
-            "INSERT INTO area_mappings (from_area_id, to_framework, to_area_id, relationship,"
-            " note) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT(from_area_id, to_framework, to_area_id) DO UPDATE SET"
-            " relationship = excluded.relationship, note = excluded.note",
-            [from_id, to_framework, to_id, mapping["relationship"], mapping.get("note")],
-        )
+        pair = [from_id, to_framework, to_id]
+        updated = conn.execute(
+            "UPDATE area_mappings SET relationship = ?, note = ?"
+            " WHERE from_area_id = ? AND to_framework = ? AND to_area_id IS ?",
+            [mapping["relationship"], mapping.get("note"), *pair],
+        ).rowcount
+        if not updated:
+            conn.execute(
+                "INSERT INTO area_mappings (from_area_id, to_framework, to_area_id,"
+                " relationship, note) VALUES (?, ?, ?, ?, ?)",
+                [*pair, mapping["relationship"], mapping.get("note")],
+            )
 
 
 def _sync_framework(conn: sqlite3.Connection, framework: dict) -> None:
@@ -211,9 +223,16 @@ def area_family(conn: sqlite3.Connection, area_ids: Sequence[int]) -> list[int]:
 
 
 def resolve_themes(
-    conn: sqlite3.Connection, values: Iterable[str], areas: Sequence[sqlite3.Row]
+    conn: sqlite3.Connection,
+    values: Iterable[str],
+    areas: Sequence[sqlite3.Row],
+    *,
+    keeping: bool = False,
 ) -> list[sqlite3.Row]:
-    """Themes by slug; each must belong to one of the item's areas, their parents or sub-areas."""
+    """Themes by slug; each must belong to one of the item's areas, their parents or sub-areas.
+
+    `keeping` says the themes are the item's own, kept while its areas change.
+    """
     values = list(values)
     if not values:
         return []
@@ -243,12 +262,11 @@ def resolve_themes(
         if not fits(theme):
             codes = ", ".join(area["code"] for area in areas)
             fitting = ", ".join(t["slug"] for t in themes if fits(t)) or "none"
-            raise InvalidValue(
-                "theme",
-                value,
-                f"belongs to area {theme['area_code']}, and the item's areas are {codes}."
-                f" Themes of those areas: {fitting}.",
-            )
+            verb = "would be" if keeping else "are"
+            message = f"belongs to area {theme['area_code']}, and the item's areas {verb} {codes}."
+            if keeping:
+                message += ' Give --theme for the new areas, or --theme "" to clear the themes.'
+            raise InvalidValue("theme", value, message + f" Themes of those areas: {fitting}.")
         found.setdefault(theme["id"], theme)
     return list(found.values())
 

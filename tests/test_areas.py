@@ -117,8 +117,9 @@ def test_a_changed_vocabulary_reaches_an_existing_library(conn):
     vocab.sync(conn, data)
     assert vocab.resolve_kind(conn, "Peer Review") == "peer-review"
     assert conn.execute("SELECT count(*) FROM themes WHERE slug = 'new-theme'").fetchone()[0] == 1
-    vocab.sync(conn, data)  # idempotent
+    vocab.sync(conn, data)  # idempotent, "not related" mappings (no target area) included
     assert conn.execute("SELECT count(*) FROM kinds").fetchone()[0] == 17
+    assert conn.execute("SELECT count(*) FROM area_mappings").fetchone()[0] == 14
 
 
 def test_the_vocabulary_is_synced_again_when_its_files_change(conn, monkeypatch):

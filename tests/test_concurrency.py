@@ -13,10 +13,19 @@ def test_parallel_adds_into_a_new_library_all_land(library_path):
     """Four processes start on a library that does not exist yet: migrations run once."""
     procs = [
         subprocess.Popen(
-            ["sh", "-c", " && ".join(
-                f"{SCRIPT} add audit --title 'Audit {worker}-{n}' --date 2017-01 --area 1"
-                f" --db {library_path} --by worker{worker}" for n in range(5))],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                "sh",
+                "-c",
+                " && ".join(
+                    f"{SCRIPT} add audit --title 'Audit {worker}-{n}' --date 2017-01 --area 1"
+                    f" --db {library_path} --by worker{worker}"
+                    for n in range(5)
+                ),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for worker in range(4)
     ]
     results = [proc.communicate(timeout=120) + (proc.returncode,) for proc in procs]
@@ -24,7 +33,10 @@ def test_parallel_adds_into_a_new_library_all_land(library_path):
     conn = open_db(library_path)
     assert conn.execute("SELECT count(*) FROM evidence").fetchone()[0] == 20
     assert conn.execute("SELECT count(*) FROM evidence_areas").fetchone()[0] == 20
-    assert conn.execute(
-        "SELECT count(*) FROM changes WHERE table_name = 'evidence'").fetchone()[0] == 20
+    assert (
+        conn.execute("SELECT count(*) FROM changes WHERE table_name = 'evidence'").fetchone()[0]
+        == 20
+    )
     assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
     assert conn.execute("SELECT count(*) FROM kinds").fetchone()[0] == 16
+    assert conn.execute("SELECT count(*) FROM area_mappings").fetchone()[0] == 14

@@ -1,5 +1,13 @@
+import sqlite3
+import threading
+import time
+
 import pytest
 from conftest import dump
+
+from db import open_db
+from evidence import catalog
+from evidence.errors import EvidenceError
 
 
 def changes_for(conn, evidence_id):
@@ -144,3 +152,87 @@ def test_show_prints_every_field_a_manager_logged(cli):
         "Review by: 30 Jun 2017",
     ]:
         assert line in out.splitlines(), line
+
+
+def test_editing_areas_records_only_what_was_added_and_removed(cli):
+    evidence_id = cli.add("audit", "Audit", "2017-01", ("1", "lscb"))
+    cli("edit", evidence_id, "--area", "1", "--area", "3", "--by", "Ann")
+    assert (
+        cli("show", evidence_id)
+        .stdout.splitlines()[-1]
+        .endswith("Ann  edited: added area 3; removed area lscb")
+    )
+
+
+def test_moving_an_item_to_another_frameworks_area_is_a_change(cli):
+    evidence_id = cli.add("audit", "Overall", "2017-01", ("overall",))
+    out = cli("edit", evidence_id, "--framework", "ilacs-2018", "--area", "overall").stdout
+    assert out == "Updated evidence 1: areas 'overall' → 'ilacs-2018:overall'\n"
+    details = cli.json("show", evidence_id)["area_details"]
+    assert [(a["framework"], a["code"]) for a in details] == [("ilacs-2018", "overall")]
+
+
+def test_themes_can_be_cleared_so_an_item_can_change_area(cli):
+    evidence_id = cli.add("audit", "Audit", "2017-01", ("1",), "--theme", "front-door")
+    out = cli("edit", evidence_id, "--area", "3", "--theme", "").stdout
+    assert out == "Updated evidence 1: areas '1' → '3'; themes 'front-door' → (none)\n"
+    item = cli.json("show", evidence_id)
+    assert (item["areas"], item["themes"]) == (["3"], [])
+
+
+def test_a_new_date_drops_the_old_qualifier_unless_given_again(cli):
+    evidence_id = cli.add("audit", "Audit", "2016-04", ("1",), "--precision", "approximate")
+    cli("edit", evidence_id, "--date", "2017-01-20")
+    assert cli.json("show", evidence_id)["date_display"] == "20 Jan 2017"
+    cli("edit", evidence_id, "--date", "2016", "--precision", "approximate")
+    assert cli.json("show", evidence_id)["date_display"] == "about 2016"
+
+
+def test_a_change_made_by_another_tool_is_not_credited_to_the_last_editor(cli, conn):
+    evidence_id = cli.add("audit", "Audit", "2017-01", ("1",), "--by", "Ann")
+    conn.execute("UPDATE evidence SET title = 'Changed elsewhere' WHERE id = ?", [evidence_id])
+    conn.commit()
+    last = cli.json("show", evidence_id)["history"][-1]
+    assert last["by"] is None and last["changes"] == {"title": ["Audit", "Changed elsewhere"]}
+    assert (
+        "(another tool)  edited: title 'Audit' → 'Changed elsewhere'"
+        in cli("show", evidence_id).stdout
+    )
+
+
+def test_evidence_rows_are_never_deleted_whatever_the_tool(cli, conn):
+    evidence_id = cli.add()
+    with pytest.raises(sqlite3.IntegrityError, match="never deleted: withdraw them instead"):
+        conn.execute("DELETE FROM evidence WHERE id = ?", [evidence_id])
+    conn.rollback()
+    assert [i["id"] for i in cli.json("list")] == [evidence_id]
+
+
+def test_an_edit_checks_the_item_under_the_write_lock(cli, library_path):
+    """An item withdrawn by someone else while an edit waits for the lock is not edited."""
+    evidence_id = cli.add()
+    other = sqlite3.connect(library_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute(
+        "UPDATE evidence SET status = 'withdrawn', withdrawn_reason = 'Duplicate',"
+        " revision = revision + 1 WHERE id = ?",
+        [evidence_id],
+    )
+    errors = []
+
+    def edit():
+        conn = open_db(library_path)
+        try:
+            catalog.edit_evidence(conn, evidence_id, title="Edited meanwhile", by="Bo")
+        except EvidenceError as error:
+            errors.append(str(error))
+        finally:
+            conn.close()
+
+    worker = threading.Thread(target=edit)
+    worker.start()
+    time.sleep(0.5)  # the edit has read the item and is waiting for the write lock
+    other.execute("COMMIT")
+    worker.join(timeout=30)
+    assert errors == ["evidence 1 is withdrawn; it cannot be edited."]
+    assert cli.json("show", evidence_id)["title"] == "Audit"

@@ -40,10 +40,21 @@ def test_as_of_leaves_out_everything_dated_later(library):
     assert ids(library.json("list", "--as-of", "2017-01-31")) == [2, 1, 5]
 
 
+def test_as_of_counts_an_imprecise_date_from_the_end_of_its_period(library):
+    """On 10 Jan 2017 nobody could be sure a letter dated 'Jan 2017' existed yet."""
+    assert ids(library.json("list", "--as-of", "2017-01-10")) == [1, 5]
+    assert ids(library.json("list", "--as-of", "2017-01")) == [2, 1, 5]
+
+
 def test_since_and_until_take_whole_periods(library):
     assert ids(library.json("list", "--since", "2017-02")) == [4, 3]
     assert ids(library.json("list", "--until", "2017-01")) == [2, 1, 5]
     assert ids(library.json("list", "--since", "2017", "--until", "2017")) == [4, 3, 2]
+
+
+def test_since_and_until_keep_items_whose_date_could_fall_in_the_range(library):
+    assert ids(library.json("list", "--since", "2016-06")) == [4, 3, 2, 1, 5]
+    assert ids(library.json("list", "--since", "2017-01-15", "--until", "2017-01-20")) == [2]
 
 
 def test_kind_filter_accepts_several_kinds(library):
@@ -55,7 +66,17 @@ def test_search_finds_words_in_titles_and_summaries_with_stemming(library):
     assert ids(library.json("list", "--search", "thresholds")) == [1]
     assert ids(library.json("list", "--search", "audits")) == [2, 1]
     assert ids(library.json("list", "--search", "board highlight")) == [4]
-    assert ids(library.json("list", "--search", 'Jay\'s "story" AND OR (')) == []
+    # Search syntax is never interpreted: every word must appear, punctuation aside.
+    odd = {
+        'Jay\'s "story"': [3],
+        "Jay*": [3],
+        "-story": [3],
+        "story OR audit": [],
+        "NEAR(Jay story)": [],
+        "(": [],
+        "'": [],
+    }
+    assert {q: ids(library.json("list", "--search", q)) for q in odd} == odd
     assert ids(library.json("list", "--search", "Jay's")) == [3]
 
 

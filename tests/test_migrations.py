@@ -61,6 +61,7 @@ EXPECTED_COLUMNS = {
         "created_by": "TEXT",
         "updated_at": "TEXT",
         "updated_by": "TEXT",
+        "revision": "INTEGER",
     },
     "evidence_areas": {"evidence_id": "INTEGER", "area_id": "INTEGER"},
     "evidence_themes": {"evidence_id": "INTEGER", "theme_id": "INTEGER"},

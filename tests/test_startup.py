@@ -34,7 +34,7 @@ def run_probe(tmp_path, *args):
 
 
 def test_add_imports_nothing_heavy(tmp_path):
-    run_probe(tmp_path, "list")  # creates and migrates the library first
+    run_probe(tmp_path, "kinds")  # creates and migrates the library first
     out = run_probe(tmp_path, "add", "audit", "--title", "T", "--date", "2017", "--area", "1")
     assert out == ["Logged evidence 1", ""]
 
