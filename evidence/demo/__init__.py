@@ -30,17 +30,18 @@ def load(conn: sqlite3.Connection, data: dict | None = None) -> tuple[int, int]:
     with the fictional council's.
     """
     data = data or read()
-    (own,) = conn.execute(
-        "SELECT count(*) FROM evidence WHERE ref IS NULL OR ref NOT GLOB 'DEMO-*'"
-    ).fetchone()
-    if own:
-        raise Refused(
-            f"this library holds {own} item{'s' if own != 1 else ''} of its own; the demo"
-            " loads only into a new library or a demo one (make demo uses db/demo/evidence.db)."
-        )
-    present = {row[0] for row in conn.execute("SELECT ref FROM evidence")}
     added = 0
-    with transaction(conn):
+    with transaction(conn):  # checked and loaded under one lock: all of it, or nothing
+        (own,) = conn.execute(
+            "SELECT count(*) FROM evidence WHERE ref IS NULL OR ref NOT GLOB 'DEMO-*'"
+        ).fetchone()
+        if own:
+            raise Refused(
+                f"this library holds {own} item{'s' if own != 1 else ''} of its own; the demo"
+                " loads only into a new library or a demo one (make demo uses"
+                " db/demo/evidence.db)."
+            )
+        present = {row[0] for row in conn.execute("SELECT ref FROM evidence")}
         conn.execute(
             "INSERT INTO settings (key, value) VALUES ('council', ?) ON CONFLICT DO NOTHING",
             [data["council"]],
