@@ -50,7 +50,7 @@ def evidence_table(items: list[dict[str, Any]]) -> None:
     table.add_column("Date", min_width=11, max_width=12)
     table.add_column("Kind", min_width=9, max_width=12)
     table.add_column("Title", ratio=1, min_width=16)
-    table.add_column("Areas", min_width=7, max_width=12)
+    table.add_column("Areas", min_width=7, max_width=20)
     table.add_column("Assurance", no_wrap=True, min_width=9)
     for item in items:
         if item["status"] != "current":
