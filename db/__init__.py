@@ -8,6 +8,7 @@ pending migrations, so there is no separate set-up step. It returns a plain
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -28,19 +29,24 @@ def default_path() -> Path:
 def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Connection:
     """Open the library at `path`, ready for use, creating it (and its folder) if `create`.
 
-    Raises LibraryError, naming the path, when there is no library there to open.
+    Raises LibraryError, naming the path, when there is no library there to open, or the
+    file holds something else: another program's database is never taken over.
     """
     from evidence.errors import LibraryError
 
     path = Path(path)
-    if path.is_dir():
-        raise LibraryError(path, "is a folder, not a library file")
-    if not path.exists() and not create:
-        raise LibraryError(path, "does not exist: check --db, or log a first item with `add`")
     try:
+        if path.is_dir():
+            raise LibraryError(path, "is a folder, not a library file")
+        if not path.exists() and not create:
+            raise LibraryError(path, "does not exist: check --db, or log a first item with `add`")
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
         conn.row_factory = sqlite3.Row
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if "evidence" not in tables and (tables or not create):
+            conn.close()
+            raise LibraryError(path, "is not an evidence library")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
@@ -54,16 +60,27 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Con
     return conn
 
 
+def now() -> str:
+    """The time of a change, in UTC, to the second."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def transaction(
+    conn: sqlite3.Connection, *, by: str | None = None, at: str | None = None
+) -> Iterator[sqlite3.Connection]:
     """One command's writes: all of them, or none.
 
     The outermost block takes the write lock at once (BEGIN IMMEDIATE), so checks made
     inside it still hold when the writes land; an inner block is a savepoint of it.
+    `by` names who is writing, for the audit triggers of rows that carry no author of
+    their own; the name is cleared before the lock is released, so a write by any other
+    tool is never credited to it.
     """
     if conn.in_transaction:
         conn.execute("SAVEPOINT inner_writes")
         try:
+            _name_writer(conn, by, at)
             yield conn
         except BaseException:
             conn.execute("ROLLBACK TO inner_writes")
@@ -71,14 +88,29 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             raise
         conn.execute("RELEASE inner_writes")
         return
-    conn.execute("BEGIN IMMEDIATE")
     try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        from evidence.errors import LibraryBusy
+
+        raise LibraryBusy(BUSY_TIMEOUT_SECONDS) from error
+    try:
+        _name_writer(conn, by, at)
         yield conn
+        conn.execute("DELETE FROM current_writer")
     except BaseException:
         conn.rollback()
         raise
     else:
         conn.commit()
+
+
+def _name_writer(conn: sqlite3.Connection, by: str | None, at: str | None) -> None:
+    if by is not None:
+        conn.execute(
+            "INSERT OR REPLACE INTO current_writer (id, actor, at) VALUES (1, ?, ?)",
+            [by, at or now()],
+        )
 
 
 def _pending_migrations(conn: sqlite3.Connection) -> bool:

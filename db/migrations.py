@@ -134,6 +134,13 @@ def m001_create_catalogue(db: Database) -> None:
             key TEXT PRIMARY KEY,
             value TEXT
         );
+        -- Who is writing, named by our commands for the length of their transaction and
+        -- read by the audit triggers of rows that carry no author of their own.
+        CREATE TABLE current_writer (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
         """
     )
     for table in AUDITED_TABLES:
@@ -195,11 +202,11 @@ def forbid_deletes(db: Database, table: str) -> None:
 def create_link_audit_triggers(db: Database, table: str, column: str) -> None:
     """Record tags added to and taken off an item, under the item's id.
 
-    A link row has no author of its own: the change is credited to whoever last
-    updated the evidence row, which our code always touches first.
+    A link row has no author of its own: the change is credited to the command writing
+    at the time (`current_writer`), or to nobody when another tool made it.
     """
-    who = "(SELECT updated_by FROM evidence WHERE id = {row}.evidence_id)"
-    when = "(SELECT updated_at FROM evidence WHERE id = {row}.evidence_id)"
+    who = "(SELECT actor FROM current_writer)"
+    when = f"coalesce((SELECT at FROM current_writer), {NOW_SQL})"
     db.executescript(
         f"""
         DROP TRIGGER IF EXISTS {table}_audit_insert;
@@ -207,14 +214,14 @@ def create_link_audit_triggers(db: Database, table: str, column: str) -> None:
             INSERT INTO changes (table_name, row_id, action, new, changed_at, changed_by)
             VALUES ('{table}', NEW.evidence_id, 'insert',
                     json_object('evidence_id', NEW.evidence_id, '{column}', NEW.{column}),
-                    {when.format(row="NEW")}, {who.format(row="NEW")});
+                    {when}, {who});
         END;
         DROP TRIGGER IF EXISTS {table}_audit_delete;
         CREATE TRIGGER {table}_audit_delete AFTER DELETE ON {table} BEGIN
             INSERT INTO changes (table_name, row_id, action, old, changed_at, changed_by)
             VALUES ('{table}', OLD.evidence_id, 'delete',
                     json_object('evidence_id', OLD.evidence_id, '{column}', OLD.{column}),
-                    {when.format(row="OLD")}, {who.format(row="OLD")});
+                    {when}, {who});
         END;
         """
     )

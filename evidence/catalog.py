@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from db import transaction
+from db import now, transaction
 from evidence import vocab
 from evidence.dates import (
     EXACT,
@@ -24,19 +24,17 @@ from evidence.dates import (
 )
 from evidence.errors import InvalidValue, NotFound, Refused, UnknownValue
 
-# The last day an item's date could mean: a month-dated item runs to the month's end.
+# The last day of an item's stated date: a month-dated item runs to the month's end.
 DATE_END_SQL = (
     "(CASE date_precision WHEN 'year' THEN date(date, '+1 year', '-1 day')"
     " WHEN 'month' THEN date(date, '+1 month', '-1 day') ELSE date END)"
 )
+# The earliest and latest days an item's date could be, its qualifier included.
+EARLIEST_SQL = "(CASE date_qualifier WHEN 'on-or-before' THEN '0000-01-01' ELSE date END)"
+LATEST_SQL = f"(CASE date_qualifier WHEN 'on-or-after' THEN '9999-12-31' ELSE {DATE_END_SQL} END)"
 TITLE_MAX = 300
 TEXT_MAX = 20_000
 MARKINGS = ("official", "official-sensitive")
-
-
-def now() -> str:
-    """The time of a change, in UTC, to the second."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def add_evidence(
@@ -96,7 +94,7 @@ def add_evidence(
         updated_at=stamp,
         updated_by=by,
     )
-    with transaction(conn):
+    with transaction(conn, by=by, at=stamp):
         _check_ref_free(conn, row["ref"])
         columns = ", ".join(row)
         marks = ", ".join("?" * len(row))
@@ -144,9 +142,7 @@ def edit_evidence(
         wanted["title"] = _title(title)
     if date is not None:
         when = parse_past_when(date, today or dt.date.today())
-        wanted.update(
-            date=when.start.isoformat(), date_precision=when.precision, date_qualifier=None
-        )
+        wanted.update(date=when.start.isoformat(), date_precision=when.precision)
     qualifier = parse_qualifier(precision)
     if qualifier is not None:
         wanted["date_qualifier"] = None if qualifier == EXACT else qualifier
@@ -161,18 +157,25 @@ def edit_evidence(
         wanted["marking"] = _marking(marking)
     if review_by is not None:
         wanted["review_by"] = parse_day(review_by, "review_by").isoformat() if review_by else None
+    framework = vocab.resolve_framework(conn, framework)
     new_areas = None
     if areas is not None:
         if not [area for area in areas if area.strip()]:
             raise InvalidValue("area", "", "is missing: an item keeps at least one area.")
-        new_areas = vocab.resolve_areas(conn, areas, vocab.resolve_framework(conn, framework))
+        new_areas = vocab.resolve_areas(conn, areas, framework)
 
-    with transaction(conn):  # read, check and write under one lock
+    stamp = now()
+    with transaction(conn, by=by, at=stamp):  # read, check and write under one lock
         current = get_evidence(conn, evidence_id)
         if current["status"] != "current":
             raise Refused(f"evidence {evidence_id} is {current['status']}; it cannot be edited.")
         if claimed and current["assurance"] != "claimed":
             wanted.update(assurance="claimed", verified_by=None, verified_at=None)
+        new_date = {
+            field: wanted.get(field, current[field]) for field in ("date", "date_precision")
+        }
+        if qualifier is None and new_date != {f: current[f] for f in new_date}:
+            wanted["date_qualifier"] = None  # a corrected date drops the old "about"
         old_areas = _area_rows(conn, evidence_id)
         area_rows = new_areas or old_areas
         old_themes = _theme_rows(conn, evidence_id)
@@ -203,7 +206,7 @@ def edit_evidence(
         if "ref" in changed:
             _check_ref_free(conn, wanted["ref"], evidence_id)
         # The evidence row is touched first, so tag changes are credited to this person.
-        _update(conn, evidence_id, {f: wanted[f] for f in changed if f in wanted}, by)
+        _update(conn, evidence_id, {f: wanted[f] for f in changed if f in wanted}, by, stamp)
         for table, column, (_, _, added, removed) in (
             ("evidence_areas", "area_id", tags["areas"]),
             ("evidence_themes", "theme_id", tags["themes"]),
@@ -223,7 +226,7 @@ def withdraw_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str
     """Hide an item from the library without deleting it."""
     by = _actor(by)
     reason = _line(reason, "reason", 1000, required=True)
-    with transaction(conn):
+    with transaction(conn, by=by):
         current = get_evidence(conn, evidence_id)
         if current["status"] != "current":
             raise Refused(f"evidence {evidence_id} is already {current['status']}.")
@@ -233,7 +236,7 @@ def withdraw_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str
 def verify_evidence(conn: sqlite3.Connection, evidence_id: int, *, by: str) -> dict[str, Any]:
     """Record that someone checked a claimed item; returns the verified record."""
     by = _actor(by)
-    with transaction(conn):
+    with transaction(conn, by=by):
         current = get_evidence(conn, evidence_id)
         if current["status"] != "current":
             raise Refused(f"evidence {evidence_id} is {current['status']}; it cannot be verified.")
@@ -316,14 +319,15 @@ def list_evidence(
 
     An area includes its sub-areas. `since` and `until` take dates at any precision, each
     meaning its whole period (`until="2017-01"` runs to 31 Jan 2017), and keep every item
-    whose date could fall in the range: "2017" is both since 2017-06 and until 2017-01.
-    `as_of` keeps what the council could be sure to show on that day: an item dated Jan
-    2017 counts from 31 Jan 2017, when its month is over.
+    whose date could fall in the range: "2017" is both since 2017-06 and until 2017-01, and
+    "on or before 13 Feb 2017" is until 2017-01. `as_of` keeps items whose stated date is
+    over by that day: an item dated Jan 2017 counts from 31 Jan 2017.
     """
     where: list[str] = []
     params: list[Any] = []
+    framework = vocab.resolve_framework(conn, framework)
     if areas:
-        area_rows = vocab.resolve_areas(conn, areas, vocab.resolve_framework(conn, framework))
+        area_rows = vocab.resolve_areas(conn, areas, framework)
         family = vocab.area_family(conn, [area["id"] for area in area_rows])
         where.append(
             "EXISTS (SELECT 1 FROM evidence_areas WHERE evidence_id = evidence.id"
@@ -335,8 +339,8 @@ def list_evidence(
         where.append(f"kind IN ({', '.join('?' * len(slugs))})")
         params += slugs
     for field, value, column, op in (
-        ("since", since, DATE_END_SQL, ">="),
-        ("until", until, "date", "<="),
+        ("since", since, LATEST_SQL, ">="),
+        ("until", until, EARLIEST_SQL, "<="),
         ("as_of", as_of, DATE_END_SQL, "<="),
     ):
         if value:
@@ -353,8 +357,8 @@ def list_evidence(
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY date DESC, id DESC"
     if limit is not None:
-        if limit < 1:
-            raise InvalidValue("limit", limit, "must be 1 or more.")
+        if not 0 < limit < 2**63:
+            raise InvalidValue("limit", limit, "must be a whole number from 1.")
         sql += f" LIMIT {int(limit)}"
     return [_record(row) for row in conn.execute(sql, params)]
 
@@ -402,14 +406,27 @@ def history(conn: sqlite3.Connection, evidence_id: int) -> list[dict[str, Any]]:
             )
             continue
         if row["table_name"] == "evidence_areas":
-            label = "area " + area_label(
-                {"framework": row["area_framework"], "code": row["area_code"]}
-            )
+            area = {"framework": row["area_framework"], "code": row["area_code"]}
+            label = "area " + area_label(area)
         else:
             label = f"theme {row['theme_slug']}"
-        bucket = "added" if row["action"] == "insert" else "removed"
-        if events:
-            events[-1]["tags"][bucket].append(label)
+        # A tag change joins the change of the item made in the same command; one made
+        # by another tool stands on its own.
+        last = events[-1] if events else None
+        if not (
+            last
+            and row["changed_by"]
+            and (last["by"], last["at"]) == (row["changed_by"], row["changed_at"])
+        ):
+            last = {
+                "action": "tags",
+                "at": row["changed_at"],
+                "by": row["changed_by"],
+                "changes": {},
+                "tags": {"added": [], "removed": []},
+            }
+            events.append(last)
+        last["tags"]["added" if row["action"] == "insert" else "removed"].append(label)
     return events
 
 
@@ -418,6 +435,7 @@ def fts_query(text: str) -> str:
     words = text.split()
     if not words:
         raise InvalidValue("search", text, "is empty: give a word to search for.")
+    _check_encoding(text, "search")
     return " ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
@@ -508,10 +526,14 @@ def _title(value: str) -> str:
     return _line(value, "title", TITLE_MAX)
 
 
-# Characters that would break a line or drive a terminal: C0 and C1 controls, DEL, and
-# the Unicode line and paragraph separators. Multi-line text may keep newlines and tabs.
-_CONTROL = {chr(code) for code in (*range(32), *range(127, 160))} | {"\u2028", "\u2029"}
-_CONTROL_IN_TEXT = _CONTROL - {"\n", "\t", "\r"}
+# Characters that would break a line, drive a terminal or reverse the text around them: C0
+# and C1 controls, DEL, the Unicode line and paragraph separators and the bidirectional
+# embeddings, overrides and isolates. Multi-line text may keep newlines and tabs.
+_CONTROL = {
+    chr(code)
+    for code in (*range(32), *range(127, 160), *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+} | {"\u2028", "\u2029"}
+_CONTROL_IN_TEXT = _CONTROL - {"\n", "\t"}
 
 
 def _line(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
@@ -528,6 +550,7 @@ def _text(
     """Free text: stored exactly as given; empty means none."""
     if value is None or not value.strip():
         return None
+    _check_encoding(value, field)
     if len(value) > limit:
         raise InvalidValue(
             field, _clip(value), f"is {len(value)} characters long; the limit is {limit}."
@@ -541,9 +564,18 @@ def _text(
     return value
 
 
+def _check_encoding(value: str, field: str) -> None:
+    """Bytes that were not UTF-8 reach Python as lone surrogates, which SQLite refuses."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidValue(field, value, "holds bytes that are not UTF-8 text.") from None
+
+
 def _link(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
+    value = _line(value, "link", 2000)
     if not value.lower().startswith(("https://", "http://")) or any(c.isspace() for c in value):
         raise InvalidValue("link", value, "must be a web address starting https:// or http://.")
     return value

@@ -53,6 +53,16 @@ class LibraryError(EvidenceError):
         super().__init__(f"library '{path}' {problem}.")
 
 
+class LibraryBusy(EvidenceError):
+    """Another command held the library's write lock for too long."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(
+            f"the library is busy: another command has held it for {seconds} seconds."
+            " Nothing was written; try again."
+        )
+
+
 class Refused(EvidenceError):
     """The request is understood, and the library's rules do not allow it."""
 

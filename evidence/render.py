@@ -45,13 +45,19 @@ def evidence_table(items: list[dict[str, Any]]) -> None:
     if not items:
         console.print("No evidence matches.")
         return
+    # Rich's own sharing of a narrow terminal can squeeze the last column; fixed widths
+    # keep every column whole and give the title what is left.
+    id_width = max(len(str(item["id"])) for item in items)
+    areas_width = max(len(", ".join(item["areas"])) for item in items)
+    room = console.width - 15 - (max(id_width, 2) + 11 + 12 + 9)  # rules and padding: 15
+    areas_width = max(7, min(20, areas_width, room // 3))
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("Date", min_width=11, max_width=12)
-    table.add_column("Kind", min_width=9, max_width=12)
-    table.add_column("Title", ratio=1, min_width=16)
-    table.add_column("Areas", min_width=7, max_width=20)
-    table.add_column("Assurance", no_wrap=True, min_width=9)
+    table.add_column("Date", width=11)
+    table.add_column("Kind", width=12, overflow="fold")
+    table.add_column("Title", width=max(16, room - areas_width), overflow="fold")
+    table.add_column("Areas", width=areas_width, overflow="fold")
+    table.add_column("Assurance", width=9, no_wrap=True)
     for item in items:
         if item["status"] != "current":
             assurance = Text(item["status"], style="red")
@@ -134,6 +140,12 @@ def evidence_detail(item: dict[str, Any]) -> str:
 def describe_event(event: dict[str, Any]) -> str:
     if event["action"] == "insert":
         return "logged"
+    if event["action"] == "tags":
+        tags = event["tags"]
+        return "; ".join(
+            [f"added {tag}" for tag in tags["added"]]
+            + [f"removed {tag}" for tag in tags["removed"]]
+        )
     changes = dict(event["changes"])
     if changes.get("status", [None, None])[1] == "withdrawn":
         return f"withdrew it: {changes['withdrawn_reason'][1]}"

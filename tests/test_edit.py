@@ -186,6 +186,9 @@ def test_a_new_date_drops_the_old_qualifier_unless_given_again(cli):
     assert cli.json("show", evidence_id)["date_display"] == "20 Jan 2017"
     cli("edit", evidence_id, "--date", "2016", "--precision", "approximate")
     assert cli.json("show", evidence_id)["date_display"] == "about 2016"
+    out = cli("edit", evidence_id, "--date", "2016").stdout  # the same date, typed again
+    assert out == "Evidence 1 unchanged: the values given are the ones it has.\n"
+    assert cli.json("show", evidence_id)["date_display"] == "about 2016"
 
 
 def test_a_change_made_by_another_tool_is_not_credited_to_the_last_editor(cli, conn):
@@ -236,3 +239,22 @@ def test_an_edit_checks_the_item_under_the_write_lock(cli, library_path):
     worker.join(timeout=30)
     assert errors == ["evidence 1 is withdrawn; it cannot be edited."]
     assert cli.json("show", evidence_id)["title"] == "Audit"
+
+
+def test_tags_changed_by_another_tool_stand_on_their_own_in_the_history(cli, conn):
+    evidence_id = cli.add("audit", "Audit", "2017-01", ("1",), "--by", "Ann")
+    area_3 = conn.execute(
+        "SELECT id FROM areas WHERE framework = 'sif' AND code = '3'"
+    ).fetchone()[0]
+    conn.execute(
+        "INSERT INTO evidence_areas (evidence_id, area_id) VALUES (?, ?)", [evidence_id, area_3]
+    )
+    conn.commit()
+    history = cli.json("show", evidence_id)["history"]
+    assert [(e["action"], e["by"], e["tags"]["added"]) for e in history] == [
+        ("insert", "Ann", ["area 1"]),
+        ("tags", None, ["area 3"]),
+    ]
+    assert (
+        cli("show", evidence_id).stdout.splitlines()[-1].endswith("(another tool)  added area 3")
+    )

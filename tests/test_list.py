@@ -57,6 +57,15 @@ def test_since_and_until_keep_items_whose_date_could_fall_in_the_range(library):
     assert ids(library.json("list", "--since", "2017-01-15", "--until", "2017-01-20")) == [2]
 
 
+def test_since_and_until_read_on_or_before_and_on_or_after(cli):
+    cli.add("audit", "Before", "2017-02-13", ("1",), "--precision", "on-or-before")
+    cli.add("audit", "After", "2017-02-13", ("1",), "--precision", "on-or-after")
+    assert ids(cli.json("list", "--until", "2017-01")) == [1]
+    assert ids(cli.json("list", "--since", "2017-06")) == [2]
+    assert ids(cli.json("list", "--as-of", "2017-02-13")) == [2, 1]
+    assert ids(cli.json("list", "--as-of", "2017-02-12")) == []
+
+
 def test_kind_filter_accepts_several_kinds(library):
     assert ids(library.json("list", "--kind", "audit")) == [2, 1]
     assert ids(library.json("list", "--kind", "audit", "--kind", "child story")) == [3, 2, 1]
