@@ -199,13 +199,45 @@ def forbid_deletes(db: Database, table: str) -> None:
     )
 
 
-def create_link_audit_triggers(db: Database, table: str, column: str) -> None:
+def m002_attach_files(db: Database) -> None:
+    """Files stored once by content (SHA-256) beside the library, linked to evidence."""
+    db.executescript(
+        """
+        CREATE TABLE files (
+            sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+            size INTEGER NOT NULL,
+            media_type TEXT NOT NULL,
+            text TEXT,
+            problem TEXT,
+            stored_at TEXT NOT NULL
+        );
+        CREATE TABLE evidence_files (
+            evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+            sha256 TEXT NOT NULL REFERENCES files(sha256),
+            name TEXT NOT NULL,
+            PRIMARY KEY (evidence_id, sha256)
+        );
+        CREATE INDEX evidence_files_sha256 ON evidence_files(sha256);
+        """
+    )
+    create_link_audit_triggers(db, "evidence_files", "sha256", extra=("name",))
+    db["files"].enable_fts(["text"], fts_version="FTS5", tokenize="porter", create_triggers=True)
+
+
+def create_link_audit_triggers(
+    db: Database, table: str, column: str, extra: tuple[str, ...] = ()
+) -> None:
     """Record tags added to and taken off an item, under the item's id.
 
     A link row has no author of its own: the change is credited to the command writing
     at the time (`current_writer`), or to nobody when another tool made it.
     """
     who = "(SELECT actor FROM current_writer)"
+
+    def row_json(alias: str) -> str:
+        pairs = "".join(f", '{name}', {alias}.{name}" for name in (column, *extra))
+        return f"json_object('evidence_id', {alias}.evidence_id{pairs})"
+
     when = f"coalesce((SELECT at FROM current_writer), {NOW_SQL})"
     db.executescript(
         f"""
@@ -213,21 +245,21 @@ def create_link_audit_triggers(db: Database, table: str, column: str) -> None:
         CREATE TRIGGER {table}_audit_insert AFTER INSERT ON {table} BEGIN
             INSERT INTO changes (table_name, row_id, action, new, changed_at, changed_by)
             VALUES ('{table}', NEW.evidence_id, 'insert',
-                    json_object('evidence_id', NEW.evidence_id, '{column}', NEW.{column}),
+                    {row_json("NEW")},
                     {when}, {who});
         END;
         DROP TRIGGER IF EXISTS {table}_audit_delete;
         CREATE TRIGGER {table}_audit_delete AFTER DELETE ON {table} BEGIN
             INSERT INTO changes (table_name, row_id, action, old, changed_at, changed_by)
             VALUES ('{table}', OLD.evidence_id, 'delete',
-                    json_object('evidence_id', OLD.evidence_id, '{column}', OLD.{column}),
+                    {row_json("OLD")},
                     {when}, {who});
         END;
         """
     )
 
 
-MIGRATIONS = (m001_create_catalogue,)
+MIGRATIONS = (m001_create_catalogue, m002_attach_files)
 
 
 def migration_names() -> list[str]:

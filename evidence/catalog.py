@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from db import now, transaction
 from evidence import vocab
@@ -23,6 +23,9 @@ from evidence.dates import (
     parse_when,
 )
 from evidence.errors import InvalidValue, NotFound, Refused, UnknownValue
+
+if TYPE_CHECKING:
+    from evidence.files import Incoming
 
 # The last day of an item's stated date: a month-dated item runs to the month's end.
 DATE_END_SQL = (
@@ -56,9 +59,13 @@ def add_evidence(
     marking: str | None = None,
     review_by: str | None = None,
     claimed: bool = False,
+    files: Sequence[Incoming] = (),
     today: dt.date | None = None,
 ) -> int:
-    """Log one piece of evidence and return its id."""
+    """Log one piece of evidence and return its id.
+
+    `files` are examined beforehand (`evidence.files.examine`) and attached with the item.
+    """
     by = _actor(by)
     # Checked in the order a person types them: kind, title, date, areas, themes.
     kind = vocab.resolve_kind(conn, kind)
@@ -102,6 +109,7 @@ def add_evidence(
             f"INSERT INTO evidence ({columns}) VALUES ({marks})", list(row.values())
         ).lastrowid
         _link_tags(conn, evidence_id, area_rows, theme_rows)
+        _attach_files(conn, evidence_id, files)
     return evidence_id
 
 
@@ -125,11 +133,13 @@ def edit_evidence(
     marking: str | None = None,
     review_by: str | None = None,
     claimed: bool = False,
+    files: Sequence[Incoming] = (),
     today: dt.date | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Change the fields given (None leaves a field alone; "" clears an optional one).
 
-    `areas` and `themes` replace the item's tags (`themes=[""]` clears them). A new date
+    `areas` and `themes` replace the item's tags (`themes=[""]` clears them); `files`
+    (examined by `evidence.files.examine`) are attached beside those it has. A new date
     replaces the old one with its precision, and drops the old qualifier unless `precision`
     is given again. Returns each changed field with its old and new value; nothing is
     written when nothing changes.
@@ -201,6 +211,11 @@ def edit_evidence(
         for name, (before, after, added, removed) in tags.items():
             if added or removed:
                 changed[name] = (before, after)
+        old_files = {file["sha256"] for file in current["files"]}
+        new_files = [file for file in files if file.sha256 not in old_files]
+        if new_files:
+            names = [file["name"] for file in current["files"]]
+            changed["files"] = (names, names + [file.name for file in new_files])
         if not changed:
             return {}
         if "ref" in changed:
@@ -219,6 +234,7 @@ def edit_evidence(
                 f"INSERT INTO {table} (evidence_id, {column}) VALUES (?, ?)",
                 [(evidence_id, row["id"]) for row in added],
             )
+        _attach_files(conn, evidence_id, new_files)
     return changed
 
 
@@ -287,7 +303,14 @@ SELECT evidence.*,
            JOIN themes ON themes.id = evidence_themes.theme_id
            JOIN areas ON areas.id = themes.area_id
            WHERE evidence_themes.evidence_id = evidence.id
-           ORDER BY areas.position, themes.position)) AS themes_json
+           ORDER BY areas.position, themes.position)) AS themes_json,
+    (SELECT json_group_array(json_object('name', name, 'sha256', sha256, 'size', size,
+                                          'media_type', media_type, 'problem', problem))
+     FROM (SELECT evidence_files.name, files.sha256, files.size, files.media_type,
+                  files.problem
+           FROM evidence_files JOIN files ON files.sha256 = evidence_files.sha256
+           WHERE evidence_files.evidence_id = evidence.id
+           ORDER BY evidence_files.rowid)) AS files_json
 FROM evidence
 """
 
@@ -348,8 +371,14 @@ def list_evidence(
             where.append(f"{column} {op} ?")
             params.append((bound.start if field == "since" else bound.end).isoformat())
     if search is not None:
-        where.append("evidence.id IN (SELECT rowid FROM evidence_fts WHERE evidence_fts MATCH ?)")
-        params.append(fts_query(search))
+        # Words in the title and summary, or in the text of an attached file.
+        where.append(
+            "evidence.id IN (SELECT rowid FROM evidence_fts WHERE evidence_fts MATCH ?"
+            " UNION SELECT evidence_files.evidence_id FROM evidence_files"
+            " JOIN files ON files.sha256 = evidence_files.sha256"
+            " WHERE files.rowid IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ?))"
+        )
+        params += [fts_query(search)] * 2
     if not include_withdrawn:
         where.append("status = 'current'")
     sql = _SELECT
@@ -372,14 +401,16 @@ def history(conn: sqlite3.Connection, evidence_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         """
         SELECT changes.*, areas.framework AS area_framework, areas.code AS area_code,
-               themes.slug AS theme_slug
+               themes.slug AS theme_slug,
+               json_extract(coalesce(changes.new, changes.old), '$.name') AS file_name
         FROM changes
         LEFT JOIN areas ON changes.table_name = 'evidence_areas'
             AND areas.id = json_extract(coalesce(changes.new, changes.old), '$.area_id')
         LEFT JOIN themes ON changes.table_name = 'evidence_themes'
             AND themes.id = json_extract(coalesce(changes.new, changes.old), '$.theme_id')
         WHERE changes.row_id = ?
-            AND changes.table_name IN ('evidence', 'evidence_areas', 'evidence_themes')
+            AND changes.table_name IN ('evidence', 'evidence_areas', 'evidence_themes',
+                                       'evidence_files')
         ORDER BY changes.id
         """,
         [evidence_id],
@@ -408,6 +439,8 @@ def history(conn: sqlite3.Connection, evidence_id: int) -> list[dict[str, Any]]:
         if row["table_name"] == "evidence_areas":
             area = {"framework": row["area_framework"], "code": row["area_code"]}
             label = "area " + area_label(area)
+        elif row["table_name"] == "evidence_files":
+            label = f"file {row['file_name']}"
         else:
             label = f"theme {row['theme_slug']}"
         # A tag change joins the change of the item made in the same command; one made
@@ -453,7 +486,7 @@ def _record(row: sqlite3.Row) -> dict[str, Any]:
     record["area_details"] = details
     record["themes"] = json.loads(record.pop("themes_json"))
     record["date_display"] = display_date(record)
-    record["files"] = []
+    record["files"] = json.loads(record.pop("files_json"))
     return record
 
 
@@ -464,6 +497,16 @@ def _area_rows(conn: sqlite3.Connection, evidence_id: int) -> list[sqlite3.Row]:
         " WHERE evidence_areas.evidence_id = ? ORDER BY areas.position",
         [evidence_id],
     ).fetchall()
+
+
+def _attach_files(conn: sqlite3.Connection, evidence_id: int, files: Sequence[Incoming]) -> None:
+    # Imported only when an item has files, keeping it off the everyday `evidence add`.
+    if not files:
+        return
+    from evidence.files import attach
+
+    for file in files:
+        attach(conn, evidence_id, file)
 
 
 def _theme_rows(conn: sqlite3.Connection, evidence_id: int) -> list[sqlite3.Row]:

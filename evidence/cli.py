@@ -100,7 +100,11 @@ Precision = Annotated[
 ]
 FilePath = Annotated[
     list[Path] | None,
-    typer.Option("--file", metavar="PATH", help="Attach a file (not available yet)."),
+    typer.Option(
+        "--file",
+        metavar="PATH",
+        help="Attach a file (PDF, Word, text...: its words become searchable); repeat.",
+    ),
 ]
 Link = Annotated[
     str | None, typer.Option("--link", metavar="URL", help="A web address where it is kept.")
@@ -164,6 +168,16 @@ def library(db_path: Path | None, *, create: bool = False) -> Iterator[Any]:
             conn.close()
 
 
+def examined(paths: list[Path] | None) -> list[Any]:
+    """Files to attach, checked and read before the library is opened."""
+    if not paths:
+        return []
+    from evidence.files import examine
+
+    with reported_errors():
+        return [examine(path) for path in paths]
+
+
 def actor(by: str | None) -> str:
     if by:
         return by
@@ -210,12 +224,7 @@ def add(
     """
     from evidence import catalog
 
-    with reported_errors():
-        if files:
-            raise EvidenceError(
-                f"file '{files[0]}' cannot be attached yet: files arrive in a later release."
-                " Log the item with --link to where the file is kept."
-            )
+    attached = examined(files)
     with library(db_path, create=True) as conn:
         evidence_id = catalog.add_evidence(
             conn,
@@ -233,6 +242,7 @@ def add(
             marking=marking,
             review_by=review_by,
             claimed=claimed,
+            files=attached,
             framework=framework,
             by=actor(by),
         )
@@ -370,9 +380,7 @@ def edit(
     """
     from evidence import catalog, render
 
-    with reported_errors():
-        if files:
-            raise EvidenceError(f"file '{files[0]}' cannot be attached yet.")
+    attached = examined(files)
     with library(db_path) as conn:
         changed = catalog.edit_evidence(
             conn,
@@ -391,6 +399,7 @@ def edit(
             marking=marking,
             review_by=review_by,
             claimed=claimed,
+            files=attached,
             framework=framework,
             by=actor(by),
         )
@@ -459,6 +468,34 @@ def kinds(as_json: AsJson = False, db_path: DbPath = None) -> None:
         width = max(len(row["slug"]) for row in rows)
         for row in rows:
             typer.echo(f"{row['slug']:<{width}}  {row['description']}")
+
+
+@app.command()
+def check(db_path: DbPath = None) -> None:
+    """Check the library is sound: database, links and files.
+
+    Runs SQLite's integrity and foreign-key checks and reads every stored file against its
+    SHA-256. Prints each problem and exits 1 if there is any.
+    """
+    from evidence import integrity
+
+    with library(db_path) as conn:
+        problems, counts = integrity.check(conn)
+    for problem in problems:
+        typer.echo(f"Problem: {problem}", err=True)
+    if problems:
+        typer.echo(
+            f"Error: {len(problems)} problem{'s' if len(problems) > 1 else ''} found.", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(
+        f"The library is sound: {_count(counts['items'], 'item')} and"
+        f" {_count(counts['files'], 'file')} checked."
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @app.command()

@@ -129,6 +129,14 @@ def evidence_detail(item: dict[str, Any]) -> str:
         if value:
             text = str(value).replace("\n", "\n" + " " * width)
             lines.append(f"{label + ':':<{width}}{text}")
+    if item["files"]:
+        lines += ["", "Files"]
+        for file in item["files"]:
+            note = f"  ({file['problem']})" if file["problem"] else ""
+            lines.append(
+                f"  {file['name']}  {file['media_type']}, {_size(file['size'])},"
+                f" sha256 {file['sha256'][:12]}{note}"
+            )
     if item.get("history"):
         lines += ["", "History"]
         for event in item["history"]:
@@ -197,6 +205,14 @@ def _short(value: Any, length: int = 60) -> str:
     text = str(value).replace("\n", " ")
     text = text if len(text) <= length else text[: length - 1] + "…"
     return f"'{text}'"
+
+
+def _size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
 
 
 def _stamp(value: str | None) -> str:

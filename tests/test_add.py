@@ -187,18 +187,6 @@ def test_titles_and_summaries_are_stored_and_shown_exactly(cli, text, monkeypatc
     assert text in cli("list").stdout
 
 
-def test_file_attachments_are_refused_clearly_until_files_arrive(cli, library_path, tmp_path):
-    letter = tmp_path / "letter.pdf"
-    letter.write_bytes(b"%PDF-1.4")
-    cli.add()
-    before = dump(library_path)
-    result = cli(
-        "add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--file", letter, expect=1
-    )
-    assert result.stderr.startswith(f"Error: file '{letter}' cannot be attached yet")
-    assert dump(library_path) == before
-
-
 # Bad input: one clear error naming the field and the value, exit 1, nothing written.
 
 FUTURE = (dt.date.today() + dt.timedelta(days=1)).isoformat()

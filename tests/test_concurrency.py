@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from db import open_db
+from db.migrations import migration_names
 
 SCRIPT = Path(sys.executable).parent / "evidence"
 
@@ -37,6 +38,8 @@ def test_parallel_adds_into_a_new_library_all_land(library_path):
         conn.execute("SELECT count(*) FROM changes WHERE table_name = 'evidence'").fetchone()[0]
         == 20
     )
-    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(
+        migration_names()
+    )
     assert conn.execute("SELECT count(*) FROM kinds").fetchone()[0] == 16
     assert conn.execute("SELECT count(*) FROM area_mappings").fetchone()[0] == 14

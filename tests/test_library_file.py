@@ -41,7 +41,8 @@ def test_a_refused_attachment_creates_no_library(cli, tmp_path):
         path,
         expect=1,
     )
-    assert result.stderr.startswith(f"Error: file '{tmp_path}' cannot be attached yet")
+    assert result.stderr == (
+        f"Error: file '{tmp_path}' is a folder: attach the files in it one by one.\n")
     assert not path.parent.exists()
 
 

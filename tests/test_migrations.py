@@ -76,6 +76,16 @@ EXPECTED_COLUMNS = {
         "changed_by": "TEXT",
     },
     "settings": {"key": "TEXT", "value": "TEXT"},
+    "current_writer": {"id": "INTEGER", "actor": "TEXT", "at": "TEXT"},
+    "files": {
+        "sha256": "TEXT",
+        "size": "INTEGER",
+        "media_type": "TEXT",
+        "text": "TEXT",
+        "problem": "TEXT",
+        "stored_at": "TEXT",
+    },
+    "evidence_files": {"evidence_id": "INTEGER", "sha256": "TEXT", "name": "TEXT"},
 }
 
 
@@ -95,13 +105,13 @@ def test_every_migration_is_recorded_once(conn):
             "SELECT name FROM _sqlite_migrations WHERE migration_set = 'evidence' ORDER BY id"
         )
     ]
-    assert applied == migration_names() == ["m001_create_catalogue"]
+    assert applied == migration_names() == ["m001_create_catalogue", "m002_attach_files"]
 
 
 def test_opening_again_applies_nothing_and_keeps_data(library_path, cli):
     evidence_id = cli.add(title="Kept")
     conn = open_db(library_path)
-    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 2
     assert (
         conn.execute("SELECT title FROM evidence WHERE id = ?", [evidence_id]).fetchone()[0]
         == "Kept"
@@ -134,6 +144,10 @@ def test_audit_and_search_triggers_exist(conn):
         "evidence_ai",
         "evidence_ad",
         "evidence_au",
+        "evidence_files_audit_insert",
+        "evidence_files_audit_delete",
+        "files_ai",
+        "files_au",
     } <= triggers
 
 

@@ -1,0 +1,203 @@
+"""Files attached to evidence: stored once by content beside the library, text extracted.
+
+A file is examined (checked, hashed, its text read) before anything is written; storing it
+is part of the command's transaction, so a failed command leaves no row behind. The bytes
+live at `<library folder>/files/ab/cdef...`, named by their SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import shutil
+import sqlite3
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from db import now
+from evidence.errors import InvalidValue
+
+DEFAULT_MAX_MB = 200
+CHUNK = 1 << 20
+TEXT_TYPES = {"text/plain", "text/markdown", "text/csv"}
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A file ready to attach: where it is, what it is, and the text found in it."""
+
+    path: Path
+    name: str
+    sha256: str
+    size: int
+    media_type: str
+    text: str | None
+    problem: str | None
+
+
+def max_bytes() -> int:
+    """The largest file accepted: EVIDENCE_MAX_FILE_MB megabytes (default 200)."""
+    value = os.environ.get("EVIDENCE_MAX_FILE_MB")
+    try:
+        megabytes = float(value) if value else DEFAULT_MAX_MB
+    except ValueError:
+        raise InvalidValue("EVIDENCE_MAX_FILE_MB", value, "is not a number.") from None
+    return int(megabytes * 1024 * 1024)
+
+
+def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
+    """Check a file can be attached, hash it and read its text; writes nothing."""
+    path = Path(path)
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        raise InvalidValue("file", path, "does not exist.") from None
+    except OSError as error:
+        raise InvalidValue("file", path, f"cannot be read ({error.strerror}).") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise InvalidValue("file", path, "is a symbolic link: attach the file it points to.")
+    if stat.S_ISDIR(info.st_mode):
+        raise InvalidValue("file", path, "is a folder: attach the files in it one by one.")
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidValue("file", path, "is not a regular file.")
+    limit = max_bytes()
+    if info.st_size > limit:
+        raise InvalidValue(
+            "file", path, f"is {_megabytes(info.st_size)}; the limit is {_megabytes(limit)}."
+        )
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(CHUNK)
+            digest.update(head)
+            for chunk in iter(lambda: handle.read(CHUNK), b""):
+                digest.update(chunk)
+    except OSError as error:
+        raise InvalidValue("file", path, f"cannot be read ({error.strerror}).") from None
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix.lower() == ".md":
+        media_type = "text/markdown"
+    text, problem = _extract(path, media_type, head)
+    return Incoming(
+        path=path,
+        name=name or path.name,
+        sha256=digest.hexdigest(),
+        size=info.st_size,
+        media_type=media_type,
+        text=text,
+        problem=problem,
+    )
+
+
+def files_folder(conn: sqlite3.Connection) -> Path:
+    """`files/` beside the library's database file."""
+    database = conn.execute("PRAGMA database_list").fetchone()["file"]
+    return Path(database).parent / "files"
+
+
+def blob_path(folder: Path, sha256: str) -> Path:
+    return folder / sha256[:2] / sha256[2:]
+
+
+def attach(conn: sqlite3.Connection, evidence_id: int, incoming: Incoming) -> bool:
+    """Store the file (once per content) and link it to the item; False if already linked.
+
+    Call inside the command's transaction: the rows roll back with it, and bytes copied
+    for a failed command are only an unreferenced blob that `evidence check` reports.
+    """
+    conn.execute(
+        "INSERT INTO files (sha256, size, media_type, text, problem, stored_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
+        [
+            incoming.sha256,
+            incoming.size,
+            incoming.media_type,
+            incoming.text,
+            incoming.problem,
+            now(),
+        ],
+    )
+    linked = conn.execute(
+        "INSERT INTO evidence_files (evidence_id, sha256, name) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        [evidence_id, incoming.sha256, incoming.name],
+    ).rowcount
+    _store_bytes(files_folder(conn), incoming)
+    return bool(linked)
+
+
+def _store_bytes(folder: Path, incoming: Incoming) -> None:
+    target = blob_path(folder, incoming.sha256)
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Copy under a temporary name and rename, so a blob is never seen half written.
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    os.close(handle)
+    try:
+        shutil.copyfile(incoming.path, temporary)
+        os.chmod(temporary, 0o444)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _extract(path: Path, media_type: str, head: bytes) -> tuple[str | None, str | None]:
+    """(text, problem): the text to search, or why there is none."""
+    if media_type == PDF:
+        if not head.startswith(b"%PDF-"):
+            return None, "its bytes are not a PDF"
+        return _guarded(_pdf_text, path)
+    if media_type == DOCX:
+        if not head.startswith(b"PK"):
+            return None, "its bytes are not a Word document"
+        return _guarded(_docx_text, path)
+    if media_type in TEXT_TYPES:
+        return _guarded(_plain_text, path)
+    return None, None
+
+
+def _guarded(read, path: Path) -> tuple[str | None, str | None]:
+    # A damaged document is still evidence: keep it, say why its text is missing.
+    try:
+        return read(path), None
+    except Exception as error:  # noqa: BLE001 - readers raise many kinds on bad input
+        return None, f"its text could not be read ({type(error).__name__})"
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def _docx_text(path: Path) -> str:
+    import zipfile
+    from xml.etree import ElementTree
+
+    namespace = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(path) as archive:
+        root = ElementTree.fromstring(archive.read("word/document.xml"))
+    return "\n".join(
+        "".join(node.text or "" for node in paragraph.iter(f"{namespace}t"))
+        for paragraph in root.iter(f"{namespace}p")
+    )
+
+
+def _plain_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
