@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from db import now, transaction
@@ -40,14 +41,46 @@ TEXT_MAX = 20_000
 MARKINGS = ("official", "official-sensitive")
 
 
+@dataclass
+class Item:
+    """A checked item ready to insert: its evidence row, tags and files."""
+
+    row: dict[str, Any]
+    areas: list[dict]
+    themes: list[dict]
+    files: Sequence[Incoming] = ()
+
+
 def add_evidence(
     conn: sqlite3.Connection,
+    *,
+    by: str,
+    files: Sequence[Incoming] = (),
+    today: dt.date | None = None,
+    **fields: Any,
+) -> int:
+    """Log one piece of evidence and return its id.
+
+    `fields` are those of `prepare_item`; `files` are examined beforehand
+    (`evidence.files.examine`) and attached with the item.
+    """
+    by = _actor(by)
+    item = prepare_item(vocab.Vocabulary(conn), today=today or dt.date.today(), **fields)
+    item.files = files
+    stamp = now()
+    with transaction(conn, by=by, at=stamp):
+        _check_ref_free(conn, item.row["ref"])
+        return insert_item(conn, item, by=by, stamp=stamp)
+
+
+def prepare_item(
+    words: vocab.Vocabulary,
     *,
     kind: str,
     title: str,
     date: str,
     areas: Sequence[str],
-    by: str,
+    today: dt.date,
     framework: str | None = None,
     themes: Sequence[str] = (),
     summary: str | None = None,
@@ -59,24 +92,16 @@ def add_evidence(
     marking: str | None = None,
     review_by: str | None = None,
     claimed: bool = False,
-    files: Sequence[Incoming] = (),
-    today: dt.date | None = None,
-) -> int:
-    """Log one piece of evidence and return its id.
-
-    `files` are examined beforehand (`evidence.files.examine`) and attached with the item.
-    """
-    by = _actor(by)
-    # Checked in the order a person types them: kind, title, date, areas, themes.
-    kind = vocab.resolve_kind(conn, kind)
+) -> Item:
+    """Check every field of a new item, in the order a person types them; writes nothing."""
+    kind = words.kind(kind)
     title = _title(title)
-    when = parse_past_when(date, today or dt.date.today())
+    when = parse_past_when(date, today)
     qualifier = parse_qualifier(precision)
-    if not areas:
+    if not [area for area in areas if area.strip()]:
         raise InvalidValue("area", "", "is missing: tag the evidence with at least one area.")
-    framework = vocab.resolve_framework(conn, framework)
-    area_rows = vocab.resolve_areas(conn, areas, framework)
-    theme_rows = vocab.resolve_themes(conn, themes, area_rows)
+    area_rows = words.areas_of(areas, words.framework(framework))
+    theme_rows = words.themes_of([theme for theme in themes if theme.strip()], area_rows)
     row = {
         "kind": kind,
         "title": title,
@@ -90,26 +115,33 @@ def add_evidence(
         "link": _link(link),
         "marking": _marking(marking),
         "review_by": parse_day(review_by, "review_by").isoformat() if review_by else None,
+        "assurance": "claimed" if claimed else "verified",
     }
-    stamp = now()
-    row.update(
-        assurance="claimed" if claimed else "verified",
-        verified_by=None if claimed else by,
-        verified_at=None if claimed else stamp,
-        created_at=stamp,
-        created_by=by,
-        updated_at=stamp,
-        updated_by=by,
-    )
-    with transaction(conn, by=by, at=stamp):
-        _check_ref_free(conn, row["ref"])
-        columns = ", ".join(row)
-        marks = ", ".join("?" * len(row))
-        evidence_id = conn.execute(
-            f"INSERT INTO evidence ({columns}) VALUES ({marks})", list(row.values())
-        ).lastrowid
-        _link_tags(conn, evidence_id, area_rows, theme_rows)
-        _attach_files(conn, evidence_id, files)
+    return Item(row, area_rows, theme_rows)
+
+
+def insert_item(conn: sqlite3.Connection, item: Item, *, by: str, stamp: str) -> int:
+    """Write a prepared item inside the caller's transaction; returns its id.
+
+    A verified item with no `verified_by` is verified by `by`; a row may carry its own
+    `created_by` and `created_at` (an import keeps them), `updated_*` are always `by`.
+    """
+    row = {
+        "created_at": stamp,
+        "created_by": by,
+        **item.row,
+        "updated_at": stamp,
+        "updated_by": by,
+    }
+    if row["assurance"] == "verified" and not row.get("verified_by"):
+        row.update(verified_by=by, verified_at=stamp)
+    columns = ", ".join(row)
+    marks = ", ".join("?" * len(row))
+    evidence_id = conn.execute(
+        f"INSERT INTO evidence ({columns}) VALUES ({marks})", list(row.values())
+    ).lastrowid
+    _link_tags(conn, evidence_id, item.areas, item.themes)
+    _attach_files(conn, evidence_id, item.files)
     return evidence_id
 
 
@@ -145,9 +177,10 @@ def edit_evidence(
     written when nothing changes.
     """
     by = _actor(by)
+    words = vocab.Vocabulary(conn)
     wanted: dict[str, Any] = {}
     if kind is not None:
-        wanted["kind"] = vocab.resolve_kind(conn, kind)
+        wanted["kind"] = words.kind(kind)
     if title is not None:
         wanted["title"] = _title(title)
     if date is not None:
@@ -167,12 +200,12 @@ def edit_evidence(
         wanted["marking"] = _marking(marking)
     if review_by is not None:
         wanted["review_by"] = parse_day(review_by, "review_by").isoformat() if review_by else None
-    framework = vocab.resolve_framework(conn, framework)
+    framework = words.framework(framework)
     new_areas = None
     if areas is not None:
         if not [area for area in areas if area.strip()]:
             raise InvalidValue("area", "", "is missing: an item keeps at least one area.")
-        new_areas = vocab.resolve_areas(conn, areas, framework)
+        new_areas = words.areas_of(areas, framework)
 
     stamp = now()
     with transaction(conn, by=by, at=stamp):  # read, check and write under one lock
@@ -197,7 +230,7 @@ def edit_evidence(
                 if themes is None
                 else [t for t in themes if t.strip()]
             )
-            theme_rows = vocab.resolve_themes(conn, slugs, area_rows, keeping=themes is None)
+            theme_rows = words.themes_of(slugs, area_rows, keeping=themes is None)
 
         changed = {
             field: (current[field], value)
@@ -348,9 +381,10 @@ def list_evidence(
     """
     where: list[str] = []
     params: list[Any] = []
-    framework = vocab.resolve_framework(conn, framework)
+    words = vocab.Vocabulary(conn)
+    framework = words.framework(framework)
     if areas:
-        area_rows = vocab.resolve_areas(conn, areas, framework)
+        area_rows = words.areas_of(areas, framework)
         family = vocab.area_family(conn, [area["id"] for area in area_rows])
         where.append(
             "EXISTS (SELECT 1 FROM evidence_areas WHERE evidence_id = evidence.id"
@@ -358,7 +392,7 @@ def list_evidence(
         )
         params += family
     if kinds:
-        slugs = [vocab.resolve_kind(conn, kind) for kind in kinds]
+        slugs = [words.kind(kind) for kind in kinds]
         where.append(f"kind IN ({', '.join('?' * len(slugs))})")
         params += slugs
     for field, value, column, op in (

@@ -447,7 +447,7 @@ def areas(framework: Framework = None, as_json: AsJson = False, db_path: DbPath 
     from evidence import render, vocab
 
     with library(db_path, create=True) as conn:
-        listing = vocab.describe_areas(conn, vocab.resolve_framework(conn, framework))
+        listing = vocab.describe_areas(conn, vocab.Vocabulary(conn).framework(framework))
     if as_json:
         print_json(listing)
     else:

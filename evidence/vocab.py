@@ -163,45 +163,108 @@ def normalise(value: str) -> str:
     return "-".join(value.strip().lower().replace("_", " ").split())
 
 
-def resolve_framework(conn: sqlite3.Connection, value: str | None) -> str:
-    slug = normalise(value) if value else DEFAULT_FRAMEWORK
-    slugs = [row[0] for row in conn.execute("SELECT slug FROM frameworks ORDER BY position")]
-    if slug not in slugs:
-        raise UnknownValue("framework", value or slug, slugs)
-    return slug
+class Vocabulary:
+    """The library's kinds, frameworks, areas and themes, read once for many lookups."""
 
-
-def resolve_kind(conn: sqlite3.Connection, value: str) -> str:
-    slug = normalise(value)
-    slugs = [row[0] for row in conn.execute("SELECT slug FROM kinds ORDER BY position")]
-    if slug not in slugs:
-        raise UnknownValue("kind", value, slugs)
-    return slug
-
-
-def resolve_areas(
-    conn: sqlite3.Connection, values: Iterable[str], framework: str
-) -> list[sqlite3.Row]:
-    """Areas by code or slug (`1` or `help-protection`), each once, in the order given."""
-    areas = conn.execute(
-        "SELECT id, framework, code, slug, name, parent_id FROM areas"
-        " WHERE framework = ? ORDER BY position",
-        [framework],
-    ).fetchall()
-    by_key = {key: area for area in areas for key in (area["code"], area["slug"])}
-    found: dict[int, sqlite3.Row] = {}
-    for value in values:
-        area = by_key.get(normalise(value))
-        if area is None:
-            raise UnknownValue(
-                "area",
-                value,
-                [_area_label(area) for area in areas],
-                candidates=list(by_key),
-                where=f" in {framework}",
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.kinds = [row[0] for row in conn.execute("SELECT slug FROM kinds ORDER BY position")]
+        self.frameworks = [
+            row[0] for row in conn.execute("SELECT slug FROM frameworks ORDER BY position")
+        ]
+        self.areas = [
+            dict(row)
+            for row in conn.execute(
+                "SELECT id, framework, code, slug, name, parent_id FROM areas ORDER BY position"
             )
-        found.setdefault(area["id"], area)
-    return list(found.values())
+        ]
+        self.themes = [
+            dict(row)
+            for row in conn.execute(
+                """
+            SELECT themes.id, themes.slug, themes.name, areas.framework, areas.id AS area_id,
+                   areas.code AS area_code, areas.parent_id AS area_parent_id
+            FROM themes JOIN areas ON areas.id = themes.area_id
+            ORDER BY areas.position, themes.position
+            """
+            )
+        ]
+        self._areas_by_key = {
+            (area["framework"], key): area
+            for area in self.areas
+            for key in (area["code"], area["slug"])
+        }
+
+    def kind(self, value: str) -> str:
+        slug = normalise(value)
+        if slug not in self.kinds:
+            raise UnknownValue("kind", value, self.kinds)
+        return slug
+
+    def framework(self, value: str | None) -> str:
+        slug = normalise(value) if value else DEFAULT_FRAMEWORK
+        if slug not in self.frameworks:
+            raise UnknownValue("framework", value or slug, self.frameworks)
+        return slug
+
+    def areas_of(self, values: Iterable[str], framework: str) -> list[dict]:
+        """Areas by code or slug (`1`, `help-protection`), or another framework's as
+        `ilacs-2023:in-care`; each once, in the order given."""
+        found: dict[int, dict] = {}
+        for value in values:
+            scope, key = framework, normalise(value)
+            prefix, colon, rest = key.partition(":")
+            if colon and prefix in self.frameworks:
+                scope, key = prefix, rest
+            area = self._areas_by_key.get((scope, key))
+            if area is None:
+                areas = [a for a in self.areas if a["framework"] == scope]
+                raise UnknownValue(
+                    "area",
+                    value,
+                    [_area_label(area) for area in areas],
+                    candidates=[k for (f, k) in self._areas_by_key if f == scope],
+                    where=f" in {scope}",
+                )
+            found.setdefault(area["id"], area)
+        return list(found.values())
+
+    def themes_of(
+        self, values: Iterable[str], areas: Sequence[dict], *, keeping: bool = False
+    ) -> list[dict]:
+        """Themes by slug; each must belong to one of the item's areas, their parents or
+        sub-areas. `keeping` says the themes are the item's own, kept while its areas change.
+        """
+        values = list(values)
+        if not values:
+            return []
+        frameworks = {area["framework"] for area in areas}
+        themes = [theme for theme in self.themes if theme["framework"] in frameworks]
+        by_slug = {theme["slug"]: theme for theme in themes}
+        tagged = {area["id"] for area in areas}
+        parents = {area["parent_id"] for area in areas} - {None}
+
+        def fits(theme: dict) -> bool:
+            return theme["area_id"] in tagged | parents or theme["area_parent_id"] in tagged
+
+        found: dict[int, dict] = {}
+        for value in values:
+            theme = by_slug.get(normalise(value))
+            if theme is None:
+                raise UnknownValue("theme", value, list(by_slug))
+            if not fits(theme):
+                codes = ", ".join(area["code"] for area in areas)
+                fitting = ", ".join(t["slug"] for t in themes if fits(t)) or "none"
+                verb = "would be" if keeping else "are"
+                message = (
+                    f"belongs to area {theme['area_code']}, and the item's areas {verb} {codes}."
+                )
+                if keeping:
+                    message += (
+                        ' Give --theme for the new areas, or --theme "" to clear the themes.'
+                    )
+                raise InvalidValue("theme", value, f"{message} Themes of those areas: {fitting}.")
+            found.setdefault(theme["id"], theme)
+        return list(found.values())
 
 
 def area_family(conn: sqlite3.Connection, area_ids: Sequence[int]) -> list[int]:
@@ -222,56 +285,7 @@ def area_family(conn: sqlite3.Connection, area_ids: Sequence[int]) -> list[int]:
     return [row[0] for row in rows]
 
 
-def resolve_themes(
-    conn: sqlite3.Connection,
-    values: Iterable[str],
-    areas: Sequence[sqlite3.Row],
-    *,
-    keeping: bool = False,
-) -> list[sqlite3.Row]:
-    """Themes by slug; each must belong to one of the item's areas, their parents or sub-areas.
-
-    `keeping` says the themes are the item's own, kept while its areas change.
-    """
-    values = list(values)
-    if not values:
-        return []
-    frameworks = sorted({area["framework"] for area in areas})
-    marks = ", ".join("?" * len(frameworks))
-    themes = conn.execute(
-        f"""
-        SELECT themes.id, themes.slug, themes.name, areas.id AS area_id, areas.code AS area_code,
-               areas.slug AS area_slug, areas.parent_id AS area_parent_id
-        FROM themes JOIN areas ON areas.id = themes.area_id
-        WHERE areas.framework IN ({marks}) ORDER BY areas.position, themes.position
-        """,
-        frameworks,
-    ).fetchall()
-    by_slug = {theme["slug"]: theme for theme in themes}
-    tagged = {area["id"] for area in areas}
-    parents = {area["parent_id"] for area in areas} - {None}
-
-    def fits(theme: sqlite3.Row) -> bool:
-        return theme["area_id"] in tagged | parents or theme["area_parent_id"] in tagged
-
-    found: dict[int, sqlite3.Row] = {}
-    for value in values:
-        theme = by_slug.get(normalise(value))
-        if theme is None:
-            raise UnknownValue("theme", value, list(by_slug))
-        if not fits(theme):
-            codes = ", ".join(area["code"] for area in areas)
-            fitting = ", ".join(t["slug"] for t in themes if fits(t)) or "none"
-            verb = "would be" if keeping else "are"
-            message = f"belongs to area {theme['area_code']}, and the item's areas {verb} {codes}."
-            if keeping:
-                message += ' Give --theme for the new areas, or --theme "" to clear the themes.'
-            raise InvalidValue("theme", value, message + f" Themes of those areas: {fitting}.")
-        found.setdefault(theme["id"], theme)
-    return list(found.values())
-
-
-def _area_label(area: sqlite3.Row) -> str:
+def _area_label(area: dict) -> str:
     return area["code"] if area["code"] == area["slug"] else f"{area['code']} ({area['slug']})"
 
 

@@ -115,7 +115,7 @@ def test_a_changed_vocabulary_reaches_an_existing_library(conn):
     sif = next(f for f in data["frameworks"] if f["slug"] == "sif")
     sif["areas"][1]["themes"].append({"slug": "new-theme", "name": "New"})
     vocab.sync(conn, data)
-    assert vocab.resolve_kind(conn, "Peer Review") == "peer-review"
+    assert vocab.Vocabulary(conn).kind("Peer Review") == "peer-review"
     assert conn.execute("SELECT count(*) FROM themes WHERE slug = 'new-theme'").fetchone()[0] == 1
     vocab.sync(conn, data)  # idempotent, "not related" mappings (no target area) included
     assert conn.execute("SELECT count(*) FROM kinds").fetchone()[0] == 17
@@ -127,7 +127,7 @@ def test_the_vocabulary_is_synced_again_when_its_files_change(conn, monkeypatch)
     conn.execute("DELETE FROM kinds WHERE slug = 'other'")
     conn.commit()
     vocab.sync_if_changed(conn)
-    assert vocab.resolve_kind(conn, "other") == "other"
+    assert vocab.Vocabulary(conn).kind("other") == "other"
     assert (
         conn.execute("SELECT value FROM settings WHERE key = 'vocabulary_digest'").fetchone()[0]
         == "changed"
