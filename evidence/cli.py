@@ -291,7 +291,9 @@ def list_(
     ] = None,
     framework: Framework = None,
     as_json: AsJson = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV for spreadsheets.")] = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="Print CSV for spreadsheets (as `export` writes).")
+    ] = False,
     db_path: DbPath = None,
 ) -> None:
     """Find evidence by area, kind, date and words.
@@ -317,9 +319,9 @@ def list_(
     if as_json:
         print_json(items)
     elif as_csv:
-        from evidence import render
+        from evidence import exports
 
-        render.write_csv(items, sys.stdout)
+        exports.write_csv([exports.export_row(item) for item in items], sys.stdout)
     else:
         from evidence import render
 
@@ -468,6 +470,76 @@ def kinds(as_json: AsJson = False, db_path: DbPath = None) -> None:
         width = max(len(row["slug"]) for row in rows)
         for row in rows:
             typer.echo(f"{row['slug']:<{width}}  {row['description']}")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A .csv, .json, .yml or .xlsx file of items.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
+    ] = False,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Import many items at once: all of them, or none.
+
+    Columns are the options of `evidence add` (areas, themes and files as lists, or
+    separated by ; in a cell; files relative to the import file). A row whose ref is
+    already in the library updates that item, so running an import again is safe. Every
+    bad row is listed, with its number, column and value.
+    """
+    from evidence import imports
+
+    with library(db_path, create=True) as conn:
+        report = imports.import_file(conn, path, by=actor(by), dry_run=dry_run)
+    read_as = "" if report.encoding in ("utf-8", "xlsx") else f" (read as {report.encoding})"
+    counts = (
+        f"{_count(len(report.added), 'item')} added, {len(report.updated)} updated,"
+        f" {len(report.unchanged)} unchanged"
+    )
+    if dry_run:
+        typer.echo(f"Dry run of {path.name}{read_as}: {counts}. Nothing was written.")
+    else:
+        typer.echo(f"Imported {path.name}{read_as}: {counts}.")
+
+
+@app.command()
+def export(
+    format: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="json or csv. [default: json]")
+    ] = "json",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="Write to this file. [default: the screen]"),
+    ] = None,
+    db_path: DbPath = None,
+) -> None:
+    """Export every item, withdrawn ones too, in the shape `evidence import` reads.
+
+    JSON carries every field, files by name and SHA-256; CSV is safe to open in Excel.
+    """
+    from evidence import exports
+    from evidence.errors import UnknownValue
+
+    kind = format.strip().lower()
+    with reported_errors():
+        if kind not in ("json", "csv"):
+            raise UnknownValue("format", format, ["json", "csv"])
+    with library(db_path) as conn:
+        rows = exports.export_rows(conn)
+    write = exports.write_json if kind == "json" else exports.write_csv
+    if out is None:
+        write(rows, sys.stdout)
+        return
+    with reported_errors():
+        try:
+            with out.open("w", encoding="utf-8", newline="") as handle:
+                write(rows, handle)
+        except OSError as error:
+            raise EvidenceError(f"out '{out}' cannot be written ({error.strerror}).") from None
+    typer.echo(f"Exported {_count(len(rows), 'item')} to {out}.", err=True)
 
 
 @app.command()

@@ -68,9 +68,16 @@ class Refused(EvidenceError):
 
 
 def closest(value: str, valid: Iterable[str]) -> str | None:
+    """The valid value the person most likely meant: one containing what they typed
+    (`letter` -> `monitoring-letter`), else the nearest spelling."""
     import difflib
 
-    matches = difflib.get_close_matches(str(value).lower(), list(valid), n=1, cutoff=0.5)
+    typed = str(value).strip().lower()
+    valid = list(valid)
+    containing = sorted((v for v in valid if len(typed) > 2 and typed in v), key=len)
+    if containing:
+        return containing[0]
+    matches = difflib.get_close_matches(typed, valid, n=1, cutoff=0.5)
     return matches[0] if matches else None
 
 

@@ -2,38 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-from typing import IO, Any
+from typing import Any
 
 from evidence.dates import format_day
-
-# A spreadsheet treats a cell starting with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-CSV_COLUMNS = (
-    "id",
-    "date",
-    "date_precision",
-    "date_qualifier",
-    "date_display",
-    "kind",
-    "title",
-    "summary",
-    "areas",
-    "themes",
-    "assurance",
-    "verified_by",
-    "verified_at",
-    "status",
-    "marking",
-    "owner",
-    "source",
-    "ref",
-    "link",
-    "review_by",
-    "created_at",
-    "created_by",
-)
 
 
 def evidence_table(items: list[dict[str, Any]]) -> None:
@@ -75,21 +46,6 @@ def evidence_table(items: list[dict[str, Any]]) -> None:
         )
     console.print(table)
     console.print(f"{len(items)} item{'s' if len(items) != 1 else ''}")
-
-
-def write_csv(items: list[dict[str, Any]], out: IO[str]) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for item in items:
-        row = {**item, "areas": ";".join(item["areas"]), "themes": ";".join(item["themes"])}
-        writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
-
-
-def _cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return "" if value is None else value
 
 
 def evidence_detail(item: dict[str, Any]) -> str:

@@ -42,7 +42,8 @@ def test_a_refused_attachment_creates_no_library(cli, tmp_path):
         expect=1,
     )
     assert result.stderr == (
-        f"Error: file '{tmp_path}' is a folder: attach the files in it one by one.\n")
+        f"Error: file '{tmp_path}' is a folder: attach the files in it one by one.\n"
+    )
     assert not path.parent.exists()
 
 

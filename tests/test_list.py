@@ -134,4 +134,4 @@ def test_csv_has_a_header_and_neutralises_formulas(cli):
     rows = list(csv.DictReader(io.StringIO(cli("list", "--csv").stdout)))
     assert rows[0]["title"] == '\'=HYPERLINK("http://x")'
     assert rows[0]["areas"] == "1;3"
-    assert rows[0]["date_display"] == "Jan 2017"
+    assert rows[0]["date"] == "2017-01"

@@ -1,0 +1,66 @@
+"""Exporting the library: every field of every item, in the shape `evidence import` reads.
+
+An exported row is an import row: the date as typed (`2017-02` for a month), its
+qualifier under `precision`, areas as people write them (`1`, `ilacs-2023:in-care`) and
+files by name and SHA-256, so JSON round-trips to an identical library.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from typing import IO, Any
+
+from evidence import catalog
+
+FIELDS = (
+    "id", "ref", "kind", "title", "summary", "date", "precision", "areas", "themes", "marking",
+    "assurance", "verified_by", "verified_at", "status", "withdrawn_reason", "owner", "source",
+    "link", "review_by", "files", "created_at", "created_by",
+)  # fmt: skip
+# A spreadsheet treats a cell starting with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_rows(conn: sqlite3.Connection, **filters: Any) -> list[dict[str, Any]]:
+    """Every item (withdrawn ones too, unless filtered), oldest first, as export rows."""
+    items = catalog.list_evidence(conn, include_withdrawn=True, **filters)
+    return [export_row(item) for item in reversed(items)]
+
+
+def export_row(item: dict[str, Any]) -> dict[str, Any]:
+    typed_date = item["date"][: {"day": 10, "month": 7, "year": 4}[item["date_precision"]]]
+    return {
+        **{field: item.get(field) for field in FIELDS},
+        "date": typed_date,
+        "precision": item["date_qualifier"],
+        "areas": [catalog.area_label(area) for area in item["area_details"]],
+        "files": [{"name": file["name"], "sha256": file["sha256"]} for file in item["files"]],
+    }
+
+
+def write_json(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    json.dump(rows, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    """CSV safe to open in Excel: lists joined with `;`, formulas neutralised."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for row in rows:
+        flat = {
+            **row,
+            "areas": ";".join(row["areas"]),
+            "themes": ";".join(row["themes"]),
+            "files": ";".join(file["name"] for file in row["files"]),
+        }
+        writer.writerow([_cell(flat[field]) for field in FIELDS])
+
+
+def _cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return "" if value is None else value

@@ -1,0 +1,384 @@
+"""Importing many items at once from CSV, JSON, YAML or Excel: all of them, or none.
+
+Rows have the fields of `evidence add` (and of `evidence export`, so an export imports
+back). Every row is checked before anything is written, and every bad row is reported
+with its number (data rows from 1, the header not counted), column and value. A row whose
+`ref` is already in the library updates that item instead of adding another, so running
+the same import twice is safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from db import now, transaction
+from evidence import catalog, vocab
+from evidence.errors import EvidenceError, InvalidValue, Refused
+
+ADD_FIELDS = (
+    "kind",
+    "title",
+    "date",
+    "areas",
+    "themes",
+    "summary",
+    "precision",
+    "owner",
+    "source",
+    "ref",
+    "link",
+    "marking",
+    "review_by",
+    "claimed",
+    "framework",
+)
+KEPT_FIELDS = (
+    "assurance",
+    "verified_by",
+    "verified_at",
+    "status",
+    "withdrawn_reason",
+    "created_at",
+    "created_by",
+    "files",
+    "id",
+)
+ALIASES = {"area": "areas", "theme": "themes", "file": "files", "qualifier": "precision"}
+LIST_FIELDS = ("areas", "themes", "files")
+# Which column a field named in an error comes from.
+COLUMN_OF = {
+    "area": "areas",
+    "theme": "themes",
+    "file": "files",
+    "by": "created_by",
+    "reason": "withdrawn_reason",
+}
+FORMATS = {".csv": "CSV", ".json": "JSON", ".yml": "YAML", ".yaml": "YAML", ".xlsx": "Excel"}
+
+
+class ImportRejected(EvidenceError):
+    """Some rows are wrong: nothing was imported."""
+
+    def __init__(self, path: Path, problems: list[str], bad_rows: int, rows: int) -> None:
+        lines = [
+            f"{bad_rows} of {rows} rows in {path.name} cannot be imported, so nothing was:",
+            *(f"  {problem}" for problem in problems),
+        ]
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class Report:
+    rows: int = 0
+    added: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    encoding: str = "utf-8"
+
+
+def import_file(
+    conn: sqlite3.Connection,
+    path: str | Path,
+    *,
+    by: str,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+) -> Report:
+    """Add or update every row of `path` in one transaction, or none if any row is bad.
+
+    Each row is written in a savepoint and checked by the same code as `evidence add` and
+    `evidence edit`; the problems of every bad row are gathered before all is rolled back.
+    With `dry_run` the whole import runs and is then rolled back, so its report says
+    exactly what an import would do.
+    """
+    path = Path(path)
+    rows, encoding = read_rows(path)
+    words = vocab.Vocabulary(conn)
+    context = _Context(words, today or dt.date.today(), path.parent, by, now(), dry_run)
+    report = Report(rows=len(rows), encoding=encoding)
+    _check_columns(rows)
+    problems: list[str] = []
+    bad_rows = 0
+    try:
+        with transaction(conn, by=by, at=context.stamp):
+            for number, raw in enumerate(rows, 1):
+                try:
+                    with transaction(conn, by=by, at=context.stamp):
+                        outcome, evidence_id = _apply(conn, _clean(raw), number, context)
+                    getattr(report, outcome).append(evidence_id)
+                except InvalidValue as error:
+                    column = COLUMN_OF.get(error.field, error.field)
+                    problems.append(f"row {number}, column {column}: {error}")
+                    bad_rows += 1
+                except Refused as error:
+                    problems.append(f"row {number}: {error}")
+                    bad_rows += 1
+            if problems:
+                raise ImportRejected(path, problems, bad_rows, len(rows))
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+class _DryRun(Exception):
+    """Raised to roll back a dry run's writes."""
+
+
+@dataclass
+class _Context:
+    words: vocab.Vocabulary
+    today: dt.date
+    folder: Path
+    by: str
+    stamp: str
+    dry_run: bool
+    refs: dict[str, int] = field(default_factory=dict)
+
+
+def _apply(
+    conn: sqlite3.Connection, row: dict[str, Any], number: int, context: _Context
+) -> tuple[str, int]:
+    """Write one row; returns ("added" | "updated" | "unchanged", evidence id)."""
+    ref = row.get("ref")
+    if ref:
+        if ref in context.refs:
+            raise InvalidValue(
+                "ref", ref, f"appears twice in the file (rows {context.refs[ref]} and {number})."
+            )
+        context.refs[ref] = number
+    files = [_file(entry, context.folder) for entry in row.get("files") or ()]
+    if context.dry_run:
+        files = []  # checked above; no bytes are stored by a dry run
+    status = row.get("status") or "current"
+    if status not in ("current", "withdrawn"):
+        raise InvalidValue("status", status, "must be current or withdrawn.")
+    reason = row.get("withdrawn_reason")
+    if status == "withdrawn" and not reason:
+        raise InvalidValue("withdrawn_reason", "", "is empty: a withdrawn item needs its reason.")
+    assurance = row.get("assurance")
+    if assurance not in (None, "claimed", "verified"):
+        raise InvalidValue("assurance", assurance, "must be claimed or verified.")
+    claimed = assurance == "claimed" or _flag(row.get("claimed"))
+    fields = {name: row[name] for name in ADD_FIELDS if name in row and name != "claimed"}
+    existing = (
+        conn.execute("SELECT id, status FROM evidence WHERE ref = ?", [ref]).fetchone()
+        if ref
+        else None
+    )
+
+    if existing is None:
+        for required in ("kind", "title", "date", "areas"):
+            if not row.get(required):
+                raise InvalidValue(required, "", "is empty: every item needs one.")
+        item = catalog.prepare_item(
+            context.words,
+            today=context.today,
+            claimed=claimed,
+            **{name: value for name, value in fields.items() if value is not None},
+        )
+        if not claimed and row.get("verified_by"):
+            item.row.update(verified_by=row["verified_by"], verified_at=row.get("verified_at"))
+        if status == "withdrawn":
+            item.row.update(status="withdrawn", withdrawn_reason=reason)
+        for kept in ("created_at", "created_by"):
+            if row.get(kept):
+                item.row[kept] = row[kept]
+        item.files = files
+        return "added", catalog.insert_item(conn, item, by=context.by, stamp=context.stamp)
+
+    evidence_id = existing["id"]
+    if existing["status"] != "current":
+        if status == existing["status"]:
+            return "unchanged", evidence_id  # withdrawn here and in the file: nothing to do
+        raise Refused(
+            f"ref '{ref}' is evidence {evidence_id}, which is {existing['status']};"
+            " an import cannot bring it back."
+        )
+    # A column present but empty clears that field; a column the file lacks is left alone.
+    changes = {name: ("" if value is None else value) for name, value in fields.items()}
+    if "themes" in changes and not changes["themes"]:
+        changes["themes"] = [""]
+    if changes.get("precision") == "":
+        changes["precision"] = "exact"
+    changed = bool(
+        catalog.edit_evidence(
+            conn,
+            evidence_id,
+            by=context.by,
+            today=context.today,
+            files=files,
+            claimed=claimed,
+            **changes,
+        )
+    )
+    if (
+        assurance == "verified"
+        and catalog.get_evidence(conn, evidence_id)["assurance"] == "claimed"
+    ):
+        catalog.verify_evidence(conn, evidence_id, by=context.by)
+        changed = True
+    if status == "withdrawn":
+        catalog.withdraw_evidence(conn, evidence_id, reason=reason, by=context.by)
+        changed = True
+    return ("updated" if changed else "unchanged"), evidence_id
+
+
+def _field_name(key: Any) -> str:
+    name = str(key).strip().lower()
+    return ALIASES.get(name, name)
+
+
+def _check_columns(rows: list[dict[str, Any]]) -> None:
+    for number, row in enumerate(rows, 1):
+        if None in row:  # csv.DictReader's key for cells beyond the header
+            raise Refused(f"row {number} has more cells than the header has columns.")
+    for key in dict.fromkeys(key for row in rows for key in row):
+        if _field_name(key) not in ADD_FIELDS + KEPT_FIELDS:
+            raise InvalidValue(
+                "column",
+                key,
+                "is not a field of evidence. Fields: " + ", ".join(ADD_FIELDS + KEPT_FIELDS) + ".",
+            )
+
+
+def _clean(raw: dict[str, Any]) -> dict[str, Any]:
+    """One row's cells as add's fields: names normalised, blanks None, lists split."""
+    row: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = _field_name(key)
+        if isinstance(value, dt.datetime):
+            value = value.date().isoformat()
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(int(value)) if float(value).is_integer() else str(value)
+        elif isinstance(value, str) and name not in ("title", "summary"):
+            value = value.strip()
+        if name in LIST_FIELDS:
+            if isinstance(value, str):
+                value = [part.strip() for part in value.split(";") if part.strip()]
+            elif value is None:
+                value = []
+        if value == "":
+            value = None
+        row[name] = value
+    return row
+
+
+def _flag(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("yes", "true", "1", "y"):
+        return True
+    if text in ("no", "false", "0", "n", ""):
+        return False
+    raise InvalidValue("claimed", value, "must be yes or no.")
+
+
+def _file(entry: Any, folder: Path):
+    """A file named by the row: a path relative to the import file, or an exported
+    {name, sha256} whose bytes must sit beside the import file and match."""
+    from evidence.files import examine
+
+    if isinstance(entry, dict):
+        name, sha256 = entry.get("name"), entry.get("sha256")
+        incoming = examine(folder / str(name))
+        if sha256 and incoming.sha256 != sha256:
+            raise InvalidValue(
+                "file",
+                name,
+                f"beside the import file does not match its SHA-256 ({sha256[:12]}...).",
+            )
+        return incoming
+    return examine(folder / str(entry))
+
+
+# Reading the file
+
+
+def read_rows(path: Path) -> tuple[list[dict[str, Any]], str]:
+    """The file's rows as dicts, and the text encoding it was read in."""
+    if not path.is_file():
+        problem = "is a folder" if path.is_dir() else "does not exist"
+        raise InvalidValue("file", path, f"{problem}: give the file to import.")
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise InvalidValue("file", path, "is not CSV, JSON, YAML or Excel (.xlsx).")
+    if kind == "Excel":
+        return _excel_rows(path), "xlsx"
+    text, encoding = _text(path)
+    if kind == "CSV":
+        import csv
+        import io
+
+        return list(csv.DictReader(io.StringIO(text, newline=""))), encoding
+    try:
+        if kind == "JSON":
+            import json
+
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except ValueError as error:  # json.JSONDecodeError and yaml.YAMLError
+        raise InvalidValue("file", path, f"is not valid {kind} ({error}).") from None
+    except Exception as error:  # noqa: BLE001 - yaml's errors share no ValueError base
+        raise InvalidValue("file", path, f"is not valid {kind} ({error}).") from None
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        data = data["items"]
+    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+        raise InvalidValue("file", path, f"must hold a {kind} list of items.")
+    return data, encoding
+
+
+def _text(path: Path) -> tuple[str, str]:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as error:
+        utf8_problem = error
+    # Excel's "CSV (Comma delimited)" saves Windows-1252 on English Windows; take it when
+    # every byte is a Windows-1252 character.
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        raise InvalidValue(
+            "file",
+            path,
+            f"is neither UTF-8 nor Windows-1252 text (byte"
+            f" 0x{data[utf8_problem.start]:02x} at position {utf8_problem.start}): save it as"
+            " CSV UTF-8.",
+        ) from None
+
+
+def _excel_rows(path: Path) -> list[dict[str, Any]]:
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as error:
+        raise InvalidValue(
+            "file", path, f"cannot be read as an Excel workbook ({error})."
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        lines = sheet.iter_rows(values_only=True)
+        header = [str(cell).strip() if cell is not None else "" for cell in next(lines, ())]
+        rows = []
+        for line in lines:
+            if all(cell is None or str(cell).strip() == "" for cell in line):
+                continue
+            rows.append({name: cell for name, cell in zip(header, line, strict=False) if name})
+        return rows
+    finally:
+        workbook.close()

@@ -1,0 +1,334 @@
+"""Bulk import (CSV, JSON, YAML, Excel) and export: all or nothing, and round trips."""
+
+import csv
+import io
+import json
+
+import pytest
+from conftest import dump
+from openpyxl import Workbook
+
+HEADER = "ref,kind,title,date,areas,themes,summary\n"
+
+
+def write_csv(path, rows, header=HEADER):
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    return path
+
+
+def thousand_rows(bad_row=None):
+    rows = []
+    for n in range(1, 1001):
+        area = "4" if n == bad_row else ("1;lscb" if n % 2 else "2.1")
+        rows.append(f"R{n:04d},audit,Audit number {n},2017-{n % 12 + 1:02d},{area},,Summary {n}\n")
+    return rows
+
+
+def test_one_bad_row_in_a_thousand_writes_nothing_and_is_named(cli, tmp_path, library_path):
+    cli.add()
+    before = dump(library_path)
+    path = write_csv(tmp_path / "audits.csv", thousand_rows(bad_row=998))
+    result = cli("import", path, expect=1)
+    assert result.stderr.splitlines() == [
+        "Error: 1 of 1000 rows in audits.csv cannot be imported, so nothing was:",
+        "  row 998, column areas: area '4' is not a known area in sif. Valid: overall,"
+        " 1 (help-protection), 2 (looked-after), 2.1 (adoption), 2.2 (care-leavers),"
+        " 3 (leadership), lscb.",
+    ]
+    assert dump(library_path) == before
+
+
+def test_a_fixed_import_run_twice_holds_each_item_once(cli, tmp_path):
+    path = write_csv(tmp_path / "audits.csv", thousand_rows())
+    assert cli("import", path).stdout == (
+        "Imported audits.csv: 1000 items added, 0 updated, 0 unchanged.\n"
+    )
+    assert cli("import", path).stdout == (
+        "Imported audits.csv: 0 items added, 0 updated, 1000 unchanged.\n"
+    )
+    assert len(cli.json("list")) == 1000
+    assert cli.json("list", "--search", "number 998")[0]["areas"] == ["2.1"]
+
+
+def test_every_bad_row_is_listed_with_its_column_and_value(cli, tmp_path):
+    path = write_csv(
+        tmp_path / "bad.csv",
+        [
+            "A,audit,Fine,2017-01,1,,\n",
+            "B,audti,Typo in kind,2017-01,1,,\n",
+            "C,audit,Impossible date,2017-02-30,1,,\n",
+            "D,audit,Theme of another area,2017-01,3,front-door,\n",
+            "A,audit,Same ref again,2017-01,1,,\n",
+            "E,audit,,2017-01,1,,\n",
+        ],
+    )
+    assert cli("import", path, expect=1).stderr.splitlines() == [
+        "Error: 5 of 6 rows in bad.csv cannot be imported, so nothing was:",
+        "  row 2, column kind: kind 'audti' is not a known kind. Did you mean 'audit'? Valid:"
+        " audit, monitoring-letter, inspection-report, focused-visit, jtai, dfe-review, scr,"
+        " child-story, performance-report, board-report, lscb-minutes, voice, partner-report,"
+        " plan, recognition, other.",
+        "  row 3, column date: date '2017-02-30' is not a real date.",
+        "  row 4, column themes: theme 'front-door' belongs to area 1, and the item's areas"
+        " are 3. Themes of those areas: knowing-ourselves, workforce,"
+        " learning-reviews-complaints, partnerships, councillor-scrutiny,"
+        " corporate-parenting-leadership, listening-children-families.",
+        "  row 5, column ref: ref 'A' appears twice in the file (rows 1 and 5).",
+        "  row 6, column title: title '' is empty: every item needs one.",
+    ]
+    assert cli.json("list") == []
+
+
+def test_a_dry_run_reports_and_writes_nothing(cli, tmp_path, library_path):
+    cli.add("audit", "Existing", "2017-01", ("1",), "--ref", "A")
+    before = dump(library_path)
+    path = write_csv(
+        tmp_path / "some.csv",
+        ["A,audit,Existing renamed,2017-01,1,,\n", "B,audit,New,2017-02,3,,\n"],
+    )
+    assert cli("import", path, "--dry-run").stdout == (
+        "Dry run of some.csv: 1 item added, 1 updated, 0 unchanged. Nothing was written.\n"
+    )
+    assert dump(library_path) == before
+
+
+def test_a_known_ref_updates_its_item_and_keeps_its_history(cli, tmp_path):
+    evidence_id = cli.add(
+        "audit", "Old title", "2017-01", ("1",), "--ref", "A", "--summary", "Kept"
+    )
+    path = write_csv(
+        tmp_path / "update.csv",
+        ["A,audit,New title,2017-01,1;3,\n"],
+        header="ref,kind,title,date,areas,themes\n",
+    )
+    assert "0 items added, 1 updated" in cli("import", path).stdout
+    item = cli.json("show", evidence_id)
+    assert (item["title"], item["areas"], item["summary"]) == ("New title", ["1", "3"], "Kept")
+    assert item["history"][-1]["changes"] == {"title": ["Old title", "New title"]}
+
+
+def test_a_row_longer_than_the_header_is_refused(cli, tmp_path):
+    path = write_csv(
+        tmp_path / "x.csv",
+        ["audit,T,2017,1\n", "audit,T,2017,1,extra\n"],
+        header="kind,title,date,areas\n",
+    )
+    assert cli("import", path, expect=1).stderr == (
+        "Error: row 2 has more cells than the header has columns.\n"
+    )
+
+
+def test_unknown_columns_are_refused(cli, tmp_path):
+    path = write_csv(
+        tmp_path / "x.csv", ["audit,T,2017,1,oops\n"], header="kind,title,date,areas,notes\n"
+    )
+    assert cli("import", path, expect=1).stderr.startswith(
+        "Error: column 'notes' is not a field of evidence. Fields: kind, title, date, areas,"
+    )
+
+
+def test_json_export_imports_into_an_identical_library(cli, tmp_path, monkeypatch):
+    cli("demo")
+    cli(
+        "add",
+        "focused-visit",
+        "--title",
+        '=SUM(A1) "quoted" & <b>',
+        "--date",
+        "2018-02",
+        "--area",
+        "in-care",
+        "--framework",
+        "ilacs-2023",
+        "--claimed",
+        "--precision",
+        "on-or-after",
+    )
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    cli("export", "--out", first)
+    monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "other" / "evidence.db"))
+    assert "73 items added" in cli("import", first).stdout
+    cli("export", "--out", second)
+
+    def comparable(path):
+        return [
+            {k: v for k, v in row.items() if k not in ("id", "created_at", "verified_at")}
+            for row in json.loads(path.read_text())
+        ]
+
+    exported = comparable(first)
+    assert comparable(second) == exported
+    assert {row["status"] for row in exported} == {"current", "withdrawn"}
+    assert {row["assurance"] for row in exported} == {"claimed", "verified"}
+    (added,) = [
+        row for row in exported if row["kind"] == "focused-visit" and row["assurance"] == "claimed"
+    ]
+    assert (added["areas"], added["precision"]) == (["ilacs-2023:in-care"], "on-or-after")
+
+
+def test_json_carries_every_field_and_files_by_hash(cli, tmp_path):
+    note = tmp_path / "note.md"
+    note.write_text("Minutes of the board")
+    cli.add(
+        "lscb-minutes",
+        "Minutes",
+        "2017-05",
+        ("lscb",),
+        "--file",
+        note,
+        "--ref",
+        "M1",
+        "--theme",
+        "learning-from-scrs",
+        "--marking",
+        "official-sensitive",
+    )
+    (row,) = json.loads(cli("export").stdout)
+    assert set(row) == {
+        "id",
+        "ref",
+        "kind",
+        "title",
+        "summary",
+        "date",
+        "precision",
+        "areas",
+        "themes",
+        "marking",
+        "assurance",
+        "verified_by",
+        "verified_at",
+        "status",
+        "withdrawn_reason",
+        "owner",
+        "source",
+        "link",
+        "review_by",
+        "files",
+        "created_at",
+        "created_by",
+    }
+    assert (row["date"], row["themes"], row["marking"], row["verified_by"]) == (
+        "2017-05",
+        ["learning-from-scrs"],
+        "official-sensitive",
+        "tester",
+    )
+    assert row["files"] == [
+        {"name": "note.md", "sha256": cli.json("show", "1")["files"][0]["sha256"]}
+    ]
+
+
+def test_files_beside_the_import_file_are_relinked(cli, tmp_path, monkeypatch):
+    note = tmp_path / "note.md"
+    note.write_text("The pangolin protocol")
+    cli.add("other", "Note", "2017-05", ("3",), "--file", note)
+    export = tmp_path / "export.json"
+    cli("export", "--out", export)
+    monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "copy" / "evidence.db"))
+    cli("import", export)
+    assert [i["title"] for i in cli.json("list", "--search", "pangolin")] == ["Note"]
+
+
+def test_a_file_missing_from_beside_the_import_is_a_bad_row(cli, tmp_path, library_path):
+    path = tmp_path / "rows.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "kind": "audit",
+                    "title": "T",
+                    "date": "2017",
+                    "areas": ["1"],
+                    "files": ["scans/missing.pdf"],
+                }
+            ]
+        )
+    )
+    result = cli("import", path, expect=1)
+    assert result.stderr.splitlines()[1] == (
+        f"  row 1, column files: file '{tmp_path / 'scans' / 'missing.pdf'}' does not exist."
+    )
+
+
+def test_yaml_and_excel_are_read_like_csv(cli, tmp_path):
+    yaml_path = tmp_path / "items.yml"
+    yaml_path.write_text(
+        "- {ref: Y1, kind: plan, title: Improvement plan, date: 2016-03,"
+        " areas: [overall, '3'], claimed: yes}\n"
+    )
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Ref", "Kind", "Title", "Date", "Areas", "Theme"])
+    sheet.append(["X1", "audit", "Front door audit", "2016-05-04", "1", "front-door"])
+    sheet.append([None, None, None, None, None, None])
+    xlsx_path = tmp_path / "items.xlsx"
+    workbook.save(xlsx_path)
+    cli("import", yaml_path)
+    cli("import", xlsx_path)
+    items = {i["ref"]: i for i in cli.json("list")}
+    assert (items["Y1"]["areas"], items["Y1"]["assurance"]) == (["overall", "3"], "claimed")
+    assert (items["X1"]["date_display"], items["X1"]["themes"]) == ("4 May 2016", ["front-door"])
+
+
+def test_excel_dates_become_days(cli, tmp_path):
+    import datetime as dt
+
+    workbook = Workbook()
+    workbook.active.append(["kind", "title", "date", "areas"])
+    workbook.active.append(["audit", "Dated by Excel", dt.datetime(2017, 3, 9), 1])
+    path = tmp_path / "dates.xlsx"
+    workbook.save(path)
+    cli("import", path)
+    assert cli.json("list")[0]["date_display"] == "9 Mar 2017"
+
+
+def test_a_corrupt_workbook_is_one_clear_error(cli, tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    assert cli("import", path, expect=1).stderr.startswith(
+        f"Error: file '{path}' cannot be read as an Excel workbook ("
+    )
+
+
+def test_a_windows_csv_is_read_as_windows_1252(cli, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        (HEADER + "W1,audit,Children\x92s caf\xe9 audit,2017-01,1,,\n").encode("latin-1")
+    )
+    assert cli("import", path).stdout == (
+        "Imported excel.csv (read as Windows-1252): 1 item added, 0 updated, 0 unchanged.\n"
+    )
+    assert cli.json("list")[0]["title"] == "Children’s café audit"
+
+
+def test_a_csv_in_neither_utf8_nor_windows_1252_is_named(cli, tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_bytes(HEADER.encode() + b"Z1,audit,Bad \x81 byte,2017,1,,\n")
+    assert cli("import", path, expect=1).stderr == (
+        f"Error: file '{path}' is neither UTF-8 nor Windows-1252 text (byte 0x81 at position"
+        f" {len(HEADER) + 13}): save it as CSV UTF-8.\n"
+    )
+
+
+@pytest.mark.parametrize("name", ["missing.csv", "folder", "notes.txt"])
+def test_an_import_file_that_cannot_be_read_is_named(cli, tmp_path, name):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.txt").write_text("hello")
+    result = cli("import", tmp_path / name, expect=1)
+    assert result.stderr.startswith(f"Error: file '{tmp_path / name}' ")
+
+
+def test_csv_export_neutralises_formulas(cli):
+    for n, title in enumerate(["=1+1", "+44 20", "-5 plans", "@SUM(A1)"]):
+        cli.add("audit", title, "2017-01", ("1",), "--ref", f"F{n}")
+    rows = list(csv.DictReader(io.StringIO(cli("export", "--format", "csv").stdout)))
+    assert [row["title"] for row in rows] == ["'=1+1", "'+44 20", "'-5 plans", "'@SUM(A1)"]
+    assert rows[0]["areas"] == "1" and rows[0]["date"] == "2017-01"
+
+
+def test_an_unknown_export_format_is_refused(cli):
+    cli.add()
+    assert cli("export", "--format", "xml", expect=1).stderr.startswith(
+        "Error: format 'xml' is not a known format."
+    )
