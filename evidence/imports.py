@@ -57,6 +57,7 @@ COLUMN_OF = {
     "by": "created_by",
     "reason": "withdrawn_reason",
 }
+CACHE_KIB = 512 * 1024
 FORMATS = {".csv": "CSV", ".json": "JSON", ".yml": "YAML", ".yaml": "YAML", ".xlsx": "Excel"}
 
 
@@ -90,26 +91,38 @@ def import_file(
 ) -> Report:
     """Add or update every row of `path` in one transaction, or none if any row is bad.
 
-    Each row is written in a savepoint and checked by the same code as `evidence add` and
-    `evidence edit`; the problems of every bad row are gathered before all is rolled back.
+    Each row is checked by the same code as `evidence add` and `evidence edit`, and the
+    problems of every bad row are gathered before all is rolled back.
     With `dry_run` the whole import runs and is then rolled back, so its report says
     exactly what an import would do.
     """
     path = Path(path)
     rows, encoding = read_rows(path)
     words = vocab.Vocabulary(conn)
-    context = _Context(words, today or dt.date.today(), path.parent, by, now(), dry_run)
+    known = {
+        row["ref"]: row
+        for row in conn.execute("SELECT id, ref, status FROM evidence WHERE ref IS NOT NULL")
+    }
+    context = _Context(words, today or dt.date.today(), path.parent, by, now(), dry_run, known)
     report = Report(rows=len(rows), encoding=encoding)
-    _check_columns(rows)
+    names = _check_columns(rows)
+    # A large import touches many pages once: keep them in memory until the commit rather
+    # than spilling them to the write-ahead log one by one.
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     problems: list[str] = []
     bad_rows = 0
+    additions: list[catalog.Item] = []
     try:
         with transaction(conn, by=by, at=context.stamp):
             for number, raw in enumerate(rows, 1):
                 try:
-                    with transaction(conn, by=by, at=context.stamp):
-                        outcome, evidence_id = _apply(conn, _clean(raw), number, context)
-                    getattr(report, outcome).append(evidence_id)
+                    # An update writes at once, in a savepoint; an addition is only checked
+                    # here and written with the others in batches below.
+                    outcome, result = _apply(conn, _clean(raw, names), number, context)
+                    if outcome == "added":
+                        additions.append(result)
+                    else:
+                        getattr(report, outcome).append(result)
                 except InvalidValue as error:
                     column = COLUMN_OF.get(error.field, error.field)
                     problems.append(f"row {number}, column {column}: {error}")
@@ -119,6 +132,7 @@ def import_file(
                     bad_rows += 1
             if problems:
                 raise ImportRejected(path, problems, bad_rows, len(rows))
+            report.added = catalog.insert_items(conn, additions, by=by, stamp=context.stamp)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -138,13 +152,15 @@ class _Context:
     by: str
     stamp: str
     dry_run: bool
+    known: dict[str, sqlite3.Row]
     refs: dict[str, int] = field(default_factory=dict)
 
 
 def _apply(
     conn: sqlite3.Connection, row: dict[str, Any], number: int, context: _Context
 ) -> tuple[str, int]:
-    """Write one row; returns ("added" | "updated" | "unchanged", evidence id)."""
+    """Check one row and write it if it updates an item: ("updated" | "unchanged", id), or
+    ("added", the checked item) for the caller to insert."""
     ref = row.get("ref")
     if ref:
         if ref in context.refs:
@@ -166,11 +182,7 @@ def _apply(
         raise InvalidValue("assurance", assurance, "must be claimed or verified.")
     claimed = assurance == "claimed" or _flag(row.get("claimed"))
     fields = {name: row[name] for name in ADD_FIELDS if name in row and name != "claimed"}
-    existing = (
-        conn.execute("SELECT id, status FROM evidence WHERE ref = ?", [ref]).fetchone()
-        if ref
-        else None
-    )
+    existing = context.known.get(ref) if ref else None
 
     if existing is None:
         for required in ("kind", "title", "date", "areas"):
@@ -190,7 +202,7 @@ def _apply(
             if row.get(kept):
                 item.row[kept] = row[kept]
         item.files = files
-        return "added", catalog.insert_item(conn, item, by=context.by, stamp=context.stamp)
+        return "added", item
 
     evidence_id = existing["id"]
     if existing["status"] != "current":
@@ -200,33 +212,34 @@ def _apply(
             f"ref '{ref}' is evidence {evidence_id}, which is {existing['status']};"
             " an import cannot bring it back."
         )
-    # A column present but empty clears that field; a column the file lacks is left alone.
-    changes = {name: ("" if value is None else value) for name, value in fields.items()}
-    if "themes" in changes and not changes["themes"]:
-        changes["themes"] = [""]
-    if changes.get("precision") == "":
-        changes["precision"] = "exact"
-    changed = bool(
-        catalog.edit_evidence(
-            conn,
-            evidence_id,
-            by=context.by,
-            today=context.today,
-            files=files,
-            claimed=claimed,
-            **changes,
+    with transaction(conn, by=context.by, at=context.stamp):  # the whole row, or none of it
+        # A column present but empty clears that field; a column the file lacks is left alone.
+        changes = {name: ("" if value is None else value) for name, value in fields.items()}
+        if "themes" in changes and not changes["themes"]:
+            changes["themes"] = [""]
+        if changes.get("precision") == "":
+            changes["precision"] = "exact"
+        changed = bool(
+            catalog.edit_evidence(
+                conn,
+                evidence_id,
+                by=context.by,
+                today=context.today,
+                files=files,
+                claimed=claimed,
+                **changes,
+            )
         )
-    )
-    if (
-        assurance == "verified"
-        and catalog.get_evidence(conn, evidence_id)["assurance"] == "claimed"
-    ):
-        catalog.verify_evidence(conn, evidence_id, by=context.by)
-        changed = True
-    if status == "withdrawn":
-        catalog.withdraw_evidence(conn, evidence_id, reason=reason, by=context.by)
-        changed = True
-    return ("updated" if changed else "unchanged"), evidence_id
+        if (
+            assurance == "verified"
+            and catalog.get_evidence(conn, evidence_id)["assurance"] == "claimed"
+        ):
+            catalog.verify_evidence(conn, evidence_id, by=context.by)
+            changed = True
+        if status == "withdrawn":
+            catalog.withdraw_evidence(conn, evidence_id, reason=reason, by=context.by)
+            changed = True
+        return ("updated" if changed else "unchanged"), evidence_id
 
 
 def _field_name(key: Any) -> str:
@@ -234,24 +247,27 @@ def _field_name(key: Any) -> str:
     return ALIASES.get(name, name)
 
 
-def _check_columns(rows: list[dict[str, Any]]) -> None:
+def _check_columns(rows: list[dict[str, Any]]) -> dict[Any, str]:
+    """The field each column holds; refuses a column that is no field."""
     for number, row in enumerate(rows, 1):
         if None in row:  # csv.DictReader's key for cells beyond the header
             raise Refused(f"row {number} has more cells than the header has columns.")
-    for key in dict.fromkeys(key for row in rows for key in row):
-        if _field_name(key) not in ADD_FIELDS + KEPT_FIELDS:
+    names = {key: _field_name(key) for key in dict.fromkeys(k for row in rows for k in row)}
+    for key, name in names.items():
+        if name not in ADD_FIELDS + KEPT_FIELDS:
             raise InvalidValue(
                 "column",
                 key,
                 "is not a field of evidence. Fields: " + ", ".join(ADD_FIELDS + KEPT_FIELDS) + ".",
             )
+    return names
 
 
-def _clean(raw: dict[str, Any]) -> dict[str, Any]:
+def _clean(raw: dict[str, Any], names: dict[Any, str]) -> dict[str, Any]:
     """One row's cells as add's fields: names normalised, blanks None, lists split."""
     row: dict[str, Any] = {}
     for key, value in raw.items():
-        name = _field_name(key)
+        name = names[key]
         if isinstance(value, dt.datetime):
             value = value.date().isoformat()
         elif isinstance(value, dt.date):
