@@ -7,18 +7,29 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := db/demo/evidence.db
+# Debian packages the tests drive: headless Chromium renders what a person would see.
+DEBIAN_TEST_PACKAGES := chromium
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install system-packages clean
 
 demo: $(VENV)/.installed
 	$(BIN)/evidence demo --db $(DEMO_DB)
 	$(BIN)/evidence list --db $(DEMO_DB)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test system-packages
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/add_latency.py
+	$(BIN)/python bench/import_throughput.py
+
+system-packages:
+	@missing=$$(for package in $(DEBIAN_TEST_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || echo $$package; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 install: $(VENV)/.installed
 

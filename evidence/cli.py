@@ -543,6 +543,39 @@ def export(
 
 
 @app.command()
+def bundle(
+    out: Annotated[
+        Path, typer.Option("--out", metavar="FILE", help="The ZIP to write, e.g. library.zip.")
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help="Only what the council could show then."),
+    ] = None,
+    areas: Annotated[
+        list[str] | None,
+        typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
+    ] = None,
+    framework: Framework = None,
+    db_path: DbPath = None,
+) -> None:
+    """Write the library of evidence for inspectors as one ZIP.
+
+    It opens on any laptop with nothing installed: index.html lists the evidence by
+    judgement area, newest first, linking each file; evidence.csv and manifest.json (every
+    file with its SHA-256) sit beside it. Withdrawn items are left out; the index carries
+    the highest marking of what it holds, top and bottom.
+    """
+    from evidence.bundle import build_bundle
+
+    with library(db_path) as conn:
+        made = build_bundle(conn, out, as_of=as_of, areas=areas, framework=framework)
+    typer.echo(
+        f"Wrote {made.path}: {_count(made.items, 'item')} and {_count(made.files, 'file')},"
+        f" marked {made.marking.upper()}."
+    )
+
+
+@app.command()
 def check(db_path: DbPath = None) -> None:
     """Check the library is sound: database, links and files.
 

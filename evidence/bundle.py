@@ -1,0 +1,178 @@
+"""The library of evidence for inspectors: one ZIP that opens on any laptop.
+
+`index.html` lists the evidence by judgement area, newest first, each item linking its
+files; `evidence.csv` and `manifest.json` (every file with its SHA-256) sit beside it, and
+the files under readable names. Withdrawn items are left out. The index carries the
+highest marking of what it holds at its top and bottom.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from evidence import catalog, exports, vocab
+from evidence.dates import format_day, parse_when
+from evidence.errors import InvalidValue
+from evidence.files import blob_path, files_folder
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Characters no file name in the bundle keeps: separators, Windows' reserved ones, controls.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class Bundle:
+    path: Path
+    items: int
+    files: int
+    marking: str
+
+
+def build_bundle(
+    conn: sqlite3.Connection,
+    out: str | os.PathLike[str],
+    *,
+    as_of: str | None = None,
+    areas: list[str] | None = None,
+    framework: str | None = None,
+) -> Bundle:
+    """Write the bundle to `out`, replacing it whole or not at all."""
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise InvalidValue("out", out, f"is in a folder that does not exist ({out.parent}).")
+    if out.is_dir():
+        raise InvalidValue("out", out, "is a folder: give a file name such as library.zip.")
+    items = catalog.list_evidence(conn, as_of=as_of, areas=areas or (), framework=framework)
+    words = vocab.Vocabulary(conn)
+    framework = words.framework(framework)
+    folder = files_folder(conn)
+    entries: dict[str, tuple[str, int, list[int]]] = {}  # zip path -> (sha256, size, ids)
+    for item in items:
+        used: set[str] = set()
+        for file in item["files"]:
+            name = _unique(safe_name(file["name"]), used)
+            path = f"files/{item['id']:04d}/{name}"
+            file["path"] = path
+            entries[path] = (file["sha256"], file["size"], [item["id"]])
+    marking = (
+        "official-sensitive"
+        if any(item["marking"] == "official-sensitive" for item in items)
+        else "official"
+    )
+    council = conn.execute("SELECT value FROM settings WHERE key = 'council'").fetchone()
+    framework_name = conn.execute(
+        "SELECT name FROM frameworks WHERE slug = ?", [framework]
+    ).fetchone()[0]
+    context = {
+        "council": council[0] if council else "Children's services",
+        "framework_name": framework_name,
+        "as_of": format_day(parse_when(as_of, "as_of").end.isoformat()) if as_of else None,
+        "generated": dt.datetime.now().strftime("%d %b %Y %H:%M"),
+        "marking": marking,
+        "item_count": len(items),
+        "file_count": len(entries),
+        "groups": _groups(items, words, framework),
+    }
+    manifest = {
+        "council": context["council"],
+        "framework": framework,
+        "as_of": as_of,
+        "marking": marking.upper(),
+        "items": len(items),
+        "files": [
+            {"path": path, "sha256": sha256, "size": size, "evidence_ids": ids}
+            for path, (sha256, size, ids) in entries.items()
+        ],
+    }
+    csv_text = io.StringIO()
+    exports.write_csv([exports.export_row(item) for item in items], csv_text)
+
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".bundle-", suffix=".zip")
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("index.html", render_index(context))
+            archive.writestr("evidence.csv", csv_text.getvalue())
+            archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+            for path, (sha256, _, _) in entries.items():
+                archive.write(blob_path(folder, sha256), path)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Bundle(out, len(items), len(entries), marking)
+
+
+def render_index(context: dict[str, Any]) -> str:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES / "bundle"),
+        autoescape=True,
+        undefined=StrictUndefined,
+    )
+    return environment.get_template("index.html").render(context)
+
+
+def safe_name(name: str) -> str:
+    """A file name that cannot leave its folder or trouble any operating system."""
+    name = PurePosixPath(name.replace("\\", "/")).name
+    name = _UNSAFE.sub("_", name).strip(" .") or "file"
+    if len(name) > NAME_MAX:
+        stem, dot, suffix = name.rpartition(".")
+        keep = NAME_MAX - len(suffix) - 1 if dot and len(suffix) <= 10 else NAME_MAX
+        name = name[:keep] + (f".{suffix}" if dot and len(suffix) <= 10 else "")
+    return name
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, number = name, 2
+    while candidate.lower() in used:
+        stem, dot, suffix = name.rpartition(".")
+        candidate = f"{stem} ({number}).{suffix}" if dot else f"{name} ({number})"
+        number += 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def _groups(items: list[dict], words: vocab.Vocabulary, framework: str) -> list[dict]:
+    """One group per area of the framework, in its order; items under each area they are
+    tagged with, newest first; items with no area of this framework at the end."""
+    areas = [area for area in words.areas if area["framework"] == framework]
+    groups = []
+    for area in areas:
+        label = area["name"] if area["code"] == area["slug"] else f"{area['code']} {area['name']}"
+        tagged = [
+            item
+            for item in items
+            if any(
+                d["framework"] == framework and d["code"] == area["code"]
+                for d in item["area_details"]
+            )
+        ]
+        groups.append({"anchor": f"area-{area['slug']}", "label": label, "entries": tagged})
+    others = [
+        item
+        for item in items
+        if not any(d["framework"] == framework for d in item["area_details"])
+    ]
+    if others:
+        groups.append(
+            {
+                "anchor": "other-frameworks",
+                "label": "Tagged by another framework",
+                "entries": others,
+            }
+        )
+    return groups
