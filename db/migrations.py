@@ -224,6 +224,20 @@ def m002_attach_files(db: Database) -> None:
     db["files"].enable_fts(["text"], fts_version="FTS5", tokenize="porter", create_triggers=True)
 
 
+def m003_record_purges(db: Database) -> None:
+    """The tombstone a purge leaves: which item, who erased it, when and why."""
+    db.executescript(
+        """
+        CREATE TABLE purges (
+            evidence_id INTEGER PRIMARY KEY REFERENCES evidence(id),
+            purged_at TEXT NOT NULL,
+            purged_by TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+        """
+    )
+
+
 def create_link_audit_triggers(
     db: Database, table: str, column: str, extra: tuple[str, ...] = ()
 ) -> None:
@@ -259,7 +273,7 @@ def create_link_audit_triggers(
     )
 
 
-MIGRATIONS = (m001_create_catalogue, m002_attach_files)
+MIGRATIONS = (m001_create_catalogue, m002_attach_files, m003_record_purges)
 
 
 def migration_names() -> list[str]:

@@ -65,7 +65,7 @@ def add_evidence(
     `fields` are those of `prepare_item`; `files` are examined beforehand
     (`evidence.files.examine`) and attached with the item.
     """
-    by = _actor(by)
+    by = check_actor(by)
     item = prepare_item(vocab.Vocabulary(conn), today=today or dt.date.today(), **fields)
     item.files = files
     stamp = now()
@@ -110,9 +110,9 @@ def prepare_item(
         "date": when.start.isoformat(),
         "date_precision": when.precision,
         "date_qualifier": None if qualifier == EXACT else qualifier,
-        "owner": _line(owner, "owner", 200),
-        "source": _line(source, "source", 200),
-        "ref": _line(ref, "ref", 100),
+        "owner": one_line(owner, "owner", 200),
+        "source": one_line(source, "source", 200),
+        "ref": one_line(ref, "ref", 100),
         "link": _link(link),
         "marking": _marking(marking),
         "review_by": parse_day(review_by, "review_by").isoformat() if review_by else None,
@@ -251,7 +251,7 @@ def edit_evidence(
     is given again. Returns each changed field with its old and new value; nothing is
     written when nothing changes.
     """
-    by = _actor(by)
+    by = check_actor(by)
     words = vocab.Vocabulary(conn)
     wanted: dict[str, Any] = {}
     if kind is not None:
@@ -268,7 +268,7 @@ def edit_evidence(
         wanted["summary"] = _text(summary, "summary")
     for field, value, limit in (("owner", owner, 200), ("source", source, 200), ("ref", ref, 100)):
         if value is not None:
-            wanted[field] = _line(value, field, limit)
+            wanted[field] = one_line(value, field, limit)
     if link is not None:
         wanted["link"] = _link(link)
     if marking is not None:
@@ -329,7 +329,7 @@ def edit_evidence(
         if "ref" in changed:
             _check_ref_free(conn, wanted["ref"], evidence_id)
         # The evidence row is touched first, so tag changes are credited to this person.
-        _update(conn, evidence_id, {f: wanted[f] for f in changed if f in wanted}, by, stamp)
+        update_row(conn, evidence_id, {f: wanted[f] for f in changed if f in wanted}, by, stamp)
         for table, column, (_, _, added, removed) in (
             ("evidence_areas", "area_id", tags["areas"]),
             ("evidence_themes", "theme_id", tags["themes"]),
@@ -348,18 +348,18 @@ def edit_evidence(
 
 def withdraw_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, by: str) -> None:
     """Hide an item from the library without deleting it."""
-    by = _actor(by)
-    reason = _line(reason, "reason", 1000, required=True)
+    by = check_actor(by)
+    reason = one_line(reason, "reason", 1000, required=True)
     with transaction(conn, by=by):
         current = get_evidence(conn, evidence_id)
         if current["status"] != "current":
             raise Refused(f"evidence {evidence_id} is already {current['status']}.")
-        _update(conn, evidence_id, {"status": "withdrawn", "withdrawn_reason": reason}, by)
+        update_row(conn, evidence_id, {"status": "withdrawn", "withdrawn_reason": reason}, by)
 
 
 def verify_evidence(conn: sqlite3.Connection, evidence_id: int, *, by: str) -> dict[str, Any]:
     """Record that someone checked a claimed item; returns the verified record."""
-    by = _actor(by)
+    by = check_actor(by)
     with transaction(conn, by=by):
         current = get_evidence(conn, evidence_id)
         if current["status"] != "current":
@@ -371,7 +371,7 @@ def verify_evidence(conn: sqlite3.Connection, evidence_id: int, *, by: str) -> d
             )
         stamp = now()
         columns = {"assurance": "verified", "verified_by": by, "verified_at": stamp}
-        _update(conn, evidence_id, columns, by, stamp)
+        update_row(conn, evidence_id, columns, by, stamp)
     return get_evidence(conn, evidence_id)
 
 
@@ -418,7 +418,9 @@ SELECT evidence.*,
                   files.problem
            FROM evidence_files JOIN files ON files.sha256 = evidence_files.sha256
            WHERE evidence_files.evidence_id = evidence.id
-           ORDER BY evidence_files.rowid)) AS files_json
+           ORDER BY evidence_files.rowid)) AS files_json,
+    (SELECT json_object('at', purged_at, 'by', purged_by, 'reason', reason)
+     FROM purges WHERE purges.evidence_id = evidence.id) AS purge_json
 FROM evidence
 """
 
@@ -549,7 +551,7 @@ def history(conn: sqlite3.Connection, evidence_id: int) -> list[dict[str, Any]]:
             area = {"framework": row["area_framework"], "code": row["area_code"]}
             label = "area " + area_label(area)
         elif row["table_name"] == "evidence_files":
-            label = f"file {row['file_name']}"
+            label = f"file {row['file_name']}" if row["file_name"] else "a file"
         else:
             label = f"theme {row['theme_slug']}"
         # A tag change joins the change of the item made in the same command; one made
@@ -596,6 +598,8 @@ def _record(row: sqlite3.Row) -> dict[str, Any]:
     record["themes"] = json.loads(record.pop("themes_json"))
     record["date_display"] = display_date(record)
     record["files"] = json.loads(record.pop("files_json"))
+    purge = record.pop("purge_json")
+    record["purge"] = json.loads(purge) if purge else None
     return record
 
 
@@ -644,7 +648,7 @@ def _link_tags(
     )
 
 
-def _update(
+def update_row(
     conn: sqlite3.Connection,
     evidence_id: int,
     columns: dict[str, Any],
@@ -668,14 +672,14 @@ def _check_ref_free(conn: sqlite3.Connection, ref: str | None, evidence_id: int 
         raise Refused(f"ref '{ref}' is already used by evidence {row[0]}.")
 
 
-def _actor(value: str) -> str:
-    return _line(value, "by", 200, required=True)
+def check_actor(value: str) -> str:
+    return one_line(value, "by", 200, required=True)
 
 
 def _title(value: str) -> str:
     if not value.strip():
         raise InvalidValue("title", value, "is empty: give the evidence a title.")
-    return _line(value, "title", TITLE_MAX)
+    return one_line(value, "title", TITLE_MAX)
 
 
 # Characters that would break a line, drive a terminal or reverse the text around them: C0
@@ -687,7 +691,7 @@ _CONTROL_IN_TEXT = re.compile(
 )
 
 
-def _line(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
+def one_line(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
     """One-line text: stored exactly as given; empty means none (or an error if required)."""
     text = _text(value, field, limit, _CONTROL)
     if text is None and required:
@@ -729,7 +733,7 @@ def _check_encoding(value: str, field: str) -> None:
 def _link(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
-    value = _line(value, "link", 2000)
+    value = one_line(value, "link", 2000)
     if not value.lower().startswith(("https://", "http://")) or any(c.isspace() for c in value):
         raise InvalidValue("link", value, "must be a web address starting https:// or http://.")
     return value

@@ -575,6 +575,59 @@ def bundle(
     )
 
 
+@app.command("backup")
+def backup_(
+    dest: Annotated[Path, typer.Argument(metavar="DEST", help="A new folder for the copy.")],
+    db_path: DbPath = None,
+) -> None:
+    """Copy the library and its files into a new folder, safely while others write.
+
+    To restore, copy the folder's contents back to where the library lives; then run
+    `evidence check`.
+    """
+    from evidence import custody
+
+    with library(db_path) as conn:
+        made = custody.backup(conn, dest)
+    typer.echo(
+        f"Backed up {_count(made.items, 'item')} and {_count(made.files, 'file')} to {made.path}."
+    )
+
+
+@app.command()
+def purge(
+    evidence_id: EvidenceId,
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Why it must be erased.")
+    ],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Erase personal data uploaded by mistake: the one true deletion.
+
+    Erases the item's text, its files (unless another item shares them) and the values
+    recorded for it in the change history, and leaves a tombstone: its id, who, when and
+    why. Asks for confirmation unless --yes.
+    """
+    from evidence import catalog, custody
+
+    with library(db_path) as conn:
+        item = catalog.get_evidence(conn, evidence_id)
+        if not yes:
+            typer.echo(
+                f"Evidence {evidence_id}: {item['title']} ({_count(len(item['files']), 'file')})"
+            )
+            if not typer.confirm("Erase it for good? This cannot be undone", default=False):
+                typer.echo("Nothing was erased.")
+                raise typer.Exit(1)
+        erased = custody.purge_evidence(conn, evidence_id, reason=reason, by=actor(by))
+    typer.echo(
+        f"Purged evidence {evidence_id}: its text, {_count(erased, 'file')} and its recorded"
+        " values are erased; the tombstone remains."
+    )
+
+
 @app.command()
 def check(db_path: DbPath = None) -> None:
     """Check the library is sound: database, links and files.

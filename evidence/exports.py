@@ -24,9 +24,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_rows(conn: sqlite3.Connection, **filters: Any) -> list[dict[str, Any]]:
-    """Every item (withdrawn ones too, unless filtered), oldest first, as export rows."""
+    """Every item (withdrawn ones too; purged ones are gone), oldest first, as export rows."""
     items = catalog.list_evidence(conn, include_withdrawn=True, **filters)
-    return [export_row(item) for item in reversed(items)]
+    return [export_row(item) for item in reversed(items) if item["status"] != "purged"]
 
 
 def export_row(item: dict[str, Any]) -> dict[str, Any]:

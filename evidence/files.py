@@ -172,7 +172,12 @@ def _guarded(read, path: Path) -> tuple[str | None, str | None]:
 
 
 def _pdf_text(path: Path) -> str:
+    import logging
+
     from pypdf import PdfReader
+
+    # pypdf logs what it finds wrong in a damaged file; the file's problem is recorded.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     reader = PdfReader(path)
     return "\n".join(page.extract_text() or "" for page in reader.pages)

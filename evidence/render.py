@@ -53,6 +53,9 @@ def evidence_detail(item: dict[str, Any]) -> str:
     status = item["status"]
     if status == "withdrawn":
         status += f": {item['withdrawn_reason']}"
+    if item.get("purge"):
+        purge = item["purge"]
+        status += f" by {purge['by']}, {_stamp(purge['at'])}: {purge['reason']}"
     if item["assurance"] == "verified":
         assurance = f"verified by {item['verified_by']}, {_stamp(item['verified_at'])}"
     else:

@@ -86,6 +86,12 @@ EXPECTED_COLUMNS = {
         "stored_at": "TEXT",
     },
     "evidence_files": {"evidence_id": "INTEGER", "sha256": "TEXT", "name": "TEXT"},
+    "purges": {
+        "evidence_id": "INTEGER",
+        "purged_at": "TEXT",
+        "purged_by": "TEXT",
+        "reason": "TEXT",
+    },
 }
 
 
@@ -105,13 +111,17 @@ def test_every_migration_is_recorded_once(conn):
             "SELECT name FROM _sqlite_migrations WHERE migration_set = 'evidence' ORDER BY id"
         )
     ]
-    assert applied == migration_names() == ["m001_create_catalogue", "m002_attach_files"]
+    assert (
+        applied
+        == migration_names()
+        == ["m001_create_catalogue", "m002_attach_files", "m003_record_purges"]
+    )
 
 
 def test_opening_again_applies_nothing_and_keeps_data(library_path, cli):
     evidence_id = cli.add(title="Kept")
     conn = open_db(library_path)
-    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 2
+    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 3
     assert (
         conn.execute("SELECT title FROM evidence WHERE id = ?", [evidence_id]).fetchone()[0]
         == "Kept"
