@@ -199,3 +199,18 @@ def test_check_reports_a_missing_file(cli, tmp_path, library_path):
     (blob,) = [p for p in (library_path.parent / "files").rglob("*") if p.is_file()]
     blob.unlink()
     assert "letter.pdf" in cli("check", expect=1).stderr
+
+
+def test_check_reports_database_problems_too(cli, library_path):
+    import sqlite3
+
+    cli.add()
+    conn = sqlite3.connect(library_path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("INSERT INTO evidence_areas (evidence_id, area_id) VALUES (1, 9999)")
+    conn.commit()
+    conn.close()
+    result = cli("check", expect=1)
+    assert result.stderr == (
+        "Problem: database: evidence_areas row 2 points to a missing areas row\n"
+        "Error: 1 problem found.\n")
