@@ -8,10 +8,12 @@ pending migrations, so there is no separate set-up step. It returns a plain
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +21,9 @@ from db.migrations import MIGRATION_SET, migration_names
 
 DEFAULT_PATH = Path("db") / "evidence.db"
 BUSY_TIMEOUT_SECONDS = 10
+# Per connection, one list per open transaction or savepoint: what to undo outside the
+# database (files written) if that block rolls back.
+_undo: dict[int, list[list[Callable[[], None]]]] = {}
 
 
 def default_path() -> Path:
@@ -60,6 +65,53 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Con
     return conn
 
 
+@contextmanager
+def new_library(
+    path: str | os.PathLike[str], *, keep: bool = True
+) -> Iterator[sqlite3.Connection]:
+    """A library for `path`, which does not exist yet, that appears there only when the
+    block succeeds (and `keep` is true): a failed or trial command leaves no file behind.
+
+    It is built under a temporary name in the same folder, so stored files land beside it
+    and the finished database is linked into place in one step. If another command
+    created `path` meanwhile, that library is left alone and LibraryError says so.
+    """
+    from evidence.errors import LibraryError
+
+    path = Path(path)
+    made = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
+        os.close(handle)
+    except OSError as error:
+        raise LibraryError(path, f"cannot be created ({error.strerror})") from error
+    temporary = Path(name)
+    conn = None
+    try:
+        conn = open_db(temporary)
+        yield conn
+        conn.close()  # checkpoints the write-ahead log into the file, and removes it
+        conn = None
+        if keep:
+            try:
+                os.link(temporary, path)  # fails, rather than replaces, if path exists
+            except FileExistsError:
+                raise LibraryError(
+                    path, "was created by another command meanwhile: run this one again"
+                ) from None
+            except OSError:  # a file system without links: a rename is the next best
+                os.replace(temporary, path)
+    finally:
+        if conn is not None:
+            conn.close()
+        for leftover in (temporary, *(Path(f"{temporary}{end}") for end in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+        for folder in made:  # deepest first; only those this call made, if still empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
 def now() -> str:
     """The time of a change, in UTC, to the second."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -77,15 +129,21 @@ def transaction(
     their own; the name is cleared before the lock is released, so a write by any other
     tool is never credited to it.
     """
+    frames = _undo.setdefault(id(conn), [])
     if conn.in_transaction:
         conn.execute("SAVEPOINT inner_writes")
+        frames.append([])
         try:
             _name_writer(conn, by, at)
             yield conn
         except BaseException:
+            _run_undo(frames.pop())
             conn.execute("ROLLBACK TO inner_writes")
             conn.execute("RELEASE inner_writes")
             raise
+        undo = frames.pop()
+        if frames:
+            frames[-1].extend(undo)
         conn.execute("RELEASE inner_writes")
         return
     try:
@@ -94,15 +152,35 @@ def transaction(
         from evidence.errors import LibraryBusy
 
         raise LibraryBusy(BUSY_TIMEOUT_SECONDS) from error
+    frames.append([])
     try:
         _name_writer(conn, by, at)
         yield conn
         conn.execute("DELETE FROM current_writer")
     except BaseException:
+        # Undone while the write lock is still held, so no other command can have begun
+        # to rely on what is undone.
+        _run_undo(frames.pop())
         conn.rollback()
         raise
     else:
+        frames.pop()
         conn.commit()
+    finally:
+        if not frames:
+            _undo.pop(id(conn), None)
+
+
+def on_rollback(conn: sqlite3.Connection, undo: Callable[[], None]) -> None:
+    """Call `undo` if the transaction (or savepoint) now open on `conn` rolls back."""
+    frames = _undo.get(id(conn))
+    if frames:
+        frames[-1].append(undo)
+
+
+def _run_undo(undo: list[Callable[[], None]]) -> None:
+    for step in reversed(undo):
+        step()
 
 
 def _name_writer(conn: sqlite3.Connection, by: str | None, at: str | None) -> None:

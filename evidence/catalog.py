@@ -672,8 +672,9 @@ def _check_ref_free(conn: sqlite3.Connection, ref: str | None, evidence_id: int 
         raise Refused(f"ref '{ref}' is already used by evidence {row[0]}.")
 
 
-def check_actor(value: str) -> str:
-    return one_line(value, "by", 200, required=True)
+def check_actor(value: str, field: str = "by") -> str:
+    """A person's name or role, as recorded against what they did."""
+    return one_line(value, field, 200, required=True)
 
 
 def _title(value: str) -> str:

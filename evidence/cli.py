@@ -490,10 +490,18 @@ def import_(
     already in the library updates that item, so running an import again is safe. Every
     bad row is listed, with its number, column and value.
     """
+    import db
     from evidence import imports
 
-    with library(db_path, create=True) as conn:
-        report = imports.import_file(conn, path, by=actor(by), dry_run=dry_run)
+    target = db_path or db.default_path()
+    with reported_errors():
+        rows = imports.read_rows(path)  # a file that cannot be read stops here
+        if target.exists():
+            opened = library(target)
+        else:  # the library is created only by an import that succeeds
+            opened = db.new_library(target, keep=not dry_run)
+        with opened as conn:
+            report = imports.import_file(conn, path, by=actor(by), dry_run=dry_run, rows=rows)
     read_as = "" if report.encoding in ("utf-8", "xlsx") else f" (read as {report.encoding})"
     counts = (
         f"{_count(len(report.added), 'item')} added, {len(report.updated)} updated,"
@@ -592,6 +600,15 @@ def backup_(
     typer.echo(
         f"Backed up {_count(made.items, 'item')} and {_count(made.files, 'file')} to {made.path}."
     )
+    if made.missing:
+        for missing in made.missing:
+            typer.echo(f"Problem: {missing} is missing from the library's files folder.", err=True)
+        typer.echo(
+            f"Error: the backup lacks {_count(len(made.missing), 'file')} the library has lost;"
+            " run `evidence check`, and restore them from an older backup.",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -612,20 +629,40 @@ def purge(
     """
     from evidence import catalog, custody
 
+    with reported_errors():
+        who = catalog.check_actor(actor(by))
+        reason = catalog.one_line(reason, "reason", 1000, required=True)
     with library(db_path) as conn:
         item = catalog.get_evidence(conn, evidence_id)
-        if not yes:
+        if not yes and item["status"] != "purged":
             typer.echo(
                 f"Evidence {evidence_id}: {item['title']} ({_count(len(item['files']), 'file')})"
             )
             if not typer.confirm("Erase it for good? This cannot be undone", default=False):
                 typer.echo("Nothing was erased.")
                 raise typer.Exit(1)
-        erased = custody.purge_evidence(conn, evidence_id, reason=reason, by=actor(by))
-    typer.echo(
-        f"Purged evidence {evidence_id}: its text, {_count(erased, 'file')} and its recorded"
-        " values are erased; the tombstone remains."
-    )
+        done = custody.purge_evidence(conn, evidence_id, reason=reason, by=who)
+    if done.already:
+        from evidence.render import stamp
+
+        purged = item["purge"]
+        typer.echo(
+            f"Evidence {evidence_id} was purged already, by {purged['by']} on"
+            f" {stamp(purged['at'])}; the library file has been swept again."
+        )
+    else:
+        typer.echo(
+            f"Purged evidence {evidence_id}: its text, {_count(done.files, 'file')} and its"
+            " recorded values are erased; the tombstone remains."
+        )
+    if not done.swept:
+        typer.echo(
+            "Error: another program is reading the library, so the erased text may remain in"
+            f" its log file until that program stops. Close it, then run `evidence purge"
+            f" {evidence_id} --reason ... --yes` again to finish.",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -7,7 +7,9 @@ live at `<library folder>/files/ab/cdef...`, named by their SHA-256.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import math
 import mimetypes
 import os
 import shutil
@@ -17,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from db import now
+from db import now, on_rollback
 from evidence.errors import InvalidValue
 
 DEFAULT_MAX_MB = 200
@@ -25,6 +27,7 @@ CHUNK = 1 << 20
 TEXT_TYPES = {"text/plain", "text/markdown", "text/csv"}
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX_XML_MAX = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,17 @@ class Incoming:
 def max_bytes() -> int:
     """The largest file accepted: EVIDENCE_MAX_FILE_MB megabytes (default 200)."""
     value = os.environ.get("EVIDENCE_MAX_FILE_MB")
+    if not value:
+        return DEFAULT_MAX_MB * 1024 * 1024
     try:
-        megabytes = float(value) if value else DEFAULT_MAX_MB
+        megabytes = float(value)
     except ValueError:
-        raise InvalidValue("EVIDENCE_MAX_FILE_MB", value, "is not a number.") from None
-    return int(megabytes * 1024 * 1024)
+        megabytes = math.nan
+    if not (math.isfinite(megabytes) and megabytes > 0):
+        raise InvalidValue(
+            "EVIDENCE_MAX_FILE_MB", value, "must be a number of megabytes above 0, such as 200."
+        )
+    return max(1, int(megabytes * 1024 * 1024))
 
 
 def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
@@ -107,8 +116,8 @@ def blob_path(folder: Path, sha256: str) -> Path:
 def attach(conn: sqlite3.Connection, evidence_id: int, incoming: Incoming) -> bool:
     """Store the file (once per content) and link it to the item; False if already linked.
 
-    Call inside the command's transaction: the rows roll back with it, and bytes copied
-    for a failed command are only an unreferenced blob that `evidence check` reports.
+    Call inside the command's transaction: the rows roll back with it, and so do the
+    bytes, which are stored before the rows commit and removed if they roll back.
     """
     conn.execute(
         "INSERT INTO files (sha256, size, media_type, text, problem, stored_at)"
@@ -127,14 +136,17 @@ def attach(conn: sqlite3.Connection, evidence_id: int, incoming: Incoming) -> bo
         " ON CONFLICT DO NOTHING",
         [evidence_id, incoming.sha256, incoming.name],
     ).rowcount
-    _store_bytes(files_folder(conn), incoming)
+    folder = files_folder(conn)
+    if _store_bytes(folder, incoming):
+        on_rollback(conn, lambda: remove_blob(folder, incoming.sha256))
     return bool(linked)
 
 
-def _store_bytes(folder: Path, incoming: Incoming) -> None:
+def _store_bytes(folder: Path, incoming: Incoming) -> bool:
+    """Copy the file into the store; False if its content is there already."""
     target = blob_path(folder, incoming.sha256)
     if target.exists():
-        return
+        return False
     target.parent.mkdir(parents=True, exist_ok=True)
     # Copy under a temporary name and rename, so a blob is never seen half written.
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
@@ -146,6 +158,16 @@ def _store_bytes(folder: Path, incoming: Incoming) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return True
+
+
+def remove_blob(folder: Path, sha256: str) -> None:
+    """Erase a stored file, and its folders once empty."""
+    blob = blob_path(folder, sha256)
+    blob.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not empty: other files share the folder
+        blob.parent.rmdir()
+        folder.rmdir()
 
 
 def _extract(path: Path, media_type: str, head: bytes) -> tuple[str | None, str | None]:
@@ -163,10 +185,16 @@ def _extract(path: Path, media_type: str, head: bytes) -> tuple[str | None, str 
     return None, None
 
 
+class _Unreadable(Exception):
+    """Why a document's text was not read, in words for the item's file list."""
+
+
 def _guarded(read, path: Path) -> tuple[str | None, str | None]:
     # A damaged document is still evidence: keep it, say why its text is missing.
     try:
         return read(path), None
+    except _Unreadable as error:
+        return None, str(error)
     except Exception as error:  # noqa: BLE001 - readers raise many kinds on bad input
         return None, f"its text could not be read ({type(error).__name__})"
 
@@ -188,8 +216,12 @@ def _docx_text(path: Path) -> str:
     from xml.etree import ElementTree
 
     namespace = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    with zipfile.ZipFile(path) as archive:
-        root = ElementTree.fromstring(archive.read("word/document.xml"))
+    # A small file can unpack to gigabytes: read no more than a real document holds.
+    with zipfile.ZipFile(path) as archive, archive.open("word/document.xml") as member:
+        xml = member.read(DOCX_XML_MAX + 1)
+    if len(xml) > DOCX_XML_MAX:
+        raise _Unreadable("its text unpacks to more than 64 MB, so it was not read")
+    root = ElementTree.fromstring(xml)
     return "\n".join(
         "".join(node.text or "" for node in paragraph.iter(f"{namespace}t"))
         for paragraph in root.iter(f"{namespace}p")
@@ -205,4 +237,9 @@ def _plain_text(path: Path) -> str:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    """A size as people read it: 1.5 MB, 12 KB, 300 bytes."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} byte{'' if size == 1 else 's'}"

@@ -9,7 +9,9 @@ the same import twice is safe.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,16 +90,18 @@ def import_file(
     by: str,
     dry_run: bool = False,
     today: dt.date | None = None,
+    rows: tuple[list[tuple[int, dict[str, Any]]], str] | None = None,
 ) -> Report:
     """Add or update every row of `path` in one transaction, or none if any row is bad.
 
     Each row is checked by the same code as `evidence add` and `evidence edit`, and the
     problems of every bad row are gathered before all is rolled back.
     With `dry_run` the whole import runs and is then rolled back, so its report says
-    exactly what an import would do.
+    exactly what an import would do. `rows` is what `read_rows(path)` returned, if the
+    caller has read the file already.
     """
     path = Path(path)
-    rows, encoding = read_rows(path)
+    rows, encoding = rows or read_rows(path)
     words = vocab.Vocabulary(conn)
     known = {
         row["ref"]: row
@@ -105,7 +109,7 @@ def import_file(
     }
     context = _Context(words, today or dt.date.today(), path.parent, by, now(), dry_run, known)
     report = Report(rows=len(rows), encoding=encoding)
-    names = _check_columns(rows)
+    names = _check_columns([row for _, row in rows])
     # A large import touches many pages once: keep them in memory until the commit rather
     # than spilling them to the write-ahead log one by one.
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -114,7 +118,7 @@ def import_file(
     additions: list[catalog.Item] = []
     try:
         with transaction(conn, by=by, at=context.stamp):
-            for number, raw in enumerate(rows, 1):
+            for number, raw in rows:
                 try:
                     # An update writes at once, in a savepoint; an addition is only checked
                     # here and written with the others in batches below.
@@ -168,9 +172,8 @@ def _apply(
                 "ref", ref, f"appears twice in the file (rows {context.refs[ref]} and {number})."
             )
         context.refs[ref] = number
+    # A dry run stores them too, so its report is exact; the rollback removes them.
     files = [_file(entry, context.folder) for entry in row.get("files") or ()]
-    if context.dry_run:
-        files = []  # checked above; no bytes are stored by a dry run
     status = row.get("status") or "current"
     if status not in ("current", "withdrawn"):
         raise InvalidValue("status", status, "must be current or withdrawn.")
@@ -195,12 +198,19 @@ def _apply(
             **{name: value for name, value in fields.items() if value is not None},
         )
         if not claimed and row.get("verified_by"):
-            item.row.update(verified_by=row["verified_by"], verified_at=row.get("verified_at"))
+            item.row.update(
+                verified_by=catalog.check_actor(row["verified_by"], "verified_by"),
+                verified_at=_stamp(row.get("verified_at"), "verified_at", context),
+            )
         if status == "withdrawn":
-            item.row.update(status="withdrawn", withdrawn_reason=reason)
-        for kept in ("created_at", "created_by"):
-            if row.get(kept):
-                item.row[kept] = row[kept]
+            item.row.update(
+                status="withdrawn",
+                withdrawn_reason=catalog.one_line(reason, "withdrawn_reason", 1000),
+            )
+        if row.get("created_by"):
+            item.row["created_by"] = catalog.check_actor(row["created_by"], "created_by")
+        if row.get("created_at"):
+            item.row["created_at"] = _stamp(row["created_at"], "created_at", context)
         item.files = files
         return "added", item
 
@@ -219,15 +229,13 @@ def _apply(
             changes["themes"] = [""]
         if changes.get("precision") == "":
             changes["precision"] = "exact"
+        if changes.get("marking") == "":
+            del changes["marking"]  # an empty cell never lowers an item's marking
+        # A file that still says "claimed" does not undo a verification made since: the
+        # import changes assurance only to record that a claimed item was verified.
         changed = bool(
             catalog.edit_evidence(
-                conn,
-                evidence_id,
-                by=context.by,
-                today=context.today,
-                files=files,
-                claimed=claimed,
-                **changes,
+                conn, evidence_id, by=context.by, today=context.today, files=files, **changes
             )
         )
         if (
@@ -248,11 +256,19 @@ def _field_name(key: Any) -> str:
 
 
 def _check_columns(rows: list[dict[str, Any]]) -> dict[Any, str]:
-    """The field each column holds; refuses a column that is no field."""
-    for number, row in enumerate(rows, 1):
-        if None in row:  # csv.DictReader's key for cells beyond the header
-            raise Refused(f"row {number} has more cells than the header has columns.")
-    names = {key: _field_name(key) for key in dict.fromkeys(k for row in rows for k in row)}
+    """The field each column holds; refuses a column that is no field, or a field given
+    twice under two names (areas and area)."""
+    shapes = list(dict.fromkeys(tuple(row) for row in rows))  # a sheet's rows share one
+    for keys in shapes:
+        given: dict[str, Any] = {}
+        for key in keys:
+            name = _field_name(key)
+            if name in given:
+                raise InvalidValue(
+                    "column", key, f"gives the same field as '{given[name]}': keep one of them."
+                )
+            given[name] = key
+    names = {key: _field_name(key) for keys in shapes for key in keys}
     for key, name in names.items():
         if name not in ADD_FIELDS + KEPT_FIELDS:
             raise InvalidValue(
@@ -264,27 +280,77 @@ def _check_columns(rows: list[dict[str, Any]]) -> dict[Any, str]:
 
 
 def _clean(raw: dict[str, Any], names: dict[Any, str]) -> dict[str, Any]:
-    """One row's cells as add's fields: names normalised, blanks None, lists split."""
+    """One row's cells as add's fields: names normalised, blanks None, lists split, every
+    value text (a number or date typed into a cell is read as the text it shows)."""
     row: dict[str, Any] = {}
     for key, value in raw.items():
         name = names[key]
-        if isinstance(value, dt.datetime):
-            value = value.date().isoformat()
-        elif isinstance(value, dt.date):
-            value = value.isoformat()
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(int(value)) if float(value).is_integer() else str(value)
-        elif isinstance(value, str) and name not in ("title", "summary"):
-            value = value.strip()
         if name in LIST_FIELDS:
             if isinstance(value, str):
                 value = [part.strip() for part in value.split(";") if part.strip()]
             elif value is None:
                 value = []
+            elif not isinstance(value, list):
+                value = [value]
+            value = [
+                entry if name == "files" and isinstance(entry, dict) else _cell(entry, name)
+                for entry in value
+            ]
+            value = [entry for entry in value if entry not in (None, "")]
+        else:
+            value = _cell(value, name)
         if value == "":
             value = None
         row[name] = value
     return row
+
+
+def _cell(value: Any, name: str) -> str | bool | None:
+    """A single value as text; a yes/no field may also be true or false."""
+    if type(value) is str:  # nearly every cell: first, and quick
+        if "\r" in value:  # Windows line ends inside a quoted CSV cell are line ends
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return value if name in ("title", "summary") else value.strip()
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        if name == "claimed":
+            return value
+        raise InvalidValue(name, value, "must be text, not true or false.")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, str):
+        return _cell(str(value), name)
+    raise InvalidValue(name, _shown(value), "must be text.")
+
+
+def _shown(value: Any) -> str:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def _stamp(value: Any, name: str, context: _Context) -> str:
+    """A recorded time from an export: UTC to the second, and not in the future."""
+    if value is None:
+        return context.stamp
+    if not _STAMP.fullmatch(value):
+        raise InvalidValue(name, value, "must be a UTC time such as 2026-03-01T09:30:00Z.")
+    try:
+        dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise InvalidValue(name, value, "is not a real time.") from None
+    if value > context.stamp:
+        raise InvalidValue(name, value, "is in the future.")
+    return value
 
 
 def _flag(value: Any) -> bool:
@@ -304,8 +370,8 @@ def _file(entry: Any, folder: Path):
     from evidence.files import examine
 
     if isinstance(entry, dict):
-        name, sha256 = entry.get("name"), entry.get("sha256")
-        incoming = examine(folder / str(name))
+        name, sha256 = _cell(entry.get("name"), "file"), _cell(entry.get("sha256"), "file")
+        incoming = examine(_inside(folder, name))
         if sha256 and incoming.sha256 != sha256:
             raise InvalidValue(
                 "file",
@@ -313,14 +379,27 @@ def _file(entry: Any, folder: Path):
                 f"beside the import file does not match its SHA-256 ({sha256[:12]}...).",
             )
         return incoming
-    return examine(folder / str(entry))
+    return examine(_inside(folder, entry))
+
+
+def _inside(folder: Path, name: str | None) -> Path:
+    """The file `name` in the import file's folder or below it, and nowhere else."""
+    if not name:
+        raise InvalidValue("file", "", "is empty: name a file beside the import file.")
+    path = folder / name
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise InvalidValue(
+            "file", name, "is outside the import file's folder: files must sit beside it."
+        )
+    return path
 
 
 # Reading the file
 
 
-def read_rows(path: Path) -> tuple[list[dict[str, Any]], str]:
-    """The file's rows as dicts, and the text encoding it was read in."""
+def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], str]:
+    """The file's rows, each with its number (data rows from 1, the header not counted;
+    blank rows are skipped but keep their number), and the text encoding it was read in."""
     if not path.is_file():
         problem = "is a folder" if path.is_dir() else "does not exist"
         raise InvalidValue("file", path, f"{problem}: give the file to import.")
@@ -328,13 +407,17 @@ def read_rows(path: Path) -> tuple[list[dict[str, Any]], str]:
     if kind is None:
         raise InvalidValue("file", path, "is not CSV, JSON, YAML or Excel (.xlsx).")
     if kind == "Excel":
-        return _excel_rows(path), "xlsx"
+        return _table_rows(path, _excel_lines(path)), "xlsx"
     text, encoding = _text(path)
     if kind == "CSV":
         import csv
         import io
 
-        return list(csv.DictReader(io.StringIO(text, newline=""))), encoding
+        try:
+            lines = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as error:
+            raise InvalidValue("file", path, f"is not valid CSV ({error}).") from None
+        return _table_rows(path, lines), encoding
     try:
         if kind == "JSON":
             import json
@@ -352,49 +435,102 @@ def read_rows(path: Path) -> tuple[list[dict[str, Any]], str]:
         data = data["items"]
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
         raise InvalidValue("file", path, f"must hold a {kind} list of items.")
-    return data, encoding
+    return list(enumerate(data, 1)), encoding
+
+
+def _table_rows(path: Path, lines: list[list[Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """A sheet's lines as rows keyed by the header's column names."""
+    if not lines:
+        return []
+    header = [str(cell).strip() if cell is not None else "" for cell in lines[0]]
+    seen: dict[str, str] = {}
+    for name in header:
+        if name:
+            field = _field_name(name)
+            if field in seen:
+                raise InvalidValue(
+                    "column", name, f"appears twice in the header (as '{seen[field]}' too)."
+                )
+            seen[field] = name
+    rows = []
+    width = len(header)
+    named = all(header)
+    for number, line in enumerate(lines[1:], 1):
+        if (not line or _blank(line[0])) and all(_blank(cell) for cell in line):
+            continue  # an empty line, or one of only commas
+        if named and len(line) == width:  # the usual row: one cell per named column
+            rows.append((number, dict(zip(header, line, strict=True))))
+            continue
+        extra = [cell for cell in line[len(header) :] if not _blank(cell)]
+        if extra:
+            raise Refused(
+                f"row {number} of {path.name} has {len(line)} cells;"
+                f" the header has {len(header)} columns."
+            )
+        row = {}
+        for position, name in enumerate(header):
+            cell = line[position] if position < len(line) else None
+            if name:
+                row[name] = cell
+            elif not _blank(cell):
+                raise Refused(
+                    f"row {number} of {path.name} has a value in column {position + 1},"
+                    " which has no name in the header."
+                )
+        rows.append((number, row))
+    return rows
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (type(cell) is str and (not cell or cell.isspace()))
 
 
 def _text(path: Path) -> tuple[str, str]:
     data = path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+        raise InvalidValue(
+            "file", path, "is UTF-16 text (Excel's 'Unicode Text'): save it as CSV UTF-8."
+        )
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as error:
         utf8_problem = error
+    where = f"byte 0x{data[utf8_problem.start]:02x} at position {utf8_problem.start}"
     # Excel's "CSV (Comma delimited)" saves Windows-1252 on English Windows; take it when
-    # every byte is a Windows-1252 character.
+    # every byte is a Windows-1252 character and none of the text is UTF-8 beside it (a
+    # file that mixes the two would be misread either way).
+    if _UTF8_SEQUENCE.search(data):
+        raise InvalidValue(
+            "file",
+            path,
+            f"mixes UTF-8 with another encoding ({where} is not UTF-8): save it as CSV UTF-8.",
+        )
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:
         raise InvalidValue(
             "file",
             path,
-            f"is neither UTF-8 nor Windows-1252 text (byte"
-            f" 0x{data[utf8_problem.start]:02x} at position {utf8_problem.start}): save it as"
-            " CSV UTF-8.",
+            f"is neither UTF-8 nor Windows-1252 text ({where}): save it as CSV UTF-8.",
         ) from None
 
 
-def _excel_rows(path: Path) -> list[dict[str, Any]]:
-    from zipfile import BadZipFile
+# A multi-byte UTF-8 character: a lead byte and its continuation bytes.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
+
+def _excel_lines(path: Path) -> list[list[Any]]:
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as error:
+        try:
+            return [list(line) for line in workbook.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except Exception as error:  # noqa: BLE001 - a damaged workbook fails in many ways
         raise InvalidValue(
-            "file", path, f"cannot be read as an Excel workbook ({error})."
+            "file", path, f"cannot be read as an Excel workbook ({type(error).__name__}: {error})."
         ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
-        header = [str(cell).strip() if cell is not None else "" for cell in next(lines, ())]
-        rows = []
-        for line in lines:
-            if all(cell is None or str(cell).strip() == "" for cell in line):
-                continue
-            rows.append({name: cell for name, cell in zip(header, line, strict=False) if name})
-        return rows
-    finally:
-        workbook.close()

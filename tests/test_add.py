@@ -201,14 +201,18 @@ BAD_INPUT = [
     ),
     (
         ["add", "audit", "--title", "T", "--date", "2017", "--area", "4"],
-        "Error: area '4' is not a known area in sif. Valid: overall, "
-        "1 (help-protection), 2 (looked-after), 2.1 (adoption), 2.2 (care-leavers), "
-        "3 (leadership), lscb.",
+        (
+            "Error: area '4' is not a known area in sif. Valid: overall, "
+            "1 (help-protection), 2 (looked-after), 2.1 (adoption), 2.2 (care-leavers), "
+            "3 (leadership), lscb."
+        ),
     ),
     (
         ["add", "audit", "--title", "T", "--date", "2017", "--area", "help-protectoin"],
-        "Error: area 'help-protectoin' is not a known area in sif."
-        " Did you mean 'help-protection'?",
+        (
+            "Error: area 'help-protectoin' is not a known area in sif."
+            " Did you mean 'help-protection'?"
+        ),
     ),
     (
         ["add", "audit", "--title", "T", "--date", "2017-02-30", "--area", "1"],
@@ -313,8 +317,10 @@ BAD_INPUT = [
             "--summary",
             "ok\n\x1b]0;pwned\x07",
         ],
-        "Error: summary 'ok\\n\\x1b]0;pwned\\x07' must be plain text, with no control"
-        " characters (U+001B).",
+        (
+            "Error: summary 'ok\\n\\x1b]0;pwned\\x07' must be plain text, with no control"
+            " characters (U+001B)."
+        ),
     ),
     (
         ["add", "audit", "--title", "Line\u2028break", "--date", "2017", "--area", "1"],
@@ -333,8 +339,10 @@ BAD_INPUT = [
             "--link",
             "https://x.example/\x1b[2J",
         ],
-        "Error: link 'https://x.example/\\x1b[2J' must be one line, with no control characters"
-        " (U+001B).",
+        (
+            "Error: link 'https://x.example/\\x1b[2J' must be one line, with no control characters"
+            " (U+001B)."
+        ),
     ),
     (
         ["add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--summary", "a\rb"],
@@ -366,8 +374,10 @@ BAD_INPUT = [
     (["edit", "1", "--area", "9"], "Error: area '9' is not a known area in sif."),
     (
         ["edit", "1", "--area", "3"],
-        "Error: theme 'front-door' belongs to area 1, and the item's areas would be 3."
-        ' Give --theme for the new areas, or --theme "" to clear the themes.',
+        (
+            "Error: theme 'front-door' belongs to area 1, and the item's areas would be 3."
+            ' Give --theme for the new areas, or --theme "" to clear the themes.'
+        ),
     ),
     (["withdraw", "1", "--reason", " "], "Error: reason ' ' is empty: give a reason."),
     (["list", "--area", "7"], "Error: area '7' is not a known area in sif."),

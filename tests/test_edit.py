@@ -142,8 +142,10 @@ def test_show_prints_every_field_a_manager_logged(cli):
         "Evidence 1: Serious case review: Child F",
         "Kind:      Serious case review (scr)",
         "Date:      Jun 2016",
-        "Areas:     1 Experiences and progress of children who need help and protection;"
-        " lscb Review of the effectiveness of the Local Safeguarding Children Board",
+        (
+            "Areas:     1 Experiences and progress of children who need help and protection;"
+            " lscb Review of the effectiveness of the Local Safeguarding Children Board"
+        ),
         "Summary:   Six recommendations.",
         "           All accepted.",
         "Marking:   OFFICIAL-SENSITIVE",

@@ -213,4 +213,45 @@ def test_check_reports_database_problems_too(cli, library_path):
     result = cli("check", expect=1)
     assert result.stderr == (
         "Problem: database: evidence_areas row 2 points to a missing areas row\n"
-        "Error: 1 problem found.\n")
+        "Error: 1 problem found.\n"
+    )
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "0", "inf", "lots"])
+def test_a_size_limit_that_is_no_size_is_refused(cli, tmp_path, monkeypatch, library_path, value):
+    note = tmp_path / "note.md"
+    note.write_text("x")
+    monkeypatch.setenv("EVIDENCE_MAX_FILE_MB", value)
+    result = cli(
+        "add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--file", note, expect=1
+    )
+    assert result.stderr == (
+        f"Error: EVIDENCE_MAX_FILE_MB '{value}' must be a number of megabytes above 0,"
+        " such as 200.\n"
+    )
+    assert not library_path.exists()
+
+
+def test_a_small_size_limit_is_shown_in_the_unit_that_makes_sense(cli, tmp_path, monkeypatch):
+    note = tmp_path / "note.md"
+    note.write_bytes(b"x" * 3000)
+    monkeypatch.setenv("EVIDENCE_MAX_FILE_MB", "0.001")
+    result = cli(
+        "add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--file", note, expect=1
+    )
+    assert result.stderr == f"Error: file '{note}' is 3 KB; the limit is 1 KB.\n"
+
+
+def test_a_word_document_that_unpacks_to_gigabytes_is_kept_unread(cli, tmp_path):
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w", force_zip64=True) as member:
+            member.write(b"<w:document>")
+            chunk = b" " * (1 << 20)
+            for _ in range(80):  # 80 MB of spaces, a few hundred KB packed
+                member.write(chunk)
+    assert bomb.stat().st_size < 1_000_000
+    cli.add("audit", "Audit", "2017-03", ("1",), "--file", bomb)
+    (stored,) = cli.json("show", "1")["files"]
+    assert stored["problem"] == "its text unpacks to more than 64 MB, so it was not read"

@@ -31,9 +31,11 @@ def test_one_bad_row_in_a_thousand_writes_nothing_and_is_named(cli, tmp_path, li
     result = cli("import", path, expect=1)
     assert result.stderr.splitlines() == [
         "Error: 1 of 1000 rows in audits.csv cannot be imported, so nothing was:",
-        "  row 998, column areas: area '4' is not a known area in sif. Valid: overall,"
-        " 1 (help-protection), 2 (looked-after), 2.1 (adoption), 2.2 (care-leavers),"
-        " 3 (leadership), lscb.",
+        (
+            "  row 998, column areas: area '4' is not a known area in sif. Valid: overall,"
+            " 1 (help-protection), 2 (looked-after), 2.1 (adoption), 2.2 (care-leavers),"
+            " 3 (leadership), lscb."
+        ),
     ]
     assert dump(library_path) == before
 
@@ -50,7 +52,7 @@ def test_a_fixed_import_run_twice_holds_each_item_once(cli, tmp_path):
     assert cli.json("list", "--search", "number 998")[0]["areas"] == ["2.1"]
 
 
-def test_every_bad_row_is_listed_with_its_column_and_value(cli, tmp_path):
+def test_every_bad_row_is_listed_with_its_column_and_value(cli, tmp_path, library_path):
     path = write_csv(
         tmp_path / "bad.csv",
         [
@@ -64,19 +66,23 @@ def test_every_bad_row_is_listed_with_its_column_and_value(cli, tmp_path):
     )
     assert cli("import", path, expect=1).stderr.splitlines() == [
         "Error: 5 of 6 rows in bad.csv cannot be imported, so nothing was:",
-        "  row 2, column kind: kind 'audti' is not a known kind. Did you mean 'audit'? Valid:"
-        " audit, monitoring-letter, inspection-report, focused-visit, jtai, dfe-review, scr,"
-        " child-story, performance-report, board-report, lscb-minutes, voice, partner-report,"
-        " plan, recognition, other.",
+        (
+            "  row 2, column kind: kind 'audti' is not a known kind. Did you mean 'audit'? Valid:"
+            " audit, monitoring-letter, inspection-report, focused-visit, jtai, dfe-review, scr,"
+            " child-story, performance-report, board-report, lscb-minutes, voice, partner-report,"
+            " plan, recognition, other."
+        ),
         "  row 3, column date: date '2017-02-30' is not a real date.",
-        "  row 4, column themes: theme 'front-door' belongs to area 1, and the item's areas"
-        " are 3. Themes of those areas: knowing-ourselves, workforce,"
-        " learning-reviews-complaints, partnerships, councillor-scrutiny,"
-        " corporate-parenting-leadership, listening-children-families.",
+        (
+            "  row 4, column themes: theme 'front-door' belongs to area 1, and the item's areas"
+            " are 3. Themes of those areas: knowing-ourselves, workforce,"
+            " learning-reviews-complaints, partnerships, councillor-scrutiny,"
+            " corporate-parenting-leadership, listening-children-families."
+        ),
         "  row 5, column ref: ref 'A' appears twice in the file (rows 1 and 5).",
         "  row 6, column title: title '' is empty: every item needs one.",
     ]
-    assert cli.json("list") == []
+    assert not library_path.exists()  # a failed import does not even create the library
 
 
 def test_a_dry_run_reports_and_writes_nothing(cli, tmp_path, library_path):
@@ -114,7 +120,7 @@ def test_a_row_longer_than_the_header_is_refused(cli, tmp_path):
         header="kind,title,date,areas\n",
     )
     assert cli("import", path, expect=1).stderr == (
-        "Error: row 2 has more cells than the header has columns.\n"
+        "Error: row 2 of x.csv has 5 cells; the header has 4 columns.\n"
     )
 
 
@@ -332,3 +338,252 @@ def test_an_unknown_export_format_is_refused(cli):
     assert cli("export", "--format", "xml", expect=1).stderr.startswith(
         "Error: format 'xml' is not a known format."
     )
+
+
+# Re-running, updating and the edges of what a file may say
+
+
+def stored_files(library_path):
+    folder = library_path.parent / "files"
+    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_a_rerun_never_undoes_a_verification_made_since(cli, tmp_path):
+    path = write_csv(
+        tmp_path / "claims.csv",
+        ["C1,audit,Claimed audit,2017-01,1,yes\n"],
+        header="ref,kind,title,date,areas,claimed\n",
+    )
+    cli("import", path)
+    cli("verify-item", "1", "--by", "Head of QA")
+    assert cli("import", path).stdout == (
+        "Imported claims.csv: 0 items added, 0 updated, 1 unchanged.\n"
+    )
+    item = cli.json("show", "1")
+    assert (item["assurance"], item["verified_by"]) == ("verified", "Head of QA")
+
+
+def test_an_empty_marking_cell_never_lowers_a_marking(cli, tmp_path):
+    cli.add(
+        "audit", "Sensitive", "2017-01", ("1",), "--ref", "S1", "--marking", "official-sensitive"
+    )
+    path = write_csv(
+        tmp_path / "m.csv",
+        ["S1,audit,Sensitive,2017-01,1,\n"],
+        header="ref,kind,title,date,areas,marking\n",
+    )
+    assert "1 unchanged" in cli("import", path).stdout
+    assert cli.json("show", "1")["marking"] == "official-sensitive"
+
+
+def test_numbers_in_json_and_yaml_are_read_as_the_text_they_show(cli, tmp_path):
+    path = tmp_path / "items.yml"
+    path.write_text(
+        "- {kind: audit, title: 2017, date: 2017-03, areas: [1, 2.1], themes: [null]}\n"
+    )
+    assert "1 item added" in cli("import", path).stdout
+    item = cli.json("list")[0]
+    assert (item["title"], item["areas"], item["themes"], item["date_display"]) == (
+        "2017",
+        ["1", "2.1"],
+        [],
+        "Mar 2017",
+    )
+
+
+def test_values_that_are_not_text_are_bad_rows(cli, tmp_path, library_path):
+    path = tmp_path / "odd.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"kind": "audit", "title": True, "date": "2017", "areas": ["1"]},
+                {"kind": "audit", "title": "T", "date": "2017", "areas": [["1"]]},
+                {"kind": "audit", "title": "T", "date": {"y": 2017}, "areas": ["1"]},
+            ]
+        )
+    )
+    assert cli("import", path, expect=1).stderr.splitlines() == [
+        "Error: 3 of 3 rows in odd.json cannot be imported, so nothing was:",
+        "  row 1, column title: title 'True' must be text, not true or false.",
+        "  row 2, column areas: areas '[\"1\"]' must be text.",
+        "  row 3, column date: date '{\"y\": 2017}' must be text.",
+    ]
+    assert not library_path.exists()
+
+
+def test_a_rejected_import_leaves_no_stored_file_behind(cli, tmp_path, library_path):
+    cli.add("audit", "Existing", "2017-01", ("1",), "--ref", "A")
+    (tmp_path / "letter.md").write_text("Letter about the front door")
+    path = write_csv(
+        tmp_path / "rows.csv",
+        ["A,audit,Existing,2017-01,1,letter.md\n", "B,audit,Bad area,2017-01,9,\n"],
+        header="ref,kind,title,date,areas,files\n",
+    )
+    before = dump(library_path)
+    assert "row 2, column areas" in cli("import", path, expect=1).stderr
+    assert dump(library_path) == before
+    assert stored_files(library_path) == []
+    assert cli("check").stdout == "The library is sound: 1 item and 0 files checked.\n"
+
+
+def test_a_dry_run_counts_a_new_file_as_an_update_and_stores_nothing(cli, tmp_path, library_path):
+    cli.add("audit", "Existing", "2017-01", ("1",), "--ref", "A")
+    (tmp_path / "letter.md").write_text("Letter")
+    path = write_csv(
+        tmp_path / "rows.csv",
+        ["A,audit,Existing,2017-01,1,letter.md\n"],
+        header="ref,kind,title,date,areas,files\n",
+    )
+    before = dump(library_path)
+    assert cli("import", path, "--dry-run").stdout == (
+        "Dry run of rows.csv: 0 items added, 1 updated, 0 unchanged. Nothing was written.\n"
+    )
+    assert dump(library_path) == before
+    assert stored_files(library_path) == []
+    assert "1 updated" in cli("import", path).stdout
+    assert len(stored_files(library_path)) == 1
+
+
+def test_an_import_that_writes_nothing_creates_no_library(cli, tmp_path, library_path):
+    path = write_csv(tmp_path / "rows.csv", ["A,audit,New,2017-01,1,,\n"])
+    cli("import", tmp_path / "missing.csv", expect=1)
+    assert cli("import", path, "--dry-run").stdout == (
+        "Dry run of rows.csv: 1 item added, 0 updated, 0 unchanged. Nothing was written.\n"
+    )
+    assert not library_path.parent.exists()
+    cli("import", path)
+    assert [item["ref"] for item in cli.json("list")] == ["A"]
+    assert sorted(p.name for p in library_path.parent.iterdir()) == ["evidence.db"]
+
+
+@pytest.mark.parametrize("name", ["../outside.md", "/etc/hostname", "sub/../../outside.md"])
+def test_files_outside_the_import_folder_are_refused(cli, tmp_path, name):
+    (tmp_path / "outside.md").write_text("Not for import")
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    path = folder / "rows.json"
+    path.write_text(
+        json.dumps([{"kind": "audit", "title": "T", "date": "2017", "areas": "1", "files": name}])
+    )
+    assert cli("import", path, expect=1).stderr.splitlines()[1] == (
+        f"  row 1, column files: file '{name}' is outside the import file's folder:"
+        " files must sit beside it."
+    )
+
+
+def test_a_symlinked_folder_cannot_lead_an_import_outside(cli, tmp_path):
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "notes.md").write_text("Private")
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "link").symlink_to(tmp_path / "secret")
+    path = write_csv(
+        folder / "rows.csv",
+        ["audit,T,2017,1,link/notes.md\n"],
+        header="kind,title,date,areas,files\n",
+    )
+    assert "is outside the import file's folder" in cli("import", path, expect=1).stderr
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("created_at", "yesterday", "must be a UTC time such as 2026-03-01T09:30:00Z."),
+        ("created_at", "2017-02-30T10:00:00Z", "is not a real time."),
+        ("verified_at", "2999-01-01T00:00:00Z", "is in the future."),
+        ("created_by", "Ann\x1b[31m", "must be one line, with no control characters (U+001B)."),
+    ],
+)
+def test_recorded_names_and_times_are_checked(cli, tmp_path, column, value, problem):
+    row = {"kind": "audit", "title": "T", "date": "2017", "areas": ["1"], column: value}
+    if column == "verified_at":
+        row["verified_by"] = "Ann"
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps([row]))
+    shown = value.replace("\x1b", "\\x1b")
+    assert cli("import", path, expect=1).stderr.splitlines()[1] == (
+        f"  row 1, column {column}: {column} '{shown}' {problem}"
+    )
+
+
+def test_csv_rows_of_only_commas_are_skipped_and_rows_keep_their_numbers(cli, tmp_path):
+    path = write_csv(
+        tmp_path / "gaps.csv",
+        ["A,audit,Fine,2017-01,1,,\n", ",,,,,,\n", "\n", "B,audit,Bad,2017-01,9,,\n"],
+    )
+    assert cli("import", path, expect=1).stderr.splitlines() == [
+        "Error: 1 of 2 rows in gaps.csv cannot be imported, so nothing was:",
+        (
+            "  row 4, column areas: area '9' is not a known area in sif. Valid: overall,"
+            " 1 (help-protection), 2 (looked-after), 2.1 (adoption), 2.2 (care-leavers),"
+            " 3 (leadership), lscb."
+        ),
+    ]
+
+
+def test_excel_row_numbers_match_the_sheet_less_its_header(cli, tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["kind", "title", "date", "areas"])
+    sheet.append(["audit", "Fine", "2017-01", "1"])
+    sheet.append([None, None, None, None])
+    sheet.append(["audit", "Bad date", "2017-13", "1"])
+    path = tmp_path / "gaps.xlsx"
+    workbook.save(path)
+    assert "  row 3, column date: date '2017-13'" in cli("import", path, expect=1).stderr
+
+
+@pytest.mark.parametrize(
+    "header", ["kind,title,date,areas,title\n", "kind,title,date,area,Areas\n"]
+)
+def test_a_field_given_twice_in_the_header_is_refused(cli, tmp_path, header):
+    path = write_csv(tmp_path / "twice.csv", ["audit,T,2017,1,x\n"], header=header)
+    assert "appears twice in the header" in cli("import", path, expect=1).stderr
+
+
+def test_windows_line_ends_inside_a_quoted_summary_are_kept_as_line_ends(cli, tmp_path):
+    path = tmp_path / "crlf.csv"
+    path.write_bytes(
+        b'kind,title,date,areas,summary\r\naudit,T,2017,1,"First line\r\nSecond line"\r\n'
+    )
+    cli("import", path)
+    assert cli.json("list")[0]["summary"] == "First line\nSecond line"
+
+
+def test_a_csv_that_mixes_utf8_and_windows_1252_is_refused(cli, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        HEADER.encode() + "M1,audit,Café,2017,1,,\n".encode() + b"M2,audit,Caf\xe9,2017,1,,\n"
+    )
+    start = len(HEADER) + len("M1,audit,Café,2017,1,,\n".encode()) + 12
+    assert cli("import", path, expect=1).stderr == (
+        f"Error: file '{path}' mixes UTF-8 with another encoding (byte 0xe9 at position"
+        f" {start} is not UTF-8): save it as CSV UTF-8.\n"
+    )
+
+
+def test_a_utf16_csv_is_named_as_such(cli, tmp_path):
+    path = tmp_path / "unicode.csv"
+    path.write_text(HEADER + "U1,audit,T,2017,1,,\n", encoding="utf-16")
+    assert cli("import", path, expect=1).stderr == (
+        f"Error: file '{path}' is UTF-16 text (Excel's 'Unicode Text'): save it as CSV UTF-8.\n"
+    )
+
+
+def test_a_workbook_with_a_damaged_sheet_is_one_clear_error(cli, tmp_path):
+    import zipfile
+
+    workbook = Workbook()
+    workbook.active.append(["kind", "title", "date", "areas"])
+    good = tmp_path / "good.xlsx"
+    workbook.save(good)
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # cut off mid-element
+            target.writestr(entry, data)
+    result = cli("import", path, expect=1)
+    assert result.stderr.startswith(f"Error: file '{path}' cannot be read as an Excel workbook (")
+    assert result.stderr.count("\n") == 1

@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_readme_command_reference_matches_the_commands():
     cog = Path(sys.executable).parent / "cog"
     result = subprocess.run(
-        [cog, "--check", "README.md"], cwd=ROOT, capture_output=True, text=True
+        [cog, "--check", "README.md"], check=False, cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, (
         "README.md is out of date: run .venv/bin/cog -r README.md\n"
