@@ -9,6 +9,7 @@ highest marking of what it holds at its top and bottom.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -22,8 +23,8 @@ from typing import Any
 
 from evidence import catalog, exports, vocab
 from evidence.dates import format_day, parse_when
-from evidence.errors import InvalidValue
-from evidence.files import blob_path, files_folder
+from evidence.errors import InvalidValue, Refused
+from evidence.files import CHUNK, blob_path, files_folder
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Characters no file name in the bundle keeps: separators, Windows' reserved ones, controls.
@@ -105,13 +106,37 @@ def build_bundle(
             archive.writestr("index.html", render_index(context))
             archive.writestr("evidence.csv", csv_text.getvalue())
             archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-            for path, (sha256, _, _) in entries.items():
-                archive.write(blob_path(folder, sha256), path)
+            for path, (sha256, _, ids) in entries.items():
+                _add_file(archive, blob_path(folder, sha256), path, sha256, ids)
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return Bundle(out, len(items), len(entries), marking)
+
+
+def _add_file(
+    archive: zipfile.ZipFile, blob: Path, path: str, sha256: str, ids: list[int]
+) -> None:
+    """Copy a stored file into the ZIP, checking on the way that its bytes are still the
+    ones the manifest names: the bundle never vouches for a file it has not read."""
+    name = PurePosixPath(path).name
+    digest = hashlib.sha256()
+    try:
+        with blob.open("rb") as source, archive.open(path, "w", force_zip64=True) as target:
+            for chunk in iter(lambda: source.read(CHUNK), b""):
+                digest.update(chunk)
+                target.write(chunk)
+    except FileNotFoundError:
+        raise Refused(
+            f"file {name} of evidence {ids[0]} is missing from the library's files folder,"
+            " so no bundle was written. Run `evidence check`."
+        ) from None
+    if digest.hexdigest() != sha256:
+        raise Refused(
+            f"file {name} of evidence {ids[0]} has changed on disk since it was stored,"
+            " so no bundle was written. Run `evidence check`."
+        )
 
 
 def render_index(context: dict[str, Any]) -> str:
@@ -130,7 +155,7 @@ def safe_name(name: str) -> str:
     name = PurePosixPath(name.replace("\\", "/")).name
     name = _UNSAFE.sub("_", name).strip(" .") or "file"
     if len(name) > NAME_MAX:
-        stem, dot, suffix = name.rpartition(".")
+        _, dot, suffix = name.rpartition(".")
         keep = NAME_MAX - len(suffix) - 1 if dot and len(suffix) <= 10 else NAME_MAX
         name = name[:keep] + (f".{suffix}" if dot and len(suffix) <= 10 else "")
     return name

@@ -55,9 +55,9 @@ def evidence_detail(item: dict[str, Any]) -> str:
         status += f": {item['withdrawn_reason']}"
     if item.get("purge"):
         purge = item["purge"]
-        status += f" by {purge['by']}, {_stamp(purge['at'])}: {purge['reason']}"
+        status += f" by {purge['by']}, {stamp(purge['at'])}: {purge['reason']}"
     if item["assurance"] == "verified":
-        assurance = f"verified by {item['verified_by']}, {_stamp(item['verified_at'])}"
+        assurance = f"verified by {item['verified_by']}, {stamp(item['verified_at'])}"
     else:
         assurance = f"claimed: not yet checked (`evidence verify-item {item['id']}`)"
     fields = [
@@ -81,7 +81,7 @@ def evidence_detail(item: dict[str, Any]) -> str:
         ("Ref", item["ref"]),
         ("Link", item["link"]),
         ("Review by", format_day(item["review_by"])),
-        ("Logged", f"{_stamp(item['created_at'])} by {item['created_by']}"),
+        ("Logged", f"{stamp(item['created_at'])} by {item['created_by']}"),
     ]
     width = max(len(label) for label, _ in fields) + 2
     for label, value in fields:
@@ -100,7 +100,7 @@ def evidence_detail(item: dict[str, Any]) -> str:
         lines += ["", "History"]
         for event in item["history"]:
             who = event["by"] or "(another tool)"
-            lines.append(f"  {_stamp(event['at'])}  {who}  {describe_event(event)}")
+            lines.append(f"  {stamp(event['at'])}  {who}  {describe_event(event)}")
     return "\n".join(lines)
 
 
@@ -174,7 +174,7 @@ def _size(size: int) -> str:
     return ""
 
 
-def _stamp(value: str | None) -> str:
+def stamp(value: str | None) -> str:
     """`2026-11-25T19:40:00Z` -> `25 Nov 2026 19:40 UTC`."""
     if not value:
         return ""

@@ -168,3 +168,35 @@ def test_a_bundle_into_a_missing_folder_is_refused_and_writes_nothing(cli, tmp_p
     )
     assert not out.parent.exists()
     assert list(tmp_path.glob(".bundle-*")) == []
+
+
+def stored_blob(library_path):
+    (blob,) = [p for p in (library_path.parent / "files").rglob("*") if p.is_file()]
+    return blob
+
+
+def test_a_bundle_refuses_a_stored_file_that_is_missing(cli, tmp_path, library_path):
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(b"%PDF-1.4 the letter")
+    cli.add("audit", "A", "2017-01", ("1",), "--file", letter)
+    stored_blob(library_path).unlink()
+    out = tmp_path / "library.zip"
+    assert cli("bundle", "--out", out, expect=1).stderr == (
+        "Error: file letter.pdf of evidence 1 is missing from the library's files folder,"
+        " so no bundle was written. Run `evidence check`.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["letter.pdf", "library"]
+
+
+def test_a_bundle_refuses_a_stored_file_whose_bytes_changed(cli, tmp_path, library_path):
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(b"%PDF-1.4 the letter")
+    cli.add("audit", "A", "2017-01", ("1",), "--file", letter)
+    blob = stored_blob(library_path)
+    blob.chmod(0o644)
+    blob.write_bytes(b"%PDF-1.4 another letter")
+    out = tmp_path / "library.zip"
+    assert (
+        "has changed on disk since it was stored" in cli("bundle", "--out", out, expect=1).stderr
+    )
+    assert not out.exists()

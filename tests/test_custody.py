@@ -1,7 +1,10 @@
 """Backups that restore by copying back, and purging personal data uploaded by mistake."""
 
 import json
+import os
 import shutil
+import sqlite3
+import stat
 
 from conftest import dump
 
@@ -113,15 +116,72 @@ def test_purge_asks_and_a_no_erases_nothing(cli, library_path):
     assert dump(library_path) == before
 
 
-def test_purging_twice_or_without_a_reason_is_refused(cli):
+def test_a_purge_without_a_reason_is_refused_before_it_asks(cli, library_path):
     cli.add()
-    assert cli("purge", "1", "--reason", " ", "--yes", expect=1).stderr == (
-        "Error: reason ' ' is empty: give a reason.\n"
+    before = dump(library_path)
+    result = cli("purge", "1", "--reason", " ", expect=1)
+    assert (result.stdout, result.stderr) == ("", "Error: reason ' ' is empty: give a reason.\n")
+    assert dump(library_path) == before
+
+
+def test_a_purge_while_another_program_reads_says_the_log_still_holds_the_text(cli, library_path):
+    cli.add("audit", "Zephyrine Quixotella's audit", "2017-01", ("1",))
+    reader = sqlite3.connect(library_path, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT title FROM evidence").fetchone()[0].startswith("Zephyrine")
+    result = cli("purge", "1", "--reason", "A child was named", "--yes", "--by", "DPO", expect=1)
+    assert result.stdout.startswith("Purged evidence 1:")
+    assert result.stderr == (
+        "Error: another program is reading the library, so the erased text may remain in its"
+        " log file until that program stops. Close it, then run `evidence purge 1 --reason"
+        " ... --yes` again to finish.\n"
     )
+    assert b"Zephyrine" in all_bytes(library_path.parent)  # the reader's snapshot is kept
+    reader.execute("COMMIT")
+    reader.close()
+
+    again = cli("purge", "1", "--reason", "Finish", "--yes")
+    assert again.stdout.startswith("Evidence 1 was purged already, by DPO on ")
+    assert again.stdout.endswith("; the library file has been swept again.\n")
+    assert b"Zephyrine" not in all_bytes(library_path.parent)
+    with sqlite3.connect(library_path) as conn:  # one tombstone, from the first purge
+        assert conn.execute("SELECT purged_by, reason FROM purges").fetchall() == [
+            ("DPO", "A child was named")
+        ]
+
+
+def test_a_purged_item_cannot_be_edited(cli):
+    cli.add()
     cli("purge", "1", "--reason", "Mistake", "--yes")
-    assert cli("purge", "1", "--reason", "Again", "--yes", expect=1).stderr == (
-        "Error: evidence 1 is already purged.\n"
-    )
     assert cli("edit", "1", "--title", "Back", expect=1).stderr == (
         "Error: evidence 1 is purged; it cannot be edited.\n"
     )
+
+
+def test_a_backup_of_a_library_that_lost_a_file_keeps_the_rest_and_says_so(
+    cli, tmp_path, library_path
+):
+    for name in ("lost.md", "kept.md"):
+        (tmp_path / name).write_text(f"The {name} file")
+        cli.add("audit", name, "2017-01", ("1",), "--file", tmp_path / name)
+    lost = cli.json("show", "1")["files"][0]["sha256"]
+    (library_path.parent / "files" / lost[:2] / lost[2:]).unlink()
+    dest = tmp_path / "backup"
+    result = cli("backup", dest, expect=1)
+    assert result.stdout == f"Backed up 2 items and 1 file to {dest}.\n"
+    assert result.stderr == (
+        f"Problem: file lost.md of evidence 1 ({lost[:12]}) is missing from the library's"
+        " files folder.\n"
+        "Error: the backup lacks 1 file the library has lost; run `evidence check`, and"
+        " restore them from an older backup.\n"
+    )
+    assert len([p for p in (dest / "files").rglob("*") if p.is_file()]) == 1
+
+
+def test_a_backup_folder_is_an_ordinary_folder(cli, tmp_path):
+    cli.add()
+    dest = tmp_path / "backup"
+    cli("backup", dest)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o777 & ~umask
