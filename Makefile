@@ -1,7 +1,7 @@
 # Everything a fresh machine needs, from the project's own files.
 # The install is editable in "compat" mode (the project folder on sys.path), so the `db`
 # package is found even where the current folder has a `db/` folder of libraries.
-#   make demo   install, load the fictional council's library, list it
+#   make demo   install, load the fictional council's library, show it
 #   make test   install what the tests need, run them
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -15,6 +15,8 @@ DEBIAN_TEST_PACKAGES := chromium
 demo: $(VENV)/.installed
 	$(BIN)/evidence demo --db $(DEMO_DB)
 	$(BIN)/evidence list --db $(DEMO_DB)
+	$(BIN)/evidence grades --db $(DEMO_DB)
+	$(BIN)/evidence action list --open --as-of 2018-03-31 --db $(DEMO_DB)
 
 test: $(VENV)/.installed-test system-packages
 	$(BIN)/python -m pytest

@@ -187,13 +187,13 @@ def create_audit_triggers(db: Database, table: str) -> None:
     )
 
 
-def forbid_deletes(db: Database, table: str) -> None:
+def forbid_deletes(db: Database, table: str, instead: str = "withdraw them instead") -> None:
     """Nothing is deleted: withdrawal keeps the row, whatever tool is used."""
     db.executescript(
         f"""
         DROP TRIGGER IF EXISTS {table}_never_deleted;
         CREATE TRIGGER {table}_never_deleted BEFORE DELETE ON {table} BEGIN
-            SELECT RAISE(ABORT, '{table} rows are never deleted: withdraw them instead');
+            SELECT RAISE(ABORT, '{table} rows are never deleted: {instead}');
         END;
         """
     )
@@ -239,9 +239,13 @@ def m003_record_purges(db: Database) -> None:
 
 
 def create_link_audit_triggers(
-    db: Database, table: str, column: str, extra: tuple[str, ...] = ()
+    db: Database,
+    table: str,
+    column: str,
+    extra: tuple[str, ...] = (),
+    owner: str = "evidence_id",
 ) -> None:
-    """Record tags added to and taken off an item, under the item's id.
+    """Record tags added to and taken off a record, under the record's id (`owner`).
 
     A link row has no author of its own: the change is credited to the command writing
     at the time (`current_writer`), or to nobody when another tool made it.
@@ -250,7 +254,7 @@ def create_link_audit_triggers(
 
     def row_json(alias: str) -> str:
         pairs = "".join(f", '{name}', {alias}.{name}" for name in (column, *extra))
-        return f"json_object('evidence_id', {alias}.evidence_id{pairs})"
+        return f"json_object('{owner}', {alias}.{owner}{pairs})"
 
     when = f"coalesce((SELECT at FROM current_writer), {NOW_SQL})"
     db.executescript(
@@ -258,14 +262,14 @@ def create_link_audit_triggers(
         DROP TRIGGER IF EXISTS {table}_audit_insert;
         CREATE TRIGGER {table}_audit_insert AFTER INSERT ON {table} BEGIN
             INSERT INTO changes (table_name, row_id, action, new, changed_at, changed_by)
-            VALUES ('{table}', NEW.evidence_id, 'insert',
+            VALUES ('{table}', NEW.{owner}, 'insert',
                     {row_json("NEW")},
                     {when}, {who});
         END;
         DROP TRIGGER IF EXISTS {table}_audit_delete;
         CREATE TRIGGER {table}_audit_delete AFTER DELETE ON {table} BEGIN
             INSERT INTO changes (table_name, row_id, action, old, changed_at, changed_by)
-            VALUES ('{table}', OLD.evidence_id, 'delete',
+            VALUES ('{table}', OLD.{owner}, 'delete',
                     {row_json("OLD")},
                     {when}, {who});
         END;
@@ -273,7 +277,121 @@ def create_link_audit_triggers(
     )
 
 
-MIGRATIONS = (m001_create_catalogue, m002_attach_files, m003_record_purges)
+STATUSES_SQL = "('not-started', 'in-progress', 'complete-awaiting-assurance', 'closed', 'paused')"
+GRADES_SQL = "('outstanding', 'good', 'requires-improvement', 'inadequate')"
+DAY_SQL = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"
+
+
+def m004_track_actions_grades_and_self_evaluation(db: Database) -> None:
+    """What others asked of the council (actions and their dated updates), the grades
+    inspections gave, and the council's own dated view of each area.
+
+    An action's state on any day is read from its updates (the first, on the day it was
+    agreed, holds its starting status and due date); `actions.status` and `due_on` keep
+    its state today, for browsing.
+    """
+    db.executescript(
+        f"""
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES evidence(id),
+            ref TEXT,
+            text TEXT NOT NULL CHECK (length(trim(text)) > 0),
+            agency TEXT,
+            owner TEXT,
+            agreed_on TEXT NOT NULL CHECK (agreed_on {DAY_SQL}),
+            due_on TEXT CHECK (due_on {DAY_SQL}),
+            status TEXT NOT NULL CHECK (status IN {STATUSES_SQL}),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE UNIQUE INDEX actions_source_ref ON actions(source_id, ref) WHERE ref IS NOT NULL;
+        CREATE TABLE action_areas (
+            action_id INTEGER NOT NULL REFERENCES actions(id),
+            area_id INTEGER NOT NULL REFERENCES areas(id),
+            PRIMARY KEY (action_id, area_id)
+        );
+        CREATE INDEX action_areas_area ON action_areas(area_id);
+        CREATE TABLE action_updates (
+            id INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES actions(id),
+            on_date TEXT NOT NULL CHECK (on_date {DAY_SQL}),
+            status TEXT CHECK (status IN {STATUSES_SQL}),
+            due_changed INTEGER NOT NULL DEFAULT 0 CHECK (due_changed IN (0, 1)),
+            due_on TEXT CHECK (due_on {DAY_SQL}),
+            note TEXT,
+            evidence_id INTEGER REFERENCES evidence(id),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE INDEX action_updates_action ON action_updates(action_id, on_date);
+        CREATE TABLE grades (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES evidence(id),
+            area_id INTEGER NOT NULL REFERENCES areas(id),
+            grade TEXT NOT NULL CHECK (grade IN {GRADES_SQL}),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            UNIQUE (source_id, area_id)
+        );
+        CREATE INDEX grades_area ON grades(area_id);
+        CREATE TABLE self_evaluations (
+            id INTEGER PRIMARY KEY,
+            area_id INTEGER NOT NULL REFERENCES areas(id),
+            grade TEXT NOT NULL CHECK (grade IN {GRADES_SQL}),
+            text TEXT NOT NULL,
+            on_date TEXT NOT NULL CHECK (on_date {DAY_SQL}),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE INDEX self_evaluations_area ON self_evaluations(area_id, on_date);
+        """
+    )
+    create_audit_triggers(db, "actions")
+    create_link_audit_triggers(db, "action_areas", "area_id", owner="action_id")
+    for table in ("actions", "action_updates", "grades", "self_evaluations"):
+        forbid_deletes(db, table, "they are the record of what happened")
+    for table in ("action_updates", "grades", "self_evaluations"):
+        create_record_audit_triggers(db, table)
+
+
+def create_record_audit_triggers(db: Database, table: str) -> None:
+    """Record the inserts of a table of dated records (which are added, never changed,
+    by our commands) under their own author, and any later change by another tool."""
+    columns = [column.name for column in db[table].columns]
+
+    def row_json(alias: str) -> str:
+        pairs = ", ".join(f"'{name}', {alias}.\"{name}\"" for name in columns)
+        return f"json_object({pairs})"
+
+    db.executescript(
+        f"""
+        DROP TRIGGER IF EXISTS {table}_audit_insert;
+        CREATE TRIGGER {table}_audit_insert AFTER INSERT ON {table} BEGIN
+            INSERT INTO changes (table_name, row_id, action, new, changed_at, changed_by)
+            VALUES ('{table}', NEW.id, 'insert', {row_json("NEW")},
+                    NEW.created_at, NEW.created_by);
+        END;
+        DROP TRIGGER IF EXISTS {table}_audit_update;
+        CREATE TRIGGER {table}_audit_update AFTER UPDATE ON {table} BEGIN
+            INSERT INTO changes (table_name, row_id, action, old, new, changed_at, changed_by)
+            VALUES ('{table}', NEW.id, 'update', {row_json("OLD")}, {row_json("NEW")},
+                    coalesce((SELECT at FROM current_writer), {NOW_SQL}),
+                    (SELECT actor FROM current_writer));
+        END;
+        """
+    )
+
+
+MIGRATIONS = (
+    m001_create_catalogue,
+    m002_attach_files,
+    m003_record_purges,
+    m004_track_actions_grades_and_self_evaluation,
+)
 
 
 def migration_names() -> list[str]:

@@ -700,6 +700,11 @@ def one_line(value: str | None, field: str, limit: int, *, required: bool = Fals
     return text
 
 
+def free_text(value: str | None, field: str, limit: int = TEXT_MAX) -> str | None:
+    """Text of several lines (a summary, a note): stored exactly as given; empty means none."""
+    return _text(value, field, limit)
+
+
 def _text(
     value: str | None,
     field: str,

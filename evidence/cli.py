@@ -704,7 +704,16 @@ def demo(db_path: DbPath = None) -> None:
 
     with library(db_path, create=True) as conn:
         added, total = demo_library.load(conn)
+        held = demo_library.counts(conn)
+    also = (
+        f"with {_count(held['actions'], 'action')}, {_count(held['grades'], 'grade')} and"
+        f" {_count(held['self_evaluations'], 'self-evaluation')}"
+    )
     if added:
-        typer.echo(f"Loaded the demo library: {added} items added, {total} in all.")
+        typer.echo(f"Loaded the demo library: {added} items added, {total} in all, {also}.")
     else:
-        typer.echo(f"The demo library is already loaded: {total} items.")
+        typer.echo(f"The demo library is already loaded: {total} items, {also}.")
+
+
+# The commands for actions, grades and self-evaluation live beside this module.
+from evidence import cli_actions  # noqa: F401

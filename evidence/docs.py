@@ -10,13 +10,16 @@ def command_reference() -> str:
     from evidence.cli import app
 
     runner = CliRunner()
-    sections = []
-    names = ["", *get_command(app).commands]  # type: ignore[attr-defined]
-    for name in names:
-        args = [name, "--help"] if name else ["--help"]
-        result = runner.invoke(app, args, prog_name="evidence", terminal_width=88)
+    sections: list[str] = []
+
+    def document(path: list[str], command) -> None:
+        result = runner.invoke(app, [*path, "--help"], prog_name="evidence", terminal_width=88)
         if result.exit_code:
-            raise RuntimeError(f"evidence {name} --help failed: {result.output}")
-        title = f"evidence {name}".strip()
+            raise RuntimeError(f"evidence {' '.join(path)} --help failed: {result.output}")
+        title = " ".join(["evidence", *path])
         sections.append(f"### `{title}`\n\n```\n{result.stdout.rstrip()}\n```\n")
+        for name, sub in getattr(command, "commands", {}).items():  # a group's commands
+            document([*path, name], sub)
+
+    document([], get_command(app))
     return "\n" + "\n".join(sections)

@@ -293,19 +293,19 @@ def _clean(raw: dict[str, Any], names: dict[Any, str]) -> dict[str, Any]:
             elif not isinstance(value, list):
                 value = [value]
             value = [
-                entry if name == "files" and isinstance(entry, dict) else _cell(entry, name)
+                entry if name == "files" and isinstance(entry, dict) else cell_text(entry, name)
                 for entry in value
             ]
             value = [entry for entry in value if entry not in (None, "")]
         else:
-            value = _cell(value, name)
+            value = cell_text(value, name)
         if value == "":
             value = None
         row[name] = value
     return row
 
 
-def _cell(value: Any, name: str) -> str | bool | None:
+def cell_text(value: Any, name: str) -> str | bool | None:
     """A single value as text; a yes/no field may also be true or false."""
     if type(value) is str:  # nearly every cell: first, and quick
         if "\r" in value:  # Windows line ends inside a quoted CSV cell are line ends
@@ -324,7 +324,7 @@ def _cell(value: Any, name: str) -> str | bool | None:
     if isinstance(value, (int, float)):
         return str(int(value)) if float(value).is_integer() else str(value)
     if isinstance(value, str):
-        return _cell(str(value), name)
+        return cell_text(str(value), name)
     raise InvalidValue(name, _shown(value), "must be text.")
 
 
@@ -370,7 +370,7 @@ def _file(entry: Any, folder: Path):
     from evidence.files import examine
 
     if isinstance(entry, dict):
-        name, sha256 = _cell(entry.get("name"), "file"), _cell(entry.get("sha256"), "file")
+        name, sha256 = cell_text(entry.get("name"), "file"), cell_text(entry.get("sha256"), "file")
         incoming = examine(_inside(folder, name))
         if sha256 and incoming.sha256 != sha256:
             raise InvalidValue(

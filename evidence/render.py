@@ -179,3 +179,186 @@ def stamp(value: str | None) -> str:
     if not value:
         return ""
     return f"{format_day(value[:10])} {value[11:16]} UTC"
+
+
+# Actions, grades and self-evaluation
+
+STATUS_NAMES = {
+    "not-started": "not started",
+    "in-progress": "in progress",
+    "complete-awaiting-assurance": "complete, awaiting assurance",
+    "closed": "closed",
+    "paused": "paused",
+}
+RAG_STYLES = {"red": "bold red", "amber": "bold yellow", "green": "green"}
+
+
+def due_text(action: dict[str, Any]) -> str:
+    return format_day(action["due_on"]) if action["due_on"] else "not set"
+
+
+def actions_table(actions: list[dict[str, Any]], as_of: str, meanings: tuple[str, ...]) -> None:
+    """The tracker on a terminal: one table per source, the same columns in each, then
+    the count by RAG and what the colours mean."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=False)
+    day = format_day(as_of)
+    if not actions:
+        console.print(f"No actions match, as of {day}.")
+        return
+    widths = {"ID": max(2, len(str(max(a["id"] for a in actions)))), "Ref": 5}
+    widths |= {"Due": 11, "Status": 12, "RAG": 5}
+    room = max(24, console.width - sum(widths.values()) - 3 * len(widths))
+    sources: dict[int, list[dict[str, Any]]] = {}
+    for action in actions:
+        sources.setdefault(action["source_id"], []).append(action)
+    for source_actions in sources.values():
+        first = source_actions[0]
+        console.print(
+            Text.assemble(
+                (f"Evidence {first['source_id']}: {first['source_title']}", "bold"),
+                f" ({first['source_date_display']})",
+            )
+        )
+        table = Table(show_edge=False, pad_edge=False, header_style="bold")
+        table.add_column("ID", width=widths["ID"], justify="right", no_wrap=True)
+        table.add_column("Ref", width=widths["Ref"], overflow="fold")
+        table.add_column("Action", width=room, overflow="fold")
+        for name in ("Due", "Status", "RAG"):
+            table.add_column(name, width=widths[name], overflow="fold")
+        for action in source_actions:
+            rating = action["rag"]
+            who = " · ".join(part for part in (action["owner"], action["agency"]) if part)
+            table.add_row(
+                str(action["id"]),
+                Text(action["ref"] or ""),
+                Text.assemble(action["text"], (f"\n{who}", "dim") if who else ""),
+                Text(due_text(action)),
+                Text(STATUS_NAMES[action["status"]]),
+                Text(rating or "–", style=RAG_STYLES.get(rating or "", "")),
+            )
+        console.print(table)
+        console.print()
+    counts = [
+        f"{sum(1 for a in actions if a['rag'] == rating)} {rating}"
+        for rating in ("red", "amber", "green")
+    ]
+    closed = sum(1 for a in actions if a["rag"] is None)
+    noun = "action" if len(actions) == 1 else "actions"
+    console.print(f"{len(actions)} {noun} as of {day}: {', '.join(counts)}, {closed} closed.")
+    for line in meanings:
+        console.print(line)
+
+
+def action_detail(action: dict[str, Any]) -> str:
+    lines = [
+        (
+            f"Action {action['id']}{' (' + action['ref'] + ')' if action['ref'] else ''}"
+            f" of evidence {action['source_id']}: {action['source_title']}"
+        ),
+        "",
+        action["text"],
+        "",
+        f"Agency:    {action['agency'] or '(not given)'}",
+        f"Owner:     {action['owner'] or '(not given)'}",
+        f"Areas:     {', '.join(action['areas'])}",
+        f"Agreed:    {format_day(action['agreed_on'])}",
+        f"Due:       {due_text(action)}",
+        f"Status:    {STATUS_NAMES[action['status']]} (since {format_day(action['status_on'])})",
+        f"RAG:       {action['rag'] or 'not rated (closed)'}"
+        + (", overdue" if action["overdue"] else "")
+        + f", as of {format_day(action['as_of'])}",
+    ]
+    lines += ["", "Updates"]
+    for update in action["updates"]:
+        parts = []
+        if update["status"]:
+            parts.append(STATUS_NAMES[update["status"]])
+        if update["due_changed"]:
+            parts.append(f"due {format_day(update['due_on']) if update['due_on'] else 'not set'}")
+        if update["evidence_id"]:
+            parts.append(f"evidence {update['evidence_id']} ({update['evidence_title']})")
+        if update["note"]:
+            parts.append(update["note"].replace("\n", " "))
+        lines.append(
+            f"  {format_day(update['on_date']):<11}  {update['created_by']}  {'; '.join(parts)}"
+        )
+    return "\n".join(lines)
+
+
+def grades_table(table: dict[str, Any], history: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=False)
+    latest = table["latest_report"]
+    day = format_day(table["as_of"])
+    if latest is None:
+        console.print(f"No inspection report had graded any area by {day}.", soft_wrap=True)
+        return
+    console.print(
+        f"Grades as of {day}. Latest report: {latest['date_display']},"
+        f" evidence {latest['source_id']} ({latest['title']}).",
+        soft_wrap=True,
+    )
+    grid = Table(show_edge=False, pad_edge=False, header_style="bold")
+    grid.add_column("Area", overflow="fold", ratio=3)
+    grid.add_column("Grade", overflow="fold", ratio=2)
+    grid.add_column("Date", no_wrap=True)
+    grid.add_column("Report", overflow="fold", ratio=3)
+    earlier = False
+    for area in table["areas"]:
+        label = area["code"] if area["code"] == area["slug"] else f"{area['code']} {area['slug']}"
+        entries = area["grades"] if history else [area]
+        if not entries or entries[0]["grade"] is None:
+            grid.add_row(Text(label), Text("not graded", style="dim"), "", "")
+            continue
+        for n, entry in enumerate(entries):
+            report = f"{entry['source_id']} {entry['source_title']}"
+            if not history and not entry["from_latest_report"]:
+                report += " (earlier report)"
+                earlier = True
+            grid.add_row(
+                Text(label if n == 0 else ""),
+                Text(entry["grade_name"], style=GRADE_STYLES[entry["grade"]]),
+                Text(entry["date_display"]),
+                Text(report),
+            )
+    console.print(grid)
+    if earlier:
+        console.print(
+            "An area marked (earlier report) was not graded by the latest report: its grade"
+            " is the older one, with that report's date.",
+            soft_wrap=True,
+        )
+
+
+GRADE_STYLES = {
+    "outstanding": "bold green",
+    "good": "green",
+    "requires-improvement": "yellow",
+    "inadequate": "bold red",
+}
+
+
+def self_evaluations_text(rows: list[dict[str, Any]]) -> str:
+    """Each area's self-evaluations (the latest, or every one oldest first), Markdown as
+    written, indented under who wrote it and when."""
+    if not rows:
+        return "No self-evaluation recorded."
+    blocks: list[list[str]] = []
+    area = None
+    for row in rows:
+        if row["area"] != area:
+            area = row["area"]
+            label = area if area == row["area_slug"] else f"{area} {row['area_slug']}"
+            blocks.append([f"{label}: {row['area_name']}"])
+        blocks[-1].append(
+            f"  Self-evaluation of {row['on_display']} by {row['by']}: {row['grade_name']}"
+        )
+        blocks[-1] += [f"    {line}" if line.strip() else "" for line in row["text"].splitlines()]
+    return "\n\n".join("\n".join(block) for block in blocks)

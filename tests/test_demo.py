@@ -6,7 +6,10 @@ from evidence import demo
 
 
 def test_demo_loads_a_whole_library_across_every_area_and_kind(cli):
-    assert cli("demo").stdout == "Loaded the demo library: 72 items added, 72 in all.\n"
+    assert cli("demo").stdout == (
+        "Loaded the demo library: 72 items added, 72 in all, with 13 actions, 7 grades and"
+        " 9 self-evaluations.\n"
+    )
     items = cli.json("list", "--include-withdrawn")
     assert len(items) >= 60
     kinds = {k["slug"] for k in cli.json("kinds")}
@@ -40,7 +43,10 @@ def test_demo_has_claims_withdrawals_and_imprecise_dates(cli):
 def test_demo_twice_does_not_duplicate(cli, library_path):
     cli("demo")
     before = dump(library_path)
-    assert cli("demo").stdout == "The demo library is already loaded: 72 items.\n"
+    assert cli("demo").stdout == (
+        "The demo library is already loaded: 72 items, with 13 actions, 7 grades and"
+        " 9 self-evaluations.\n"
+    )
     assert dump(library_path) == before
 
 
@@ -67,3 +73,28 @@ def test_the_demo_council_is_recorded_and_fictional(conn):
     demo.load(conn)
     council = conn.execute("SELECT value FROM settings WHERE key = 'council'").fetchone()[0]
     assert council == "Fenmoor Borough Council"
+
+
+def test_demo_actions_show_every_state_a_tracker_has(cli):
+    cli("demo")
+    actions = cli.json("action", "list", "--as-of", "2018-03-31")
+    sources = {action["source_title"] for action in actions}
+    assert any("Serious case review" in title for title in sources)
+    assert any("Monitoring letter" in title for title in sources)
+    assert {action["status"] for action in actions} == {
+        "in-progress", "complete-awaiting-assurance", "closed", "paused"
+    }  # fmt: skip
+    assert [a["ref"] for a in actions if a["overdue"]] == ["2", "5"]  # police, GP practices
+    assert sum(1 for a in actions if a["due_on"] is None) == 2
+    closed = [a for a in actions if a["status"] == "closed"]
+    assert sum(1 for a in closed if a["evidence"]) >= 4
+
+
+def test_demo_grades_and_self_evaluations_cover_every_area(cli):
+    cli("demo")
+    grades = cli.json("grades")
+    assert {area["code"]: area["grade"] for area in grades["areas"]}["overall"] == "inadequate"
+    assert all(area["grade"] for area in grades["areas"])
+    latest = cli.json("self-eval", "show")
+    assert [row["area"] for row in latest] == ["overall", "1", "2", "2.1", "2.2", "3", "lscb"]
+    assert len(cli.json("self-eval", "show", "1", "--history")) == 2

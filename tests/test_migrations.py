@@ -111,17 +111,21 @@ def test_every_migration_is_recorded_once(conn):
             "SELECT name FROM _sqlite_migrations WHERE migration_set = 'evidence' ORDER BY id"
         )
     ]
-    assert (
-        applied
-        == migration_names()
-        == ["m001_create_catalogue", "m002_attach_files", "m003_record_purges"]
-    )
+    assert applied == migration_names()
+    assert applied[:4] == [
+        "m001_create_catalogue",
+        "m002_attach_files",
+        "m003_record_purges",
+        "m004_track_actions_grades_and_self_evaluation",
+    ]
 
 
 def test_opening_again_applies_nothing_and_keeps_data(library_path, cli):
     evidence_id = cli.add(title="Kept")
     conn = open_db(library_path)
-    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 3
+    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(
+        migration_names()
+    )
     assert (
         conn.execute("SELECT title FROM evidence WHERE id = ?", [evidence_id]).fetchone()[0]
         == "Kept"
@@ -224,3 +228,26 @@ def test_opening_an_up_to_date_library_does_not_import_sqlite_utils_or_yaml(libr
         [sys.executable, "-c", code, str(library_path)], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_a_library_made_before_actions_gains_them_and_keeps_its_evidence(tmp_path, cli):
+    """A library from before the actions migration is brought up to date on opening."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    from db.migrations import MIGRATION_SET, MIGRATIONS
+
+    path = tmp_path / "old" / "evidence.db"
+    path.parent.mkdir()
+    database = Database(path)
+    older = Migrations(MIGRATION_SET)
+    for migration in MIGRATIONS[:3]:
+        older()(migration)
+    older.apply(database)
+    database.conn.close()
+    assert "actions" not in {
+        r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")
+    }
+    source = cli.add("scr", "Child F", "2017-03-09", ("1",), "--db", path)
+    cli("action", "add", source, "--text", "Share concerns", "--on", "2017-03-20", "--db", path)
+    assert [a["text"] for a in cli.json("action", "list", "--db", path)] == ["Share concerns"]

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from db import transaction
-from evidence import catalog
+from evidence import actions, catalog, grades
 from evidence.errors import Refused
 
 LIBRARY = Path(__file__).with_name("library.yml")
@@ -24,7 +24,8 @@ def read() -> dict:
 
 
 def load(conn: sqlite3.Connection, data: dict | None = None) -> tuple[int, int]:
-    """Add the demo items the library lacks; returns (items added, demo items in all).
+    """Add the demo items the library lacks, with their grades, actions and the
+    self-evaluations; returns (items added, demo items in all).
 
     Refuses a library holding anything but demo items, so real evidence is never mixed
     with the fictional council's.
@@ -70,5 +71,84 @@ def load(conn: sqlite3.Connection, data: dict | None = None) -> tuple[int, int]:
             if item.get("withdrawn"):
                 catalog.withdraw_evidence(conn, evidence_id, reason=item["withdrawn"], by=DEMO_BY)
             added += 1
+        ids = {row[0]: row[1] for row in conn.execute("SELECT ref, id FROM evidence")}
+        _load_grades(conn, data.get("grades", ()), ids)
+        _load_actions(conn, data.get("actions", ()), ids)
+        _load_self_evaluations(conn, data.get("self_evaluations", ()))
     (total,) = conn.execute("SELECT count(*) FROM evidence").fetchone()
     return added, total
+
+
+def _load_grades(conn: sqlite3.Connection, reports: list[dict], ids: dict[str, int]) -> None:
+    for report in reports:
+        source_id = ids[report["source"]]
+        graded = {
+            row[0]
+            for row in conn.execute(
+                "SELECT areas.code FROM grades JOIN areas ON areas.id = grades.area_id"
+                " WHERE source_id = ?",
+                [source_id],
+            )
+        }
+        for area, grade in report["areas"].items():
+            if str(area) not in graded:
+                grades.record_grade(conn, source_id, area=str(area), grade=grade, by=DEMO_BY)
+
+
+def _load_actions(conn: sqlite3.Connection, sources: list[dict], ids: dict[str, int]) -> None:
+    for source in sources:
+        source_id = ids[source["source"]]
+        for action in source["actions"]:
+            ref = str(action["ref"])
+            if conn.execute(
+                "SELECT 1 FROM actions WHERE source_id = ? AND ref = ?", [source_id, ref]
+            ).fetchone():
+                continue
+            action_id = actions.add_action(
+                conn,
+                source_id,
+                text=action["text"],
+                ref=ref,
+                agency=action.get("agency"),
+                owner=action.get("owner"),
+                on=source["agreed"],
+                due=action.get("due"),
+                by=DEMO_BY,
+            )
+            for update in action.get("updates", ()):
+                actions.update_action(
+                    conn,
+                    action_id,
+                    status=update.get("status"),
+                    note=update.get("note"),
+                    evidence_id=ids[update["evidence"]] if update.get("evidence") else None,
+                    on=update["day"],
+                    by=DEMO_BY,
+                )
+
+
+def _load_self_evaluations(conn: sqlite3.Connection, rounds: list[dict]) -> None:
+    for round_ in rounds:
+        for area, view in round_["areas"].items():
+            if conn.execute(
+                "SELECT 1 FROM self_evaluations JOIN areas ON areas.id = area_id"
+                " WHERE areas.framework = 'sif' AND areas.code = ? AND on_date = ?",
+                [str(area), round_["day"]],
+            ).fetchone():
+                continue
+            grades.set_self_evaluation(
+                conn,
+                str(area),
+                grade=view["grade"],
+                text=view["text"],
+                on=round_["day"],
+                by=round_["by"],
+            )
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """How much of each kind of record the library holds."""
+    return {
+        table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("evidence", "actions", "grades", "self_evaluations")
+    }

@@ -1,0 +1,436 @@
+"""The commands for actions, grades and self-evaluation: what others asked of the
+council, what inspections judged, and what the council says of itself.
+
+Registered on the `evidence` app by `evidence.cli`; the same thin layer: parse, call one
+worker, print.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evidence.cli import (
+    AsJson,
+    By,
+    DbPath,
+    Framework,
+    _count,
+    actor,
+    app,
+    library,
+    print_json,
+    reported_errors,
+)
+
+action_app = typer.Typer(
+    help="Actions: recommendations to act on, their updates and the tracker.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+self_eval_app = typer.Typer(
+    help="Self-evaluation: the council's own dated view of each area.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+ActionId = Annotated[
+    int, typer.Argument(metavar="ACTION_ID", help="The action id, as `action list` shows it.")
+]
+SourceId = Annotated[
+    int,
+    typer.Argument(
+        metavar="SOURCE_ID", help="The evidence id of the report, review or letter it came from."
+    ),
+]
+On = Annotated[
+    str | None,
+    typer.Option("--on", metavar="DATE", help="The day it happened. [default: today]"),
+]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", metavar="DATE", help="As things stood at the end of this day. [default: today]"
+    ),
+]
+
+
+@action_app.command("add")
+def action_add(
+    source_id: SourceId,
+    text: Annotated[str, typer.Option("--text", metavar="TEXT", help="What is to be done.")],
+    ref: Annotated[
+        str | None, typer.Option("--ref", metavar="REF", help="Its reference, e.g. 3.2.")
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", metavar="ROLE", help="The role that owns it.")
+    ] = None,
+    agency: Annotated[
+        str | None, typer.Option("--agency", metavar="ORG", help="The lead agency.")
+    ] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", metavar="DATE", help="When it is due, if a date is set.")
+    ] = None,
+    areas: Annotated[
+        list[str] | None,
+        typer.Option("--area", metavar="AREA", help="Its area; repeat. [default: the source's]"),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", metavar="STATUS", help="Its status then. [default: not-started]"),
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--on", metavar="DATE", help="The day it was agreed. [default: today]"),
+    ] = None,
+    framework: Framework = None,
+    as_json: AsJson = False,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Record an action (or recommendation) from a source item of evidence.
+
+    Statuses: not-started, in-progress, complete-awaiting-assurance, closed, paused. An
+    action with no --due is "not set", never overdue.
+    """
+    from evidence import actions
+
+    with library(db_path) as conn:
+        action_id = actions.add_action(
+            conn,
+            source_id,
+            text=text,
+            ref=ref,
+            owner=owner,
+            agency=agency,
+            due=due,
+            areas=areas or (),
+            status=status,
+            on=on,
+            framework=framework,
+            by=actor(by),
+        )
+        action = actions.get_action(conn, action_id)
+    if as_json:
+        print_json(action)
+        return
+    from evidence.render import due_text
+
+    typer.echo(
+        f"Recorded action {action_id} of evidence {source_id}: due {due_text(action)},"
+        f" {action['status'].replace('-', ' ')}."
+    )
+
+
+@action_app.command("update")
+def action_update(
+    action_id: ActionId,
+    status: Annotated[
+        str | None, typer.Option("--status", metavar="STATUS", help="Its new status.")
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", metavar="TEXT", help="A progress note.")
+    ] = None,
+    due: Annotated[
+        str | None,
+        typer.Option("--due", metavar="DATE", help='A new due date ("" for none).'),
+    ] = None,
+    evidence_id: Annotated[
+        int | None,
+        typer.Option("--evidence", metavar="ID", help="Evidence that shows it done."),
+    ] = None,
+    on: On = None,
+    as_json: AsJson = False,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Record a change to an action on a day: status, due date, a note, evidence.
+
+    Every update is kept with its day and author, so the tracker can be read as of any
+    day; --on lets a tracker be typed in after the fact.
+    """
+    from evidence import actions
+    from evidence.render import STATUS_NAMES, due_text
+
+    with library(db_path) as conn:
+        action = actions.update_action(
+            conn,
+            action_id,
+            status=status,
+            note=note,
+            due=due,
+            evidence_id=evidence_id,
+            on=on,
+            by=actor(by),
+        )
+    if as_json:
+        print_json(action)
+        return
+    typer.echo(
+        f"Updated action {action_id}: {STATUS_NAMES[action['status']]}, due {due_text(action)};"
+        f" RAG {action['rag'] or 'not rated (closed)'}."
+    )
+
+
+@action_app.command("list")
+def action_list(
+    open_only: Annotated[bool, typer.Option("--open", help="Only actions not closed.")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue actions.")] = False,
+    source_id: Annotated[
+        int | None, typer.Option("--source", metavar="ID", help="Only actions from this item.")
+    ] = None,
+    areas: Annotated[
+        list[str] | None,
+        typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
+    ] = None,
+    as_of: AsOf = None,
+    framework: Framework = None,
+    as_json: AsJson = False,
+    db_path: DbPath = None,
+) -> None:
+    """The tracker: every action as it stood on a day, grouped by source, with its RAG.
+
+    Overdue: due before the day and not complete-awaiting-assurance or closed on it
+    (a paused action past its due date is overdue). Red: overdue. Amber: due within 30
+    days, or paused. Green: on track, which is not the same as done.
+    """
+    from evidence import actions, render
+    from evidence.actions import RAG_MEANINGS
+
+    with library(db_path) as conn:
+        found = actions.list_actions(
+            conn,
+            as_of=as_of,
+            open_only=open_only,
+            overdue_only=overdue,
+            source_id=source_id,
+            areas=areas or (),
+            framework=framework,
+        )
+        day = actions.as_of_day(as_of).isoformat()
+    if as_json:
+        print_json(found)
+    else:
+        render.actions_table(found, day, RAG_MEANINGS)
+
+
+@action_app.command("show")
+def action_show(
+    action_id: ActionId, as_of: AsOf = None, as_json: AsJson = False, db_path: DbPath = None
+) -> None:
+    """One action with every update, as it stood on a day."""
+    from evidence import actions, render
+
+    with library(db_path) as conn:
+        action = actions.get_action(conn, action_id, as_of=as_of)
+    if as_json:
+        print_json(action)
+    else:
+        typer.echo(render.action_detail(action))
+
+
+@action_app.command("export")
+def action_export(
+    format: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="csv or xlsx. [default: csv]")
+    ] = "csv",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="Write to this file (needed for xlsx)."),
+    ] = None,
+    as_of: AsOf = None,
+    db_path: DbPath = None,
+) -> None:
+    """The action tracker as councils share it, grouped by source, as CSV or Excel.
+
+    It imports back with `evidence action import`.
+    """
+    from evidence import actions, tracker
+    from evidence.errors import EvidenceError, InvalidValue, UnknownValue
+
+    kind = format.strip().lower()
+    with reported_errors():
+        if kind not in tracker.FORMATS:
+            raise UnknownValue("format", format, tracker.FORMATS)
+        if kind == "xlsx" and out is None:
+            raise InvalidValue("out", "", "is needed for xlsx: give the file to write.")
+    with library(db_path) as conn:
+        rows = tracker.rows_for(conn, actions.list_actions(conn, as_of=as_of))
+    with reported_errors():
+        if out is None:
+            tracker.write_csv(rows, sys.stdout)
+            return
+        try:
+            tracker.write(rows, out, kind)
+        except OSError as error:
+            raise EvidenceError(f"out '{out}' cannot be written ({error.strerror}).") from None
+    typer.echo(f"Exported {_count(len(rows), 'action')} to {out}.", err=True)
+
+
+@action_app.command("import")
+def action_import(
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A .csv or .xlsx tracker (or .json, .yml).")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
+    ] = False,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Import a tracker of actions: all of them, or none.
+
+    Columns: source (the evidence id or ref of the source), ref, text, agency, owner,
+    agreed_on, due_on, status, status_on, note, areas. A row whose source and ref are
+    already an action updates it (a changed status, due date or note becomes an update
+    dated status_on, default today), so running an import again is safe.
+    """
+    from evidence import tracker
+
+    with reported_errors():
+        rows = tracker.read_rows(path)
+    with library(db_path) as conn:
+        report = tracker.import_actions(conn, path, rows, by=actor(by), dry_run=dry_run)
+    counts = (
+        f"{_count(report.added, 'action')} added, {report.updated} updated,"
+        f" {report.unchanged} unchanged"
+    )
+    if dry_run:
+        typer.echo(f"Dry run of {path.name}: {counts}. Nothing was written.")
+    else:
+        typer.echo(f"Imported {path.name}: {counts}.")
+
+
+@app.command()
+def grade(
+    source_id: SourceId,
+    area: Annotated[str, typer.Option("--area", metavar="AREA", help="The area it graded.")],
+    grade: Annotated[
+        str,
+        typer.Option(
+            "--grade",
+            metavar="GRADE",
+            help="outstanding, good, requires-improvement or inadequate.",
+        ),
+    ],
+    framework: Framework = None,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Record the grade an inspection report gave an area.
+
+    The grade takes the report's date. "Requires improvement to be good" is accepted
+    as requires-improvement.
+    """
+    from evidence import grades
+
+    with library(db_path) as conn:
+        grades.record_grade(
+            conn, source_id, area=area, grade=grade, framework=framework, by=actor(by)
+        )
+    typer.echo(
+        f"Recorded: evidence {source_id} graded area {area}"
+        f" {grades.GRADE_NAMES[grades.parse_grade(grade)]}."
+    )
+
+
+@app.command("grades")
+def grades_(
+    as_of: AsOf = None,
+    history: Annotated[bool, typer.Option("--history", help="Every grade, oldest first.")] = False,
+    framework: Framework = None,
+    as_json: AsJson = False,
+    db_path: DbPath = None,
+) -> None:
+    """The latest grade of each area on a day, with its date and report.
+
+    A newer report that did not grade an area leaves the older grade standing, shown
+    with the older date and report, never as if the newer report had given it.
+    """
+    from evidence import grades, render
+
+    with library(db_path) as conn:
+        table = grades.grade_table(conn, as_of=as_of, framework=framework, history=history)
+    if as_json:
+        print_json(table)
+    else:
+        render.grades_table(table, history)
+
+
+@self_eval_app.command("set")
+def self_eval_set(
+    area: Annotated[str, typer.Argument(metavar="AREA", help="The area, by code or slug.")],
+    grade: Annotated[
+        str,
+        typer.Option(
+            "--grade",
+            metavar="GRADE",
+            help="outstanding, good, requires-improvement or inadequate.",
+        ),
+    ],
+    text_file: Annotated[
+        Path | None,
+        typer.Option("--text-file", metavar="FILE", help="The self-evaluation, in Markdown."),
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", metavar="TEXT", help="A short one, typed in.")
+    ] = None,
+    on: On = None,
+    framework: Framework = None,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Record the council's own view of an area: a grade and why, dated.
+
+    Earlier self-evaluations are kept; `self-eval show --history` lists them.
+    """
+    from evidence import grades
+    from evidence.errors import InvalidValue
+
+    with reported_errors():
+        if (text is None) == (text_file is None):
+            raise InvalidValue(
+                "text", text or "", "and --text-file: give one of them, not both or neither."
+            )
+        body = grades.read_text_file(text_file) if text_file is not None else text
+    with library(db_path) as conn:
+        grades.set_self_evaluation(
+            conn, area, grade=grade, text=body, on=on, framework=framework, by=actor(by)
+        )
+    typer.echo(
+        f"Recorded the self-evaluation of area {area}:"
+        f" {grades.GRADE_NAMES[grades.parse_grade(grade)]}."
+    )
+
+
+@self_eval_app.command("show")
+def self_eval_show(
+    area: Annotated[
+        str | None, typer.Argument(metavar="[AREA]", help="One area. [default: every area]")
+    ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Every version, oldest first.")
+    ] = False,
+    as_of: AsOf = None,
+    framework: Framework = None,
+    as_json: AsJson = False,
+    db_path: DbPath = None,
+) -> None:
+    """The latest self-evaluation of each area (or one), and earlier ones with --history."""
+    from evidence import grades, render
+
+    with library(db_path) as conn:
+        rows = grades.self_evaluations(
+            conn, area, as_of=as_of, history=history, framework=framework
+        )
+    if as_json:
+        print_json(rows)
+    else:
+        typer.echo(render.self_evaluations_text(rows))
+
+
+app.add_typer(action_app, name="action")
+app.add_typer(self_eval_app, name="self-eval")

@@ -1,0 +1,432 @@
+"""The action tracker as councils share it: CSV or Excel out, and back in.
+
+One row per action, grouped by source, with the columns a tracker has (source, ref,
+action, lead agency, owner, agreed, due, status, RAG, latest note, evidence of
+completion). An import reads the same columns, by their heading or field name, and is
+all or nothing like `evidence import`: every bad row is named, and one bad row writes
+nothing. A row whose source and ref are already an action updates it as of the day its
+status is dated, so importing the same tracker again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from db import now, transaction
+from evidence import actions, catalog, imports, vocab
+from evidence.dates import parse_day
+from evidence.errors import EvidenceError, InvalidValue
+from evidence.exports import FORMULA_PREFIXES
+
+FORMATS = ("csv", "xlsx")
+# Field, and its heading in a shared tracker.
+COLUMNS = (
+    ("source", "Source"),
+    ("source_title", "Source title"),
+    ("ref", "Ref"),
+    ("text", "Action"),
+    ("agency", "Lead agency"),
+    ("owner", "Owner"),
+    ("areas", "Areas"),
+    ("agreed_on", "Agreed"),
+    ("due_on", "Due"),
+    ("status", "Status"),
+    ("status_on", "Status since"),
+    ("rag", "RAG"),
+    ("note", "Latest note"),
+    ("evidence", "Evidence of completion"),
+)
+# Columns an export writes that an import reads past: they are worked out, not given.
+DERIVED = ("source_title", "rag")
+_BY_HEADING = {
+    key: field
+    for field, heading in COLUMNS
+    for key in (vocab.normalise(heading), vocab.normalise(field))
+} | {
+    "recommendation": "text",
+    "action-text": "text",
+    "due-date": "due_on",
+    "date-agreed": "agreed_on",
+    "agreed-on": "agreed_on",
+    "lead-agency": "agency",
+    "progress": "note",
+    "area": "areas",
+}
+RAG_FILLS = {"red": "F4B6B6", "amber": "FBE3A6", "green": "C6E8C6"}
+
+
+# Export
+
+
+def export_row(action: dict[str, Any], source_refs: dict[int, str | None]) -> dict[str, Any]:
+    note = action["latest_note"]
+    return {
+        "source": source_refs.get(action["source_id"]) or str(action["source_id"]),
+        "source_title": action["source_title"],
+        "ref": action["ref"],
+        "text": action["text"],
+        "agency": action["agency"],
+        "owner": action["owner"],
+        "areas": ";".join(action["areas"]),
+        "agreed_on": action["agreed_on"],
+        "due_on": action["due_on"],
+        "status": action["status"],
+        "status_on": action["status_on"],
+        "rag": action["rag"] or "closed",
+        "note": note["note"] if note else None,
+        "evidence": ";".join(
+            source_refs.get(evidence_id) or str(evidence_id) for evidence_id in action["evidence"]
+        ),
+    }
+
+
+def rows_for(conn: sqlite3.Connection, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    refs = {row[0]: row[1] for row in conn.execute("SELECT id, ref FROM evidence")}
+    return [export_row(action, refs) for action in found]
+
+
+def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    """CSV with the tracker's headings; text a spreadsheet would run as a formula is
+    neutralised with a leading apostrophe (which an import takes off again)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([heading for _, heading in COLUMNS])
+    for row in rows:
+        writer.writerow([_neutral(row[field]) for field, _ in COLUMNS])
+
+
+def write(rows: list[dict[str, Any]], path: Path, kind: str) -> None:
+    """Write the tracker to `path` whole, or not at all."""
+    import os
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(handle)
+    try:
+        if kind == "csv":
+            with open(temporary, "w", encoding="utf-8", newline="") as out:
+                write_csv(rows, out)
+        else:
+            write_xlsx(rows, Path(temporary))
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
+    """An Excel tracker: headings frozen and filterable, dates as dates, RAG coloured,
+    every text cell stored as text (never a formula)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Actions"
+    sheet.append([heading for _, heading in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    dates = {"agreed_on", "due_on", "status_on"}
+    for row in rows:
+        values = []
+        for field, _ in COLUMNS:
+            value = row[field]
+            if field in dates and value:
+                value = dt.date.fromisoformat(value)
+            values.append(value)
+        sheet.append(values)
+        line = sheet.max_row
+        for column, (field, _) in enumerate(COLUMNS, 1):
+            cell = sheet.cell(line, column)
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # "=1+1" stays text: openpyxl would make it a formula
+            if field in dates and cell.value:
+                cell.number_format = "dd mmm yyyy"
+            if field == "text":
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if field == "rag" and row["rag"] in RAG_FILLS:
+                cell.fill = PatternFill("solid", fgColor=RAG_FILLS[row["rag"]])
+    widths = {"text": 60, "source_title": 30, "note": 40, "owner": 20, "agency": 18}
+    for column, (field, heading) in enumerate(COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(column)].width = widths.get(
+            field, max(10, len(heading) + 2)
+        )
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    workbook.save(path)
+
+
+def _neutral(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Import
+
+
+@dataclass
+class Report:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class TrackerRejected(EvidenceError):
+    def __init__(self, path: Path, problems: list[str], bad_rows: int, rows: int) -> None:
+        lines = [
+            f"{bad_rows} of {rows} rows in {path.name} cannot be imported, so nothing was:",
+            *(f"  {problem}" for problem in problems),
+        ]
+        super().__init__("\n".join(lines))
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The file's rows with their numbers (data rows from 1), keyed by field."""
+    rows, _ = imports.read_rows(Path(path))
+    named = []
+    for number, row in rows:
+        fields: dict[str, Any] = {}
+        for key, value in row.items():
+            field = _BY_HEADING.get(vocab.normalise(str(key)))
+            if field is None:
+                raise InvalidValue(
+                    "column",
+                    key,
+                    "is not a column of the tracker. Columns: "
+                    + ", ".join(heading for _, heading in COLUMNS)
+                    + ".",
+                )
+            if field in fields:
+                raise InvalidValue("column", key, "gives a field another column gives too.")
+            fields[field] = value
+        named.append((number, fields))
+    return named
+
+
+def import_actions(
+    conn: sqlite3.Connection,
+    path: Path,
+    rows: list[tuple[int, dict[str, Any]]],
+    *,
+    by: str,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+) -> Report:
+    """Add or update every row's action in one transaction, or none if any row is bad."""
+    by = catalog.check_actor(by)
+    today = today or dt.date.today()
+    report = Report()
+    problems: list[str] = []
+    bad_rows = 0
+    seen: dict[tuple[int, str], int] = {}
+    try:
+        with transaction(conn, by=by, at=now()):
+            for number, raw in rows:
+                try:
+                    with transaction(conn, by=by):  # the row, or none of it
+                        outcome = _import_row(conn, _clean(raw), number, seen, by, today)
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+                except InvalidValue as error:
+                    problems.append(f"row {number}, column {_column(error.field)}: {error}")
+                    bad_rows += 1
+                except EvidenceError as error:
+                    problems.append(f"row {number}: {error}")
+                    bad_rows += 1
+            if problems:
+                raise TrackerRejected(path, problems, bad_rows, len(rows))
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+class _DryRun(Exception):
+    """Raised to roll back a dry run's writes."""
+
+
+def _column(field: str) -> str:
+    return {"on": "status_on", "due": "due_on", "area": "areas"}.get(field, field)
+
+
+def _clean(raw: dict[str, Any]) -> dict[str, Any]:
+    row = {}
+    for field, value in raw.items():
+        value = imports.cell_text(value, field)
+        if isinstance(value, str):
+            if value[:1] == "'" and value[1:2] in FORMULA_PREFIXES:
+                value = value[1:]  # an exported cell's neutralising apostrophe
+            if field not in ("text", "note"):
+                value = value.strip()
+        row[field] = value if value != "" else None
+    return row
+
+
+def _import_row(
+    conn: sqlite3.Connection,
+    row: dict[str, Any],
+    number: int,
+    seen: dict[tuple[int, str], int],
+    by: str,
+    today: dt.date,
+) -> str:
+    source_id = _source_id(conn, row.get("source"))
+    ref = row.get("ref")
+    if not ref:
+        raise InvalidValue(
+            "ref",
+            "",
+            "is empty: each action needs its reference, so a re-run"
+            " updates it rather than adding it again.",
+        )
+    if (source_id, ref) in seen:
+        raise InvalidValue(
+            "ref",
+            ref,
+            f"appears twice for this source (rows {seen[source_id, ref]} and {number}).",
+        )
+    seen[source_id, ref] = number
+    if row.get("due_on") and vocab.normalise(row["due_on"]) == "not-set":
+        row["due_on"] = None
+    status = actions.parse_status(row["status"]) if row.get("status") else None
+    status_on = row.get("status_on")
+    evidence_ids = [
+        _evidence_id(conn, value)
+        for value in (row.get("evidence") or "").split(";")
+        if value.strip()
+    ]
+    existing = conn.execute(
+        "SELECT id, agreed_on FROM actions WHERE source_id = ? AND ref = ?", [source_id, ref]
+    ).fetchone()
+    if existing is None:
+        if not row.get("agreed_on"):
+            raise InvalidValue("agreed_on", "", "is empty: give the day the action was agreed.")
+        areas = [a.strip() for a in (row.get("areas") or "").split(";") if a.strip()]
+        action_id = actions.add_action(
+            conn,
+            source_id,
+            text=row.get("text") or "",
+            ref=ref,
+            agency=row.get("agency"),
+            owner=row.get("owner"),
+            on=row["agreed_on"],
+            due=row.get("due_on"),
+            areas=areas,
+            by=by,
+            today=today,
+        )
+        if status not in (None, "not-started") or row.get("note") or evidence_ids:
+            _record(
+                conn, action_id, status, None, row.get("note"), evidence_ids, status_on, by, today
+            )
+        return "added"
+
+    action_id = existing["id"]
+    if (
+        row.get("agreed_on")
+        and parse_day(row["agreed_on"], "agreed_on").isoformat() != existing["agreed_on"]
+    ):
+        raise InvalidValue(
+            "agreed_on",
+            row["agreed_on"],
+            f"differs from action {action_id}'s ({existing['agreed_on']}): an import does not"
+            " move the day an action was agreed.",
+        )
+    changed = _edit_fields(conn, action_id, row, by)
+    day = parse_day(status_on, "status_on").isoformat() if status_on else today.isoformat()
+    state = actions.get_action(conn, action_id, as_of=max(day, existing["agreed_on"]))
+    new_status = status if status is not None and status != state["status"] else None
+    due = None
+    if "due_on" in row:
+        wanted = parse_day(row["due_on"], "due_on").isoformat() if row["due_on"] else None
+        if wanted != state["due_on"]:
+            due = row["due_on"] or ""
+    latest = state["latest_note"]
+    note = row.get("note")
+    if note is not None and latest is not None and latest["note"] == note:
+        note = None
+    linked = [e for e in evidence_ids if e not in state["evidence"]]
+    if new_status or due is not None or note or linked:
+        _record(conn, action_id, new_status, due, note, linked, status_on, by, today)
+        changed = True
+    return "updated" if changed else "unchanged"
+
+
+def _record(conn, action_id, status, due, note, evidence_ids, status_on, by, today) -> None:
+    """One update with what changed; one more per further evidence item linked."""
+    first = evidence_ids[0] if evidence_ids else None
+    actions.update_action(
+        conn,
+        action_id,
+        status=status,
+        due=due,
+        note=note,
+        evidence_id=first,
+        on=status_on,
+        by=by,
+        today=today,
+    )
+    for evidence_id in evidence_ids[1:]:
+        actions.update_action(
+            conn, action_id, evidence_id=evidence_id, on=status_on, by=by, today=today
+        )
+
+
+def _edit_fields(conn: sqlite3.Connection, action_id: int, row: dict[str, Any], by: str) -> bool:
+    """Text, agency and owner as the tracker has them now; True if any changed."""
+    current = conn.execute(
+        "SELECT text, agency, owner FROM actions WHERE id = ?", [action_id]
+    ).fetchone()
+    wanted = {}
+    if "text" in row and row["text"] and row["text"] != current["text"]:
+        wanted["text"] = actions.action_text(row["text"])
+    for field in ("agency", "owner"):
+        if field in row and row[field] != current[field]:
+            wanted[field] = catalog.one_line(row[field], field, 200)
+    if not wanted:
+        return False
+    stamp = now()
+    assignments = ", ".join(f"{field} = ?" for field in wanted)
+    conn.execute(
+        f"UPDATE actions SET {assignments}, updated_at = ?, updated_by = ?,"
+        " revision = revision + 1 WHERE id = ?",
+        [*wanted.values(), stamp, by, action_id],
+    )
+    return True
+
+
+def _source_id(conn: sqlite3.Connection, value: str | None) -> int:
+    """The source item named by its ref (DEMO-040) or its id (40)."""
+    if not value:
+        raise InvalidValue("source", "", "is empty: give the evidence id or ref of the source.")
+    row = conn.execute("SELECT id FROM evidence WHERE ref = ?", [value]).fetchone()
+    if row is None and value.isdigit():
+        row = conn.execute("SELECT id FROM evidence WHERE id = ?", [int(value)]).fetchone()
+    if row is None:
+        raise InvalidValue("source", value, "is not the id or ref of any evidence.")
+    return row[0]
+
+
+def _evidence_id(conn: sqlite3.Connection, value: str) -> int:
+    value = value.strip()
+    row = conn.execute("SELECT id FROM evidence WHERE ref = ?", [value]).fetchone()
+    if row is None and value.isdigit():
+        row = conn.execute("SELECT id FROM evidence WHERE id = ?", [int(value)]).fetchone()
+    if row is None:
+        raise InvalidValue("evidence", value, "is not the id or ref of any evidence.")
+    return row[0]
