@@ -19,7 +19,5 @@ def test_the_readme_command_reference_matches_the_commands():
 
 def test_the_readme_opens_with_the_two_set_up_commands():
     head = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:12]
-    assert (
-        "make demo    # installs into .venv, loads a fictional council's library, lists it" in head
-    )
-    assert "make test    # installs what the tests need, runs them" in head
+    commands = [line.split("#")[0].strip() for line in head if line.startswith("make ")]
+    assert commands == ["make demo", "make test"]
