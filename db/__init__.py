@@ -8,11 +8,10 @@ pending migrations, so there is no separate set-up step. It returns a plain
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import sqlite3
-import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,17 +45,7 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Con
         if not path.exists() and not create:
             raise LibraryError(path, "does not exist: check --db, or log a first item with `add`")
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
-        conn.row_factory = sqlite3.Row
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-        if "evidence" not in tables and (tables or not create):
-            conn.close()
-            raise LibraryError(path, "is not an evidence library")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
-        if _pending_migrations(conn):
-            _migrate(conn)
+        conn = _connect(path, create)
     except (OSError, sqlite3.DatabaseError) as error:
         raise LibraryError(path, f"cannot be opened ({error})") from error
     from evidence import vocab
@@ -65,51 +54,34 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Con
     return conn
 
 
-@contextmanager
-def new_library(
-    path: str | os.PathLike[str], *, keep: bool = True
-) -> Iterator[sqlite3.Connection]:
-    """A library for `path`, which does not exist yet, that appears there only when the
-    block succeeds (and `keep` is true): a failed or trial command leaves no file behind.
-
-    It is built under a temporary name in the same folder, so stored files land beside it
-    and the finished database is linked into place in one step. If another command
-    created `path` meanwhile, that library is left alone and LibraryError says so.
-    """
+def _connect(path: Path, create: bool) -> sqlite3.Connection:
+    """Connect, set the pragmas and migrate. While another command is creating the same
+    new library, SQLite can answer "locked" at once, without waiting its busy timeout,
+    as the file changes to WAL mode; such a moment is waited out like any other."""
     from evidence.errors import LibraryError
 
-    path = Path(path)
-    made = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
-        os.close(handle)
-    except OSError as error:
-        raise LibraryError(path, f"cannot be created ({error.strerror})") from error
-    temporary = Path(name)
-    conn = None
-    try:
-        conn = open_db(temporary)
-        yield conn
-        conn.close()  # checkpoints the write-ahead log into the file, and removes it
-        conn = None
-        if keep:
-            try:
-                os.link(temporary, path)  # fails, rather than replaces, if path exists
-            except FileExistsError:
-                raise LibraryError(
-                    path, "was created by another command meanwhile: run this one again"
-                ) from None
-            except OSError:  # a file system without links: a rename is the next best
-                os.replace(temporary, path)
-    finally:
-        if conn is not None:
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
+        conn.row_factory = sqlite3.Row
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            if "evidence" not in tables and (tables or not create):
+                raise LibraryError(path, "is not an evidence library")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+            if _pending_migrations(conn):
+                _migrate(conn)
+            return conn
+        except sqlite3.OperationalError as error:
             conn.close()
-        for leftover in (temporary, *(Path(f"{temporary}{end}") for end in ("-wal", "-shm"))):
-            leftover.unlink(missing_ok=True)
-        for folder in made:  # deepest first; only those this call made, if still empty
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        except BaseException:
+            conn.close()
+            raise
 
 
 def now() -> str:
@@ -164,8 +136,13 @@ def transaction(
         conn.rollback()
         raise
     else:
-        frames.pop()
-        conn.commit()
+        undo = frames.pop()
+        try:
+            conn.commit()
+        except BaseException:  # the disk filled, say: the writes are lost, so is the rest
+            _run_undo(undo)
+            conn.rollback()
+            raise
     finally:
         if not frames:
             _undo.pop(id(conn), None)

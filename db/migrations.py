@@ -386,11 +386,18 @@ def create_record_audit_triggers(db: Database, table: str) -> None:
     )
 
 
+def m005_remember_files_a_purge_erases(db: Database) -> None:
+    """The SHA-256 of each file a purge erases, so a purge whose file could not be
+    removed from disk (a read-only file, say) can be finished by running it again."""
+    db.execute("ALTER TABLE purges ADD COLUMN files TEXT")
+
+
 MIGRATIONS = (
     m001_create_catalogue,
     m002_attach_files,
     m003_record_purges,
     m004_track_actions_grades_and_self_evaluation,
+    m005_remember_files_a_purge_erases,
 )
 
 

@@ -4,16 +4,26 @@ A command lives for a fraction of a second, and most of that is importing Typer 
 pydantic, which allocate many long-lived objects; cyclic garbage collection during those
 imports is wasted work. Collection is paused until the arguments are parsed, then turned
 back on with everything imported so far frozen out of its reach (see cli._started).
+
+A command told to stop (SIGTERM, as a service manager or `kill` sends) stops as it would
+on Ctrl-C: its transaction rolls back and the files it had begun to store are removed.
 """
 
 import gc
+import signal
+import sys
 
 
 def main() -> None:
     gc.disable()
+    signal.signal(signal.SIGTERM, _stop)
     from evidence.cli import app
 
     app()
+
+
+def _stop(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

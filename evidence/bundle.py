@@ -49,7 +49,10 @@ def build_bundle(
     framework: str | None = None,
 ) -> Bundle:
     """Write the bundle to `out`, replacing it whole or not at all."""
+    from evidence.custody import refuse_inside_library
+
     out = Path(out)
+    refuse_inside_library(conn, out, "out")
     if not out.parent.is_dir():
         raise InvalidValue("out", out, f"is in a folder that does not exist ({out.parent}).")
     if out.is_dir():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -141,6 +142,13 @@ def reported_errors() -> Iterator[None]:
         yield
     except EvidenceError as error:
         typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as error:  # the machine's doing: a full disk, a file made read-only
+        where = f": {error.filename}" if error.filename else ""
+        typer.echo(f"Error: {error.strerror or error}{where}.", err=True)
+        raise typer.Exit(1) from None
+    except sqlite3.OperationalError as error:  # a full disk, seen by SQLite
+        typer.echo(f"Error: the library could not be written ({error}).", err=True)
         raise typer.Exit(1) from None
 
 
@@ -491,7 +499,7 @@ def import_(
     bad row is listed, with its number, column and value.
     """
     import db
-    from evidence import imports
+    from evidence import custody, imports
 
     target = db_path or db.default_path()
     with reported_errors():
@@ -499,7 +507,7 @@ def import_(
         if target.exists():
             opened = library(target)
         else:  # the library is created only by an import that succeeds
-            opened = db.new_library(target, keep=not dry_run)
+            opened = custody.new_library(target, keep=not dry_run)
         with opened as conn:
             report = imports.import_file(conn, path, by=actor(by), dry_run=dry_run, rows=rows)
     read_as = "" if report.encoding in ("utf-8", "xlsx") else f" (read as {report.encoding})"
@@ -536,6 +544,10 @@ def export(
         if kind not in ("json", "csv"):
             raise UnknownValue("format", format, ["json", "csv"])
     with library(db_path) as conn:
+        if out is not None:
+            from evidence.custody import refuse_inside_library
+
+            refuse_inside_library(conn, out, "out")
         rows = exports.export_rows(conn)
     write = exports.write_json if kind == "json" else exports.write_csv
     if out is None:
@@ -600,12 +612,13 @@ def backup_(
     typer.echo(
         f"Backed up {_count(made.items, 'item')} and {_count(made.files, 'file')} to {made.path}."
     )
-    if made.missing:
-        for missing in made.missing:
-            typer.echo(f"Problem: {missing} is missing from the library's files folder.", err=True)
+    if made.problems:
+        for problem in made.problems:
+            typer.echo(f"Problem: {problem}.", err=True)
         typer.echo(
-            f"Error: the backup lacks {_count(len(made.missing), 'file')} the library has lost;"
-            " run `evidence check`, and restore them from an older backup.",
+            f"Error: the backup lacks {_count(len(made.problems), 'file')} the library has lost"
+            " or that changed on disk; run `evidence check`, and restore them from an older"
+            " backup.",
             err=True,
         )
         raise typer.Exit(1)
@@ -646,9 +659,10 @@ def purge(
         from evidence.render import stamp
 
         purged = item["purge"]
+        finished = f"{_count(done.files, 'file')} left on disk erased, and " if done.files else ""
         typer.echo(
             f"Evidence {evidence_id} was purged already, by {purged['by']} on"
-            f" {stamp(purged['at'])}; the library file has been swept again."
+            f" {stamp(purged['at'])}; {finished}the library file has been swept again."
         )
     else:
         typer.echo(

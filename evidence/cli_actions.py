@@ -258,6 +258,10 @@ def action_export(
         if kind == "xlsx" and out is None:
             raise InvalidValue("out", "", "is needed for xlsx: give the file to write.")
     with library(db_path) as conn:
+        if out is not None:
+            from evidence.custody import refuse_inside_library
+
+            refuse_inside_library(conn, out, "out")
         rows = tracker.rows_for(conn, actions.list_actions(conn, as_of=as_of))
     with reported_errors():
         if out is None:

@@ -3,17 +3,110 @@ data uploaded by mistake (the one deletion the library allows)."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from db import BUSY_TIMEOUT_SECONDS, now, transaction
+from db import BUSY_TIMEOUT_SECONDS, now, open_db, transaction
 from evidence import catalog
-from evidence.errors import InvalidValue
-from evidence.files import blob_path, files_folder, remove_blob
+from evidence.errors import InvalidValue, LibraryError, Refused
+from evidence.files import CHUNK, blob_path, check_owner, files_folder, remove_blob
+
+
+@contextmanager
+def new_library(
+    path: str | os.PathLike[str], *, keep: bool = True
+) -> Iterator[sqlite3.Connection]:
+    """A library for `path`, which does not exist yet, that appears there only when the
+    block succeeds (and `keep` is true): a failed or trial command leaves nothing behind.
+
+    It is built in a private folder beside `path`, its stored files with it. On success
+    its files are placed in the library's files folder first and the database is then
+    linked into place in one step. If another command created `path` meanwhile, that
+    library is left alone (and keeps any file both stored) and LibraryError says so.
+    """
+    path = Path(path)
+    if os.path.lexists(path):
+        problem = "is a broken symbolic link" if path.is_symlink() else "already exists"
+        raise LibraryError(path, problem)
+    made = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        check_owner(path.parent / "files", path.name)
+        staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.new-"))
+        os.chmod(staging, 0o777 & ~_umask())
+    except OSError as error:
+        raise LibraryError(path, f"cannot be created ({error.strerror})") from error
+    conn = None
+    try:
+        conn = open_db(staging / path.name)
+        yield conn
+        conn.close()  # checkpoints the write-ahead log into the file, and removes it
+        conn = None
+        if keep:
+            _place(staging, path)
+    finally:
+        if conn is not None:
+            conn.close()
+        shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:  # deepest first; only those this call made, if still empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _place(staging: Path, path: Path) -> None:
+    """Move a finished new library from its staging folder to `path`: files, then the
+    database, so the database never names a file that is not yet in place."""
+    store = path.parent / "files"
+    staged = sorted((staging / "files").glob("??/*"))
+    placed = []
+    if staged:
+        check_owner(store, path.name, claim=True)
+    for blob in staged:
+        target = store / blob.parent.name / blob.name
+        target.parent.mkdir(exist_ok=True)
+        try:
+            os.link(blob, target)  # never replaces a file already there
+            placed.append(target)
+        except FileExistsError:
+            pass
+    try:
+        os.link(staging / path.name, path)  # fails, rather than replaces, if path exists
+    except FileExistsError:
+        _withdraw_files(placed, path)
+        raise LibraryError(
+            path, "was created by another command meanwhile: run this one again"
+        ) from None
+
+
+def _withdraw_files(placed: list[Path], path: Path) -> None:
+    """Take back the files a losing new library placed, except those the library that
+    won records (it found them in place and relies on them)."""
+    winner = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        kept = {row[0] for row in winner.execute("SELECT sha256 FROM files")}
+    except sqlite3.DatabaseError:
+        kept = {target.parent.name + target.name for target in placed}  # keep all: unsure
+    finally:
+        winner.close()
+    for target in placed:
+        if target.parent.name + target.name not in kept:
+            target.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
 
 # How long a purge waits for readers to finish before it reports the log not yet emptied.
 SWEEP_WAIT_MS = 2000
@@ -24,7 +117,7 @@ class Backup:
     path: Path
     items: int
     files: int
-    missing: list[str]  # files the library records but its folder has lost, described
+    problems: list[str]  # files the library records but could not copy whole, and why
 
 
 def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Backup:
@@ -35,16 +128,15 @@ def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Backup:
     at all. To restore, copy its contents back beside where the library lives.
     """
     dest = Path(dest)
+    refuse_inside_library(conn, dest, "dest")
     if dest.exists():
         raise InvalidValue("dest", dest, "already exists: give a new folder for the backup.")
     if not dest.parent.is_dir():
         raise InvalidValue("dest", dest, f"is in a folder that does not exist ({dest.parent}).")
     database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
     staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".backup-"))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # an ordinary folder, not mkdtemp's private one
-    missing = []
+    os.chmod(staging, 0o777 & ~_umask())  # an ordinary folder, not mkdtemp's private one
+    problems = []
     try:
         copy = sqlite3.connect(staging / database.name)
         try:
@@ -62,16 +154,33 @@ def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Backup:
         for sha256, ids, name in files:
             target = blob_path(staging / "files", sha256)
             target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                shutil.copy2(blob_path(source, sha256), target)
-            except FileNotFoundError:
-                # Back up everything else: a backup missing one file beats none at all.
-                missing.append(_described(name, ids, sha256))
+            # Back up everything else: a backup lacking one file beats none at all.
+            problem = _copy_checked(blob_path(source, sha256), target, sha256)
+            if problem:
+                problems.append(f"{_described(name, ids, sha256)} {problem}")
         os.replace(staging, dest)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Backup(dest, items, len(files) - len(missing), missing)
+    return Backup(dest, items, len(files) - len(problems), problems)
+
+
+def _copy_checked(source: Path, target: Path, sha256: str) -> str | None:
+    """Copy a stored file, hashing it on the way; why it was not copied, or None."""
+    digest = hashlib.sha256()
+    try:
+        with source.open("rb") as reading, target.open("wb") as writing:
+            for chunk in iter(lambda: reading.read(CHUNK), b""):
+                digest.update(chunk)
+                writing.write(chunk)
+    except FileNotFoundError:
+        target.unlink(missing_ok=True)
+        return "is missing from the library's files folder"
+    if digest.hexdigest() != sha256:
+        target.unlink()
+        return "has changed on disk since it was stored"
+    os.chmod(target, 0o444)
+    return None
 
 
 def _described(name: str | None, ids: str | None, sha256: str) -> str:
@@ -79,10 +188,20 @@ def _described(name: str | None, ids: str | None, sha256: str) -> str:
     return f"file {name or '(unnamed)'} {owners} ({sha256[:12]})"
 
 
+def refuse_inside_library(conn: sqlite3.Connection, path: Path, field: str) -> None:
+    """An output must never overwrite the library: its database, the database's log
+    files, or anything in its files folder."""
+    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"]).resolve()
+    target = Path(path).resolve()
+    own = {Path(f"{database}{end}") for end in ("", "-wal", "-shm", "-journal")}
+    if target in own or target.is_relative_to(database.parent / "files"):
+        raise InvalidValue(field, path, "is part of the library itself: write it elsewhere.")
+
+
 @dataclass(frozen=True)
 class Purge:
     files: int  # files erased
-    already: bool  # the item was purged before: this run only swept the file again
+    already: bool  # the item was purged before: this run only finished the job
     swept: bool  # no page of the database file or its log still holds what was erased
 
 
@@ -92,8 +211,9 @@ def purge_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, b
 
     The database is then vacuumed and its write-ahead log emptied, so no page of the file
     still holds what was erased. While another program is reading the library the log
-    cannot be emptied (`swept` is false); purging the item again, once it has stopped,
-    finishes the job.
+    cannot be emptied (`swept` is false); if a file cannot be removed from disk, an
+    EvidenceError says so after the rest is done. Purging the item again, once the
+    cause is fixed, finishes the job.
     """
     by = catalog.check_actor(by)
     reason = catalog.one_line(reason, "reason", 1000, required=True)
@@ -102,11 +222,32 @@ def purge_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, b
     with transaction(conn, by=by, at=stamp):
         item = catalog.get_evidence(conn, evidence_id)
         already = item["status"] == "purged"
-        erased = [] if already else _erase(conn, item, reason=reason, by=by, stamp=stamp)
+        if already:
+            (recorded,) = conn.execute(
+                "SELECT files FROM purges WHERE evidence_id = ?", [evidence_id]
+            ).fetchone()
+            erased = [
+                sha256
+                for sha256 in json.loads(recorded or "[]")
+                if not conn.execute("SELECT 1 FROM files WHERE sha256 = ?", [sha256]).fetchone()
+            ]
+        else:
+            erased = _erase(conn, item, reason=reason, by=by, stamp=stamp)
     folder = files_folder(conn)
+    stuck = []
     for sha256 in erased:
-        remove_blob(folder, sha256)
-    return Purge(len(erased), already, _sweep(conn))
+        try:
+            remove_blob(folder, sha256)
+        except OSError as error:
+            stuck.append(f"{blob_path(folder, sha256)} ({error.strerror})")
+    swept = _sweep(conn)
+    if stuck:
+        raise Refused(
+            f"evidence {evidence_id} is purged, but {len(stuck)} of its files could not be"
+            f" erased from disk: {'; '.join(stuck)}. Fix that, then run the purge again to"
+            " finish."
+        )
+    return Purge(len(erased), already, swept)
 
 
 def _erase(conn: sqlite3.Connection, item: dict, *, reason: str, by: str, stamp: str) -> list:
@@ -148,6 +289,9 @@ def _erase(conn: sqlite3.Connection, item: dict, *, reason: str, by: str, stamp:
     )
     for index in ("evidence_fts", "files_fts"):
         conn.execute(f"INSERT INTO {index} ({index}) VALUES ('optimize')")
+    conn.execute(
+        "UPDATE purges SET files = ? WHERE evidence_id = ?", [json.dumps(erased), evidence_id]
+    )
     return erased
 
 

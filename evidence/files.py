@@ -12,10 +12,8 @@ import hashlib
 import math
 import mimetypes
 import os
-import shutil
 import sqlite3
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +21,14 @@ from db import now, on_rollback
 from evidence.errors import InvalidValue
 
 DEFAULT_MAX_MB = 200
+MAX_MB_LIMIT = 1_000_000  # a terabyte: beyond it a limit means nothing
 CHUNK = 1 << 20
 TEXT_TYPES = {"text/plain", "text/markdown", "text/csv"}
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOCX_XML_MAX = 64 * 1024 * 1024
+# In the files folder: the name of the library's database file the folder belongs to.
+OWNER_FILE = "LIBRARY"
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,11 @@ def max_bytes() -> int:
         megabytes = float(value)
     except ValueError:
         megabytes = math.nan
-    if not (math.isfinite(megabytes) and megabytes > 0):
+    if not (math.isfinite(megabytes) and 0 < megabytes <= MAX_MB_LIMIT):
         raise InvalidValue(
-            "EVIDENCE_MAX_FILE_MB", value, "must be a number of megabytes above 0, such as 200."
+            "EVIDENCE_MAX_FILE_MB",
+            value,
+            f"must be a number of megabytes above 0 and at most {MAX_MB_LIMIT:,}, such as 200.",
         )
     return max(1, int(megabytes * 1024 * 1024))
 
@@ -77,7 +80,7 @@ def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
     limit = max_bytes()
     if info.st_size > limit:
         raise InvalidValue(
-            "file", path, f"is {_megabytes(info.st_size)}; the limit is {_megabytes(limit)}."
+            "file", path, f"is {size_text(info.st_size)}; the limit is {size_text(limit)}."
         )
     digest = hashlib.sha256()
     try:
@@ -88,13 +91,14 @@ def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
                 digest.update(chunk)
     except OSError as error:
         raise InvalidValue("file", path, f"cannot be read ({error.strerror}).") from None
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if path.suffix.lower() == ".md":
+    name = name or path.name  # a stored copy's own name says nothing of what it is
+    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if Path(name).suffix.lower() == ".md":
         media_type = "text/markdown"
     text, problem = _extract(path, media_type, head)
     return Incoming(
         path=path,
-        name=name or path.name,
+        name=name,
         sha256=digest.hexdigest(),
         size=info.st_size,
         media_type=media_type,
@@ -103,10 +107,64 @@ def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
     )
 
 
-def files_folder(conn: sqlite3.Connection) -> Path:
-    """`files/` beside the library's database file."""
-    database = conn.execute("PRAGMA database_list").fetchone()["file"]
-    return Path(database).parent / "files"
+def files_folder(conn: sqlite3.Connection, *, claim: bool = False) -> Path:
+    """`files/` beside the library's database file.
+
+    The folder names the library it belongs to, so that two libraries kept in one
+    folder can never erase or misreport each other's files: the first to store a file
+    (`claim`) takes it, and the other is refused with a clear error.
+    """
+    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
+    folder = database.parent / "files"
+    check_owner(folder, database.name, claim=claim)
+    return folder
+
+
+def check_owner(folder: Path, name: str, *, claim: bool = False) -> None:
+    """Refuse a files folder that belongs to another library; take it if `claim`."""
+    from evidence.errors import LibraryError
+
+    marker = folder / OWNER_FILE
+    try:
+        owner = marker.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        if not claim:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            with marker.open("x", encoding="utf-8") as out:
+                out.write(name + "\n")
+            return
+        except FileExistsError:  # another command took it a moment ago
+            owner = marker.read_text(encoding="utf-8").strip()
+    if owner != name:
+        raise LibraryError(
+            folder.parent / name,
+            f"shares its folder with the library {owner}, whose stored files are in"
+            f" {folder}: keep each library in a folder of its own",
+        )
+
+
+def stored(conn: sqlite3.Connection, sha256: str, name: str) -> Incoming | None:
+    """A file the library already holds, ready to link again under `name`; None if it
+    holds no such file (or has lost its bytes)."""
+    row = conn.execute(
+        "SELECT size, media_type, text, problem FROM files WHERE sha256 = ?", [sha256]
+    ).fetchone()
+    if row is None:
+        return None
+    path = blob_path(files_folder(conn), sha256)
+    if not path.is_file():
+        return None
+    return Incoming(
+        path=path,
+        name=name,
+        sha256=sha256,
+        size=row["size"],
+        media_type=row["media_type"],
+        text=row["text"],
+        problem=row["problem"],
+    )
 
 
 def blob_path(folder: Path, sha256: str) -> Path:
@@ -136,27 +194,38 @@ def attach(conn: sqlite3.Connection, evidence_id: int, incoming: Incoming) -> bo
         " ON CONFLICT DO NOTHING",
         [evidence_id, incoming.sha256, incoming.name],
     ).rowcount
-    folder = files_folder(conn)
+    folder = files_folder(conn, claim=True)
     if _store_bytes(folder, incoming):
         on_rollback(conn, lambda: remove_blob(folder, incoming.sha256))
     return bool(linked)
 
 
 def _store_bytes(folder: Path, incoming: Incoming) -> bool:
-    """Copy the file into the store; False if its content is there already."""
+    """Copy the file into the store; False if its content is there already.
+
+    The bytes are hashed again as they are copied: a file that changed since it was
+    examined is refused rather than stored under a name that no longer fits it.
+    """
     target = blob_path(folder, incoming.sha256)
     if target.exists():
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
     # Copy under a temporary name and rename, so a blob is never seen half written.
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    os.close(handle)
+    temporary = target.parent / f".incoming-{os.getpid()}-{incoming.sha256[:16]}"
     try:
-        shutil.copyfile(incoming.path, temporary)
+        digest = hashlib.sha256()
+        with incoming.path.open("rb") as source, temporary.open("wb") as copy:
+            for chunk in iter(lambda: source.read(CHUNK), b""):
+                digest.update(chunk)
+                copy.write(chunk)
+        if digest.hexdigest() != incoming.sha256:
+            raise InvalidValue(
+                "file", incoming.path, "changed while it was being stored: attach it again."
+            )
         os.chmod(temporary, 0o444)
         os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return True
 
@@ -236,7 +305,7 @@ def _plain_text(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _megabytes(size: int) -> str:
+def size_text(size: int) -> str:
     """A size as people read it: 1.5 MB, 12 KB, 300 bytes."""
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import math
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -102,6 +103,9 @@ def import_file(
     """
     path = Path(path)
     rows, encoding = rows or read_rows(path)
+    from evidence.files import max_bytes
+
+    max_bytes()  # a bad EVIDENCE_MAX_FILE_MB is one error, not one per row
     words = vocab.Vocabulary(conn)
     known = {
         row["ref"]: row
@@ -173,7 +177,7 @@ def _apply(
             )
         context.refs[ref] = number
     # A dry run stores them too, so its report is exact; the rollback removes them.
-    files = [_file(entry, context.folder) for entry in row.get("files") or ()]
+    files = [_file(conn, entry, context.folder) for entry in row.get("files") or ()]
     status = row.get("status") or "current"
     if status not in ("current", "withdrawn"):
         raise InvalidValue("status", status, "must be current or withdrawn.")
@@ -321,8 +325,15 @@ def cell_text(value: Any, name: str) -> str | bool | None:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, (int, float)):
-        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, int):
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python will turn into text
+            raise InvalidValue(name, "(a number)", "is too long a number.") from None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidValue(name, value, "is not a number that can be written down.")
+        return str(int(value)) if value.is_integer() else str(value)
     if isinstance(value, str):
         return cell_text(str(value), name)
     raise InvalidValue(name, _shown(value), "must be text.")
@@ -331,7 +342,10 @@ def cell_text(value: Any, name: str) -> str | bool | None:
 def _shown(value: Any) -> str:
     import json
 
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except ValueError:  # a YAML value that contains itself
+        text = "(a value that contains itself)"
     return text if len(text) <= 40 else text[:39] + "…"
 
 
@@ -364,28 +378,43 @@ def _flag(value: Any) -> bool:
     raise InvalidValue("claimed", value, "must be yes or no.")
 
 
-def _file(entry: Any, folder: Path):
+def _file(conn: sqlite3.Connection, entry: Any, folder: Path):
     """A file named by the row: a path relative to the import file, or an exported
-    {name, sha256} whose bytes must sit beside the import file and match."""
-    from evidence.files import examine
+    {name, sha256}. An exported file is linked from the library's own store when it holds
+    those bytes already; else it is read from a `files/` store beside the import file (a
+    backup's), or by its name beside the import file, and must match its SHA-256."""
+    from evidence.files import blob_path, examine, stored
 
-    if isinstance(entry, dict):
-        name, sha256 = cell_text(entry.get("name"), "file"), cell_text(entry.get("sha256"), "file")
-        incoming = examine(_inside(folder, name))
-        if sha256 and incoming.sha256 != sha256:
+    if not isinstance(entry, dict):
+        return examine(_inside(folder, entry))
+    name, sha256 = cell_text(entry.get("name"), "file"), cell_text(entry.get("sha256"), "file")
+    if sha256:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise InvalidValue("file", sha256, "is not a SHA-256 (64 hexadecimal digits).")
+        kept = stored(conn, sha256, name or sha256[:12])
+        if kept is not None:
+            return kept
+        beside = blob_path(folder / "files", sha256)
+        if beside.is_file():
+            incoming = examine(beside, name=name)
+        else:
+            incoming = examine(_inside(folder, name))
+        if incoming.sha256 != sha256:
             raise InvalidValue(
                 "file",
                 name,
                 f"beside the import file does not match its SHA-256 ({sha256[:12]}...).",
             )
         return incoming
-    return examine(_inside(folder, entry))
+    return examine(_inside(folder, name))
 
 
 def _inside(folder: Path, name: str | None) -> Path:
     """The file `name` in the import file's folder or below it, and nowhere else."""
     if not name:
         raise InvalidValue("file", "", "is empty: name a file beside the import file.")
+    if "\x00" in name:
+        raise InvalidValue("file", name, "is not a file name (it holds a NUL character).")
     path = folder / name
     if not path.resolve().is_relative_to(folder.resolve()):
         raise InvalidValue(
@@ -401,8 +430,22 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], str]:
     """The file's rows, each with its number (data rows from 1, the header not counted;
     blank rows are skipped but keep their number), and the text encoding it was read in."""
     if not path.is_file():
-        problem = "is a folder" if path.is_dir() else "does not exist"
+        if path.is_dir():
+            problem = "is a folder"
+        elif path.exists():
+            problem = "is not a regular file (a device or a pipe)"
+        else:
+            problem = "does not exist"
         raise InvalidValue("file", path, f"{problem}: give the file to import.")
+    from evidence.files import max_bytes, size_text
+
+    if path.stat().st_size > max_bytes():
+        raise InvalidValue(
+            "file",
+            path,
+            f"is {size_text(path.stat().st_size)}; the limit is {size_text(max_bytes())}"
+            " (EVIDENCE_MAX_FILE_MB).",
+        )
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise InvalidValue("file", path, "is not CSV, JSON, YAML or Excel (.xlsx).")
@@ -413,10 +456,15 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], str]:
         import csv
         import io
 
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         try:
-            lines = list(csv.reader(io.StringIO(text, newline="")))
+            lines = list(reader)
         except csv.Error as error:
-            raise InvalidValue("file", path, f"is not valid CSV ({error}).") from None
+            # Most often a quote opened and never closed, which would swallow every row
+            # after it into one cell.
+            raise InvalidValue(
+                "file", path, f"is not valid CSV: {error} (line {reader.line_num})."
+            ) from None
         return _table_rows(path, lines), encoding
     try:
         if kind == "JSON":
@@ -424,9 +472,7 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], str]:
 
             data = json.loads(text)
         else:
-            import yaml
-
-            data = yaml.safe_load(text)
+            data = _load_yaml(text)
     except ValueError as error:  # json.JSONDecodeError and yaml.YAMLError
         raise InvalidValue("file", path, f"is not valid {kind} ({error}).") from None
     except Exception as error:  # noqa: BLE001 - yaml's errors share no ValueError base
@@ -436,6 +482,22 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], str]:
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
         raise InvalidValue("file", path, f"must hold a {kind} list of items.")
     return list(enumerate(data, 1)), encoding
+
+
+def _load_yaml(text: str) -> Any:
+    """YAML with every value read as the text typed: `ref: 0012` stays "0012" (not the
+    octal 10), `1:30` stays "1:30" and `on` stays "on"; only an empty value or `null`
+    means none."""
+    import yaml
+
+    class TextLoader(yaml.SafeLoader):
+        pass
+
+    TextLoader.yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag.endswith(":null")]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return yaml.load(text, Loader=TextLoader)  # a SafeLoader that resolves only nulls
 
 
 def _table_rows(path: Path, lines: list[list[Any]]) -> list[tuple[int, dict[str, Any]]]:
@@ -487,9 +549,19 @@ def _blank(cell: Any) -> bool:
 
 def _text(path: Path) -> tuple[str, str]:
     data = path.read_bytes()
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+    head = data[:4096]
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        len(head) >= 2 and (not any(head[1::2]) or not any(head[0::2]))
+    )
+    if utf16:
         raise InvalidValue(
             "file", path, "is UTF-16 text (Excel's 'Unicode Text'): save it as CSV UTF-8."
+        )
+    if b"\x00" in data:
+        raise InvalidValue(
+            "file",
+            path,
+            f"holds a NUL byte at position {data.index(0)}: it is not a text file.",
         )
     try:
         return data.decode("utf-8-sig"), "utf-8"

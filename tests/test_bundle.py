@@ -171,7 +171,7 @@ def test_a_bundle_into_a_missing_folder_is_refused_and_writes_nothing(cli, tmp_p
 
 
 def stored_blob(library_path):
-    (blob,) = [p for p in (library_path.parent / "files").rglob("*") if p.is_file()]
+    (blob,) = [p for p in (library_path.parent / "files").glob("??/*")]
     return blob
 
 

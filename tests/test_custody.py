@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 import stat
 
+import pytest
 from conftest import dump
 
 
@@ -172,10 +173,10 @@ def test_a_backup_of_a_library_that_lost_a_file_keeps_the_rest_and_says_so(
     assert result.stderr == (
         f"Problem: file lost.md of evidence 1 ({lost[:12]}) is missing from the library's"
         " files folder.\n"
-        "Error: the backup lacks 1 file the library has lost; run `evidence check`, and"
-        " restore them from an older backup.\n"
+        "Error: the backup lacks 1 file the library has lost or that changed on disk; run"
+        " `evidence check`, and restore them from an older backup.\n"
     )
-    assert len([p for p in (dest / "files").rglob("*") if p.is_file()]) == 1
+    assert len([p for p in (dest / "files").glob("??/*")]) == 1
 
 
 def test_a_backup_folder_is_an_ordinary_folder(cli, tmp_path):
@@ -185,3 +186,55 @@ def test_a_backup_folder_is_an_ordinary_folder(cli, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(dest.stat().st_mode) == 0o777 & ~umask
+
+
+def test_a_backup_leaves_out_a_file_whose_bytes_changed_and_says_so(cli, tmp_path, library_path):
+    (tmp_path / "a.md").write_text("The original words")
+    cli.add("audit", "A", "2017-01", ("1",), "--file", tmp_path / "a.md")
+    (blob,) = (library_path.parent / "files").glob("??/*")
+    blob.chmod(0o644)
+    blob.write_text("ALTERED")
+    dest = tmp_path / "backup"
+    result = cli("backup", dest, expect=1)
+    assert result.stdout == f"Backed up 1 item and 0 files to {dest}.\n"
+    assert "a.md of evidence 1" in result.stderr
+    assert "has changed on disk since it was stored" in result.stderr
+    assert list((dest / "files").glob("??/*")) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["bundle", "--out", "{db}"],
+        ["export", "--out", "{db}"],
+        ["export", "--out", "{db}-wal"],
+        ["action", "export", "--out", "{db}"],
+        ["backup", "{files}/copy"],
+    ],
+)
+def test_no_output_may_overwrite_the_library(cli, tmp_path, library_path, command):
+    (tmp_path / "a.md").write_text("kept")
+    cli.add("audit", "A", "2017-01", ("1",), "--file", tmp_path / "a.md")
+    before = dump(library_path)
+    files = library_path.parent / "files"
+    args = [arg.format(db=library_path, files=files) for arg in command]
+    result = cli(*args, expect=1)
+    assert result.stderr.endswith("is part of the library itself: write it elsewhere.\n")
+    assert dump(library_path) == before
+    assert cli("check").stdout == "The library is sound: 1 item and 1 file checked.\n"
+
+
+def test_purging_again_finishes_erasing_a_file_left_on_disk(cli, tmp_path, library_path):
+    story = tmp_path / "story.md"
+    story.write_text("Zephyrine Quixotella, aged 9")
+    cli.add("child-story", "A story", "2017-01", ("2",), "--file", story)
+    (blob,) = (library_path.parent / "files").glob("??/*")
+    cli("purge", "1", "--reason", "A child was named", "--yes")
+    # As if the file could not be removed (a read-only disk, say): its bytes are back.
+    blob.parent.mkdir(exist_ok=True)
+    blob.write_bytes(story.read_bytes())
+    assert "stored but not recorded" in cli("check", expect=1).stderr
+    result = cli("purge", "1", "--reason", "Finish", "--yes")
+    assert "1 file left on disk erased" in result.stdout
+    assert not blob.exists()
+    assert cli("check").stdout == "The library is sound: 1 item and 0 files checked.\n"

@@ -345,7 +345,7 @@ def test_an_unknown_export_format_is_refused(cli):
 
 def stored_files(library_path):
     folder = library_path.parent / "files"
-    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+    return sorted(p.name for p in folder.glob("??/*"))
 
 
 def test_a_rerun_never_undoes_a_verification_made_since(cli, tmp_path):

@@ -91,6 +91,7 @@ EXPECTED_COLUMNS = {
         "purged_at": "TEXT",
         "purged_by": "TEXT",
         "reason": "TEXT",
+        "files": "TEXT",
     },
 }
 

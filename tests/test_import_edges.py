@@ -1,0 +1,209 @@
+"""Imports at their edges: what a careless or hostile file does, and what it must not do."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import dump
+
+from db import open_db, transaction
+from evidence import files
+from evidence.errors import InvalidValue
+
+SCRIPT = os.path.join(os.path.dirname(sys.executable), "evidence")
+
+
+def test_yaml_values_are_read_as_typed_not_as_yaml_numbers(cli, tmp_path):
+    cli.add("audit", "Ten", "2017-01", ("1",), "--ref", "10")
+    path = tmp_path / "refs.yml"
+    path.write_text(
+        "- {kind: audit, title: Octal, date: 2017-02-01, areas: 2, ref: 0012}\n"
+        "- {kind: audit, title: Clock, date: 2017-02-01, areas: 2, ref: 1:30, claimed: yes}\n"
+    )
+    assert "2 items added, 0 updated" in cli("import", path).stdout
+    refs = {item["ref"]: item for item in cli.json("list")}
+    assert set(refs) == {"10", "0012", "1:30"}
+    assert refs["10"]["title"] == "Ten"
+    assert refs["1:30"]["assurance"] == "claimed"
+
+
+def test_an_unclosed_quote_in_a_csv_imports_nothing(cli, tmp_path, library_path):
+    cli.add()
+    before = dump(library_path)
+    path = tmp_path / "quote.csv"
+    path.write_text(
+        "kind,title,date,areas,summary\n"
+        'audit,A,2017-01-01,1,"A note never closed\n'
+        "audit,B,2017-01-01,1,x\n"
+    )
+    assert cli("import", path, expect=1).stderr == (
+        f"Error: file '{path}' is not valid CSV: unexpected end of data (line 3).\n"
+    )
+    assert dump(library_path) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('[{"kind": "audit", "title": 1e400, "date": "2017", "areas": "1"}]',
+         "row 1, column title: title 'inf' is not a number that can be written down."),
+        ('[{"kind": "audit", "title": "T", "date": "2017", "areas": "1", "files": ["a\\u0000b"]}]',
+         "row 1, column files: file 'a\\x00b' is not a file name (it holds a NUL character)."),
+        ('[{"kind": "audit", "title": ' + "9" * 400 + ', "date": "2017", "areas": "1"}]',
+         "row 1, column title: title '" + "9" * 39 + "…' is 400 characters long; the limit"
+         " is 300."),
+    ],
+)  # fmt: skip
+def test_odd_values_are_bad_rows_not_tracebacks(cli, tmp_path, content, message):
+    path = tmp_path / "odd.json"
+    path.write_text(content)
+    assert cli("import", path, expect=1).stderr.splitlines()[1] == "  " + message
+
+
+def test_a_yaml_value_that_contains_itself_is_a_bad_row(cli, tmp_path):
+    path = tmp_path / "loop.yml"
+    path.write_text("- &a {kind: audit, title: T, date: '2017', areas: [*a]}\n")
+    result = cli("import", path, expect=1)
+    assert "row 1, column areas" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_size_limit_is_one_error_for_the_whole_import(cli, tmp_path, monkeypatch):
+    (tmp_path / "a.md").write_text("a")
+    path = tmp_path / "rows.csv"
+    path.write_text("kind,title,date,areas,files\n" + "audit,T,2017,1,a.md\n" * 3)
+    monkeypatch.setenv("EVIDENCE_MAX_FILE_MB", "abc")
+    assert cli("import", path, expect=1).stderr.startswith(
+        "Error: EVIDENCE_MAX_FILE_MB 'abc' must be a number"
+    )
+
+
+def test_a_nul_byte_in_a_utf8_csv_is_named_as_such(cli, tmp_path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"kind,title,date,areas\naudit,T\x00,2017,1\n")
+    assert cli("import", path, expect=1).stderr == (
+        f"Error: file '{path}' holds a NUL byte at position 29: it is not a text file.\n"
+    )
+
+
+def test_a_pipe_is_not_taken_for_a_missing_file(cli, tmp_path):
+    fifo = tmp_path / "rows.csv"
+    os.mkfifo(fifo)
+    assert cli("import", fifo, expect=1).stderr == (
+        f"Error: file '{fifo}' is not a regular file (a device or a pipe): give the file to"
+        " import.\n"
+    )
+
+
+def test_a_broken_link_as_the_library_is_named(cli, tmp_path):
+    link = tmp_path / "evidence.db"
+    link.symlink_to(tmp_path / "gone.db")
+    path = tmp_path / "rows.csv"
+    path.write_text("kind,title,date,areas\naudit,T,2017,1\n")
+    assert cli("import", path, "--db", link, expect=1).stderr == (
+        f"Error: library '{link}' is a broken symbolic link.\n"
+    )
+
+
+def test_a_library_made_by_import_can_be_read_by_the_team(cli, tmp_path, library_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("kind,title,date,areas\naudit,T,2017,1\n")
+    cli("import", path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert library_path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_file_that_changes_after_it_was_examined_is_not_stored(cli, tmp_path, library_path):
+    cli.add()
+    note = tmp_path / "note.md"
+    note.write_text("First words")
+    incoming = files.examine(note)
+    note.write_text("Other words entirely")
+    conn = open_db(library_path)
+    with (
+        pytest.raises(InvalidValue, match="changed while it was being stored"),
+        transaction(conn, by="tester"),
+    ):
+        files.attach(conn, 1, incoming)
+    conn.close()
+    assert cli("check").stdout == "The library is sound: 1 item and 0 files checked.\n"
+    assert list((library_path.parent / "files").glob("??/*")) == []
+
+
+def test_two_libraries_in_one_folder_cannot_share_their_files(cli, tmp_path):
+    folder = tmp_path / "shared"
+    note = tmp_path / "note.md"
+    note.write_text("Minutes")
+    council, scratch = folder / "council.db", folder / "scratch.db"
+    add = ["add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--file", note]
+    cli(*add, "--db", council)
+    result = cli(*add, "--db", scratch, expect=1)
+    assert result.stderr == (
+        f"Error: library '{scratch}' shares its folder with the library council.db, whose"
+        f" stored files are in {folder / 'files'}: keep each library in a folder of its own.\n"
+    )
+    rows = tmp_path / "rows.csv"
+    rows.write_text("kind,title,date,areas\naudit,T,2017,1\n")
+    other = folder / "other.db"
+    assert "shares its folder" in cli("import", rows, "--db", other, expect=1).stderr
+    assert not other.exists()
+    assert cli("check", "--db", council).stdout.startswith("The library is sound")
+
+
+def test_an_export_with_two_files_of_one_name_round_trips(cli, tmp_path, monkeypatch):
+    for n, text in enumerate(["First note", "Second note"], 1):
+        folder = tmp_path / f"from{n}"
+        folder.mkdir()
+        (folder / "note.md").write_text(text)
+        cli.add("audit", f"Audit {n}", "2017-01", ("1",), "--file", folder / "note.md")
+    export = tmp_path / "export" / "items.json"
+    export.parent.mkdir()
+    cli("export", "--out", export)
+    # Into the same library again (by a copy of the export without its refs): the
+    # library's own stored files are linked, though nothing sits beside the export.
+    rows = json.loads(export.read_text())
+    for row in rows:
+        row["ref"] = f"copy-{row['id']}"
+    again = tmp_path / "again" / "items.json"
+    again.parent.mkdir()
+    again.write_text(json.dumps(rows))
+    assert "2 items added" in cli("import", again).stdout
+    # Into a new library, with a backup's files/ folder beside the export.
+    backup = tmp_path / "backup"
+    cli("backup", backup)
+    (backup / "items.json").write_text(export.read_text())
+    monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "new" / "evidence.db"))
+    assert "2 items added" in cli("import", backup / "items.json").stdout
+    assert cli("check").stdout == "The library is sound: 2 items and 2 files checked.\n"
+    assert [i["title"] for i in cli.json("list", "--search", "second")] == ["Audit 2"]
+
+
+def test_an_import_told_to_stop_leaves_nothing_half_done(tmp_path):
+    """SIGTERM mid-import: either every row landed or none, and no file is left over."""
+    library = tmp_path / "lib" / "evidence.db"
+    (tmp_path / "a.md").write_text("attached")
+    rows = tmp_path / "rows.csv"
+    lines = ["kind,title,date,areas,files"]
+    lines += [f"audit,Item {n},2017-01-01,1,{'a.md' if n == 0 else ''}" for n in range(40_000)]
+    rows.write_text("\n".join(lines) + "\n")
+    proc = subprocess.Popen(
+        [SCRIPT, "import", str(rows), "--db", str(library)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err
+    leftovers = [p.name for p in tmp_path.rglob("*") if p.name.startswith(".")]
+    assert leftovers == []
+    if library.exists():  # it finished before the signal came
+        conn = open_db(library)
+        assert conn.execute("SELECT count(*) FROM evidence").fetchone()[0] == 40_000
+        conn.close()
+    else:
+        assert not (tmp_path / "lib" / "files").exists()
