@@ -161,12 +161,7 @@ def create_audit_triggers(db: Database, table: str) -> None:
     tool) is recorded at the current time with no author, rather than credited to whoever
     changed the row before.
     """
-    columns = [column.name for column in db[table].columns]
-
-    def row_json(alias: str) -> str:
-        pairs = ", ".join(f"'{name}', {alias}.\"{name}\"" for name in columns)
-        return f"json_object({pairs})"
-
+    row_json = _row_json(db, table)
     stamped = "NEW.revision IS NOT OLD.revision"
     db.executescript(
         f"""
@@ -185,6 +180,17 @@ def create_audit_triggers(db: Database, table: str) -> None:
         END;
         """
     )
+
+
+def _row_json(db: Database, table: str):
+    """SQL for a whole row of `table` as a JSON object, given the row's alias (NEW, OLD)."""
+    columns = [column.name for column in db[table].columns]
+
+    def row_json(alias: str) -> str:
+        pairs = ", ".join(f"'{name}', {alias}.\"{name}\"" for name in columns)
+        return f"json_object({pairs})"
+
+    return row_json
 
 
 def forbid_deletes(db: Database, table: str, instead: str = "withdraw them instead") -> None:
@@ -361,12 +367,7 @@ def m004_track_actions_grades_and_self_evaluation(db: Database) -> None:
 def create_record_audit_triggers(db: Database, table: str) -> None:
     """Record the inserts of a table of dated records (which are added, never changed,
     by our commands) under their own author, and any later change by another tool."""
-    columns = [column.name for column in db[table].columns]
-
-    def row_json(alias: str) -> str:
-        pairs = ", ".join(f"'{name}', {alias}.\"{name}\"" for name in columns)
-        return f"json_object({pairs})"
-
+    row_json = _row_json(db, table)
     db.executescript(
         f"""
         DROP TRIGGER IF EXISTS {table}_audit_insert;

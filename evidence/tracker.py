@@ -414,19 +414,15 @@ def _source_id(conn: sqlite3.Connection, value: str | None) -> int:
     """The source item named by its ref (DEMO-040) or its id (40)."""
     if not value:
         raise InvalidValue("source", "", "is empty: give the evidence id or ref of the source.")
-    row = conn.execute("SELECT id FROM evidence WHERE ref = ?", [value]).fetchone()
-    if row is None and value.isdigit():
-        row = conn.execute("SELECT id FROM evidence WHERE id = ?", [int(value)]).fetchone()
-    if row is None:
-        raise InvalidValue("source", value, "is not the id or ref of any evidence.")
-    return row[0]
+    return _evidence_id(conn, value, "source")
 
 
-def _evidence_id(conn: sqlite3.Connection, value: str) -> int:
+def _evidence_id(conn: sqlite3.Connection, value: str, field: str = "evidence") -> int:
+    """An item of evidence named by its ref or its id."""
     value = value.strip()
     row = conn.execute("SELECT id FROM evidence WHERE ref = ?", [value]).fetchone()
     if row is None and value.isdigit():
         row = conn.execute("SELECT id FROM evidence WHERE id = ?", [int(value)]).fetchone()
     if row is None:
-        raise InvalidValue("evidence", value, "is not the id or ref of any evidence.")
+        raise InvalidValue(field, value, "is not the id or ref of any evidence.")
     return row[0]
