@@ -28,7 +28,7 @@ AMBER_DAYS = 30
 RAG_MEANINGS = (
     "Red: overdue (the due date has passed and the action is not complete).",
     f"Amber: due within {AMBER_DAYS} days, or paused.",
-    "Green: on track. Green means on track, not done.",
+    "Green: on track, or complete and awaiting assurance. Green means on track, not done.",
     "Closed actions are not rated; an action with no due date is never overdue.",
 )
 
@@ -76,6 +76,13 @@ def add_action(
     stamp = now()
     with transaction(conn, by=by, at=stamp):
         source = _source(conn, source_id)
+        if source["date_qualifier"] is None and agreed.isoformat() < source["date"]:
+            raise InvalidValue(
+                "on",
+                on or agreed.isoformat(),
+                f"is before its source, evidence {source_id}, was dated"
+                f" ({source['date_display']}).",
+            )
         if ref is not None:
             taken = conn.execute(
                 "SELECT id FROM actions WHERE source_id = ? AND ref = ?", [source_id, ref]
@@ -172,7 +179,7 @@ def update_action(
                 "due", due, f"is before the day the action was agreed ({agreed.isoformat()})."
             )
         if evidence_id is not None:
-            _evidence_of_completion(conn, evidence_id)
+            _evidence_of_completion(conn, evidence_id, day)
         _insert_update(
             conn,
             action_id,
@@ -228,9 +235,11 @@ def list_actions(
     source_id: int | None = None,
     areas: Sequence[str] = (),
     framework: str | None = None,
+    include_withdrawn: bool = False,
 ) -> list[dict[str, Any]]:
     """Actions agreed by the end of `as_of` (default today), each as it stood then,
-    grouped by source (oldest source first) and in reference order within it."""
+    grouped by source (oldest source first) and in reference order within it. Actions of
+    a source since withdrawn (logged in error) are left out unless `include_withdrawn`."""
     day = as_of_day(as_of)
     where: list[str] = []
     params: dict[str, Any] = {}
@@ -238,6 +247,8 @@ def list_actions(
         _source(conn, source_id, current_only=False)
         where.append("actions.source_id = :source")
         params["source"] = source_id
+    elif not include_withdrawn:
+        where.append("evidence.status = 'current'")
     if areas:
         words = vocab.Vocabulary(conn)
         area_rows = words.areas_of(areas, words.framework(framework))
@@ -261,6 +272,8 @@ def rag(status: str, due: dt.date | None, day: dt.date) -> str | None:
         return None
     if is_overdue(status, due, day):
         return "red"
+    if status == "complete-awaiting-assurance":
+        return "green"  # the work is done; only the check of it is awaited
     if status == "paused" or (due is not None and 0 <= (due - day).days <= AMBER_DAYS):
         return "amber"
     return "green"
@@ -401,11 +414,19 @@ def _source(conn: sqlite3.Connection, source_id: int, *, current_only: bool = Tr
     return source
 
 
-def _evidence_of_completion(conn: sqlite3.Connection, evidence_id: int) -> None:
+def _evidence_of_completion(conn: sqlite3.Connection, evidence_id: int, day: dt.date) -> None:
+    """Evidence that shows an action done: current, and in existence on the update's day."""
     item = catalog.get_evidence(conn, evidence_id)
     if item["status"] != "current":
         raise Refused(
             f"evidence {evidence_id} is {item['status']}; it cannot show an action complete."
+        )
+    if item["date"] > day.isoformat():
+        raise InvalidValue(
+            "evidence",
+            evidence_id,
+            f"is dated {item['date_display']}, after the update's day"
+            f" ({day.isoformat()}): give --on the day it was shown.",
         )
 
 

@@ -187,6 +187,10 @@ def action_list(
         typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
     ] = None,
     as_of: AsOf = None,
+    include_withdrawn: Annotated[
+        bool,
+        typer.Option("--include-withdrawn", help="Also actions whose source was withdrawn."),
+    ] = False,
     framework: Framework = None,
     as_json: AsJson = False,
     db_path: DbPath = None,
@@ -195,7 +199,8 @@ def action_list(
 
     Overdue: due before the day and not complete-awaiting-assurance or closed on it
     (a paused action past its due date is overdue). Red: overdue. Amber: due within 30
-    days, or paused. Green: on track, which is not the same as done.
+    days, or paused. Green: on track, or complete and awaiting assurance; green is not
+    the same as done.
     """
     from evidence import actions, render
     from evidence.actions import RAG_MEANINGS
@@ -209,6 +214,7 @@ def action_list(
             source_id=source_id,
             areas=areas or (),
             framework=framework,
+            include_withdrawn=include_withdrawn,
         )
         day = actions.as_of_day(as_of).isoformat()
     if as_json:

@@ -15,6 +15,7 @@ class InvalidValue(EvidenceError):
     def __init__(self, field: str, value: object, problem: str) -> None:
         self.field = field
         self.value = value
+        self.problem = problem
         super().__init__(f"{field} {_quoted(value)} {problem}")
 
 

@@ -60,9 +60,10 @@ def record_grade(
         if source["status"] != "current":
             raise Refused(f"evidence {source_id} is {source['status']}; it cannot grade an area.")
         if source["kind"] not in GRADING_KINDS:
+            kind = source["kind_name"].lower()
+            article = "an" if kind[:1] in "aeiou" else "a"
             raise Refused(
-                f"evidence {source_id} is a {source['kind_name'].lower()}; grades come from"
-                " inspection reports."
+                f"evidence {source_id} is {article} {kind}; grades come from inspection reports."
             )
         existing = conn.execute(
             "SELECT grade, created_by, created_at FROM grades WHERE source_id = ? AND area_id = ?",
@@ -91,7 +92,13 @@ def grade_table(
     history: bool = False,
 ) -> dict[str, Any]:
     """Each area of the framework with its latest grade as of the end of `as_of` (default
-    today), or with `history` every grade, oldest first; and the latest report."""
+    today), or with `history` every grade, oldest first.
+
+    An area's grades include those given under another framework to an area mapped as
+    equal to it (SIF overall effectiveness and ILACS overall effectiveness), each saying
+    which framework it was given under. Reports of the latest date are "latest"; any
+    other grade is shown as an earlier report's, with its own date and report.
+    """
     words = vocab.Vocabulary(conn)
     framework = words.framework(framework)
     day = parse_when(as_of, "as_of").end if as_of else dt.date.today()
@@ -99,29 +106,39 @@ def grade_table(
         dict(row)
         for row in conn.execute(
             f"""
-            SELECT grades.area_id, grades.grade, grades.source_id, evidence.title AS source_title,
-                   evidence.date, evidence.date_precision, {catalog.DATE_END_SQL} AS date_end
+            SELECT grades.area_id, grades.grade, grades.source_id, areas.framework,
+                   areas.code AS area_code, frameworks.short_name AS framework_name,
+                   evidence.title AS source_title, evidence.date, evidence.date_precision
             FROM grades JOIN evidence ON evidence.id = grades.source_id
             JOIN areas ON areas.id = grades.area_id
-            WHERE areas.framework = ? AND evidence.status = 'current'
-              AND {catalog.DATE_END_SQL} <= ?
+            JOIN frameworks ON frameworks.slug = areas.framework
+            WHERE evidence.status = 'current' AND {catalog.DATE_END_SQL} <= ?
             ORDER BY evidence.date, grades.source_id
             """,
-            [framework, day.isoformat()],
+            [day.isoformat()],
         )
     ]
-    latest_report = None
-    if grades:
-        last = grades[-1]
-        latest_report = {
-            "source_id": last["source_id"],
-            "title": last["source_title"],
-            "date": last["date"],
-            "date_display": format_when(last["date"], last["date_precision"]),
-        }
+    same = _equal_areas(conn)
+    own = [area for area in words.areas if area["framework"] == framework]
+    counted = {other for area in own for other in same.get(area["id"], {area["id"]})}
+    relevant = [g for g in grades if g["area_id"] in counted]
+    latest_date = relevant[-1]["date"] if relevant else None
+    reports: dict[int, dict[str, Any]] = {}
+    for g in relevant:
+        reports.setdefault(
+            g["source_id"],
+            {
+                "source_id": g["source_id"],
+                "title": g["source_title"],
+                "date": g["date"],
+                "date_display": format_when(g["date"], g["date_precision"]),
+                "latest": g["date"] == latest_date,
+            },
+        )
     areas = []
-    for area in (a for a in words.areas if a["framework"] == framework):
-        own = [_grade(g, latest_report) for g in grades if g["area_id"] == area["id"]]
+    for area in own:
+        family = same.get(area["id"], {area["id"]})
+        given = [_grade(g, framework, latest_date) for g in relevant if g["area_id"] in family]
         entry = {
             "code": area["code"],
             "slug": area["slug"],
@@ -129,19 +146,44 @@ def grade_table(
             "framework": framework,
         }
         if history:
-            entry["grades"] = own
+            entry["grades"] = given
         else:
-            entry.update(own[-1] if own else _no_grade())
+            entry.update(given[-1] if given else _no_grade())
         areas.append(entry)
+    newer = [
+        {
+            "source_id": g["source_id"],
+            "title": g["source_title"],
+            "date": g["date"],
+            "framework": g["framework"],
+        }
+        for g in grades
+        if g["area_id"] not in counted and (latest_date is None or g["date"] > latest_date)
+    ]
     return {
         "as_of": day.isoformat(),
         "framework": framework,
-        "latest_report": latest_report,
+        "reports": sorted(reports.values(), key=lambda r: (r["date"], r["source_id"])),
+        "latest_report": next((r for r in reports.values() if r["latest"]), None),
+        "newer_elsewhere": list({g["source_id"]: g for g in newer}.values()),
         "areas": areas,
     }
 
 
-def _grade(row: dict, latest_report: dict | None) -> dict[str, Any]:
+def _equal_areas(conn: sqlite3.Connection) -> dict[int, set[int]]:
+    """Each area's class of areas mapped as equal to it, across frameworks."""
+    classes: dict[int, set[int]] = {}
+    for one, other in conn.execute(
+        "SELECT from_area_id, to_area_id FROM area_mappings"
+        " WHERE relationship = 'equal' AND to_area_id IS NOT NULL"
+    ):
+        joined = classes.get(one, {one}) | classes.get(other, {other})
+        for member in joined:
+            classes[member] = joined
+    return classes
+
+
+def _grade(row: dict, framework: str, latest_date: str | None) -> dict[str, Any]:
     return {
         "grade": row["grade"],
         "grade_name": GRADE_NAMES[row["grade"]],
@@ -149,14 +191,23 @@ def _grade(row: dict, latest_report: dict | None) -> dict[str, Any]:
         "date_display": format_when(row["date"], row["date_precision"]),
         "source_id": row["source_id"],
         "source_title": row["source_title"],
-        "from_latest_report": bool(latest_report)
-        and row["source_id"] == latest_report["source_id"],
+        "from_latest_report": row["date"] == latest_date,
+        "given_under": None if row["framework"] == framework else row["framework_name"],
     }
 
 
 def _no_grade() -> dict[str, Any]:
     return dict.fromkeys(
-        ("grade", "grade_name", "date", "date_display", "source_id", "source_title"), None
+        (
+            "grade",
+            "grade_name",
+            "date",
+            "date_display",
+            "source_id",
+            "source_title",
+            "given_under",
+        ),
+        None,
     ) | {"from_latest_report": False}
 
 

@@ -221,6 +221,7 @@ def actions_table(actions: list[dict[str, Any]], as_of: str, meanings: tuple[str
             Text.assemble(
                 (f"Evidence {first['source_id']}: {first['source_title']}", "bold"),
                 f" ({first['source_date_display']})",
+                (" withdrawn" if first["source_status"] != "current" else "", "red"),
             )
         )
         table = Table(show_edge=False, pad_edge=False, header_style="bold")
@@ -290,26 +291,24 @@ def action_detail(action: dict[str, Any]) -> str:
 
 
 def grades_table(table: dict[str, Any], history: bool) -> None:
+    """Each area's grade with its date and report (named once, in a key below), an
+    earlier report's grade marked as such."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, soft_wrap=False)
-    latest = table["latest_report"]
+    console = Console(highlight=False)
     day = format_day(table["as_of"])
-    if latest is None:
-        console.print(f"No inspection report had graded any area by {day}.", soft_wrap=True)
+    if table["latest_report"] is None:
+        console.print(f"No inspection report had graded any area by {day}.")
+        _newer_elsewhere(console, table)
         return
-    console.print(
-        f"Grades as of {day}. Latest report: {latest['date_display']},"
-        f" evidence {latest['source_id']} ({latest['title']}).",
-        soft_wrap=True,
-    )
+    console.print(f"Grades as of {day}.")
     grid = Table(show_edge=False, pad_edge=False, header_style="bold")
-    grid.add_column("Area", overflow="fold", ratio=3)
+    grid.add_column("Area", overflow="fold", ratio=2)
     grid.add_column("Grade", overflow="fold", ratio=2)
     grid.add_column("Date", no_wrap=True)
-    grid.add_column("Report", overflow="fold", ratio=3)
+    grid.add_column("Report", overflow="fold", ratio=2)
     earlier = False
     for area in table["areas"]:
         label = area["code"] if area["code"] == area["slug"] else f"{area['code']} {area['slug']}"
@@ -318,9 +317,11 @@ def grades_table(table: dict[str, Any], history: bool) -> None:
             grid.add_row(Text(label), Text("not graded", style="dim"), "", "")
             continue
         for n, entry in enumerate(entries):
-            report = f"{entry['source_id']} {entry['source_title']}"
+            report = f"evidence {entry['source_id']}"
+            if entry["given_under"]:
+                report += f", under {entry['given_under']}"
             if not history and not entry["from_latest_report"]:
-                report += " (earlier report)"
+                report += " (earlier)"
                 earlier = True
             grid.add_row(
                 Text(label if n == 0 else ""),
@@ -329,11 +330,26 @@ def grades_table(table: dict[str, Any], history: bool) -> None:
                 Text(report),
             )
     console.print(grid)
+    console.print()
+    for report in reversed(table["reports"]):
+        latest = " (the latest)" if report["latest"] else ""
+        console.print(
+            f"evidence {report['source_id']}: {report['title']}, {report['date_display']}{latest}"
+        )
     if earlier:
         console.print(
-            "An area marked (earlier report) was not graded by the latest report: its grade"
-            " is the older one, with that report's date.",
-            soft_wrap=True,
+            'An area marked "(earlier)" was not graded by the latest report: its grade'
+            " is the older one, with that report's date."
+        )
+    _newer_elsewhere(console, table)
+
+
+def _newer_elsewhere(console: Any, table: dict[str, Any]) -> None:
+    for report in table["newer_elsewhere"]:
+        console.print(
+            f"A newer report, evidence {report['source_id']} ({format_day(report['date'])}),"
+            f" graded areas of another framework: see `evidence grades --framework"
+            f" {report['framework']}`."
         )
 
 

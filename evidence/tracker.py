@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,19 +44,33 @@ COLUMNS = (
 )
 # Columns an export writes that an import reads past: they are worked out, not given.
 DERIVED = ("source_title", "rag")
+
+
+def heading_key(heading: str) -> str:
+    """`Rec No.`, `rec_no` and `REC-NO` alike: `rec-no`."""
+    return "-".join(re.findall(r"[a-z0-9]+", heading.lower()))
+
+
+# Headings councils' own trackers use, beside the ones an export writes.
 _BY_HEADING = {
-    key: field
-    for field, heading in COLUMNS
-    for key in (vocab.normalise(heading), vocab.normalise(field))
+    heading_key(name): field for field, heading in COLUMNS for name in (heading, field)
 } | {
-    "recommendation": "text",
-    "action-text": "text",
-    "due-date": "due_on",
-    "date-agreed": "agreed_on",
-    "agreed-on": "agreed_on",
-    "lead-agency": "agency",
-    "progress": "note",
-    "area": "areas",
+    heading_key(name): field
+    for field, names in {
+        "ref": ("Rec No", "Rec", "Recommendation number", "Ref No", "Reference", "No", "Number"),
+        "text": ("Recommendation", "Action text", "Action required", "Description"),
+        "agency": ("Agency", "Lead organisation", "Organisation"),
+        "owner": ("Action owner", "Lead officer", "Responsible officer", "Lead", "Owner role"),
+        "agreed_on": ("Date agreed", "Agreed on", "Start date"),
+        "due_on": ("Due date", "Target date", "Deadline", "Completion date due"),
+        "status": ("Progress status", "Current status"),
+        "status_on": ("Status date", "Last updated", "Updated"),
+        "rag": ("RAG rating", "RAG status", "Rating"),
+        "note": ("Progress", "Comments", "Comment", "Update", "Latest update", "Progress update"),
+        "evidence": ("Completion evidence", "Evidence"),
+        "areas": ("Area", "Judgement area", "Judgement areas"),
+    }.items()
+    for name in names
 }
 RAG_FILLS = {"red": "F4B6B6", "amber": "FBE3A6", "green": "C6E8C6"}
 
@@ -202,7 +217,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     for number, row in rows:
         fields: dict[str, Any] = {}
         for key, value in row.items():
-            field = _BY_HEADING.get(vocab.normalise(str(key)))
+            field = _BY_HEADING.get(heading_key(str(key)))
             if field is None:
                 raise InvalidValue(
                     "column",
@@ -303,6 +318,9 @@ def _import_row(
     seen[source_id, ref] = number
     if row.get("due_on") and vocab.normalise(row["due_on"]) == "not-set":
         row["due_on"] = None
+    for field in ("agreed_on", "due_on", "status_on"):
+        if row.get(field):
+            row[field] = _day(row[field], field)
     status = actions.parse_status(row["status"]) if row.get("status") else None
     status_on = row.get("status_on")
     evidence_ids = [
@@ -317,19 +335,24 @@ def _import_row(
         if not row.get("agreed_on"):
             raise InvalidValue("agreed_on", "", "is empty: give the day the action was agreed.")
         areas = [a.strip() for a in (row.get("areas") or "").split(";") if a.strip()]
-        action_id = actions.add_action(
-            conn,
-            source_id,
-            text=row.get("text") or "",
-            ref=ref,
-            agency=row.get("agency"),
-            owner=row.get("owner"),
-            on=row["agreed_on"],
-            due=row.get("due_on"),
-            areas=areas,
-            by=by,
-            today=today,
-        )
+        try:
+            action_id = actions.add_action(
+                conn,
+                source_id,
+                text=row.get("text") or "",
+                ref=ref,
+                agency=row.get("agency"),
+                owner=row.get("owner"),
+                on=row["agreed_on"],
+                due=row.get("due_on"),
+                areas=areas,
+                by=by,
+                today=today,
+            )
+        except InvalidValue as error:
+            if error.field != "on":
+                raise
+            raise InvalidValue("agreed_on", error.value, error.problem) from None
         if status not in (None, "not-started") or row.get("note") or evidence_ids:
             _record(
                 conn, action_id, status, None, row.get("note"), evidence_ids, status_on, by, today
@@ -337,10 +360,7 @@ def _import_row(
         return "added"
 
     action_id = existing["id"]
-    if (
-        row.get("agreed_on")
-        and parse_day(row["agreed_on"], "agreed_on").isoformat() != existing["agreed_on"]
-    ):
+    if row.get("agreed_on") and row["agreed_on"] != existing["agreed_on"]:
         raise InvalidValue(
             "agreed_on",
             row["agreed_on"],
@@ -348,21 +368,22 @@ def _import_row(
             " move the day an action was agreed.",
         )
     changed = _edit_fields(conn, action_id, row, by)
-    day = parse_day(status_on, "status_on").isoformat() if status_on else today.isoformat()
-    state = actions.get_action(conn, action_id, as_of=max(day, existing["agreed_on"]))
+    # Compared with the action as it stands now: the tracker says how things are.
+    state = actions.get_action(conn, action_id)
     new_status = status if status is not None and status != state["status"] else None
     due = None
-    if "due_on" in row:
-        wanted = parse_day(row["due_on"], "due_on").isoformat() if row["due_on"] else None
-        if wanted != state["due_on"]:
-            due = row["due_on"] or ""
+    if "due_on" in row and row["due_on"] != state["due_on"]:
+        due = row["due_on"] or ""
     latest = state["latest_note"]
     note = row.get("note")
     if note is not None and latest is not None and latest["note"] == note:
         note = None
     linked = [e for e in evidence_ids if e not in state["evidence"]]
     if new_status or due is not None or note or linked:
-        _record(conn, action_id, new_status, due, note, linked, status_on, by, today)
+        # A change is dated by the tracker's "Status since" only when that was changed
+        # too; otherwise it is news as of today, never slipped into the past.
+        day = status_on if status_on and status_on != state["status_on"] else None
+        _record(conn, action_id, new_status, due, note, linked, day, by, today)
         changed = True
     return "updated" if changed else "unchanged"
 
@@ -408,6 +429,21 @@ def _edit_fields(conn: sqlite3.Connection, action_id: int, row: dict[str, Any], 
         [*wanted.values(), stamp, by, action_id],
     )
     return True
+
+
+_UK_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def _day(value: str, field: str) -> str:
+    """A day as a tracker holds it: 2017-03-31, or 31/03/2017 as UK spreadsheets write it."""
+    match = _UK_DAY.fullmatch(value)
+    if match:
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            raise InvalidValue(field, value, "is not a real date.") from None
+    return parse_day(value, field).isoformat()
 
 
 def _source_id(conn: sqlite3.Connection, value: str | None) -> int:

@@ -61,7 +61,7 @@ def test_rag_follows_the_rules_and_their_meanings_are_printed(cli, scr):
     ]
     out = cli("action", "list", "--as-of", "2017-04-02").stdout
     assert "3 actions as of 2 Apr 2017: 1 red, 1 amber, 0 green, 1 closed." in out
-    assert "Green: on track. Green means on track, not done." in out
+    assert "Green: on track, or complete and awaiting assurance. Green means on track, not" in out
     assert "Red: overdue" in out and "Amber: due within 30 days, or paused." in out
 
 
@@ -228,3 +228,39 @@ def test_bad_input_is_one_error_and_writes_nothing(cli, library_path, args, erro
     result = cli(*args, expect=1)
     assert result.stderr == error.format(today=dt.date.today().isoformat()) + "\n"
     assert dump(library_path) == before
+
+
+def test_evidence_of_completion_must_exist_on_the_day_of_the_update(cli, scr, library_path):
+    later = cli.add("audit", "Re-audit", "2019-06-01", ("1",))
+    before = dump(library_path)
+    result = cli("action", "update", "1", "--status", "closed", "--evidence", later,
+                 "--on", "2017-03-30", expect=1)  # fmt: skip
+    assert result.stderr == (
+        f"Error: evidence '{later}' is dated 1 Jun 2019, after the update's day (2017-03-30):"
+        " give --on the day it was shown.\n"
+    )
+    assert dump(library_path) == before
+
+
+def test_an_action_cannot_be_agreed_before_its_source_was_dated(cli, scr, library_path):
+    before = dump(library_path)
+    result = cli("action", "add", scr, "--text", "T", "--on", "2016-01-01", expect=1)
+    assert result.stderr == (
+        f"Error: on '2016-01-01' is before its source, evidence {scr}, was dated (9 Mar 2017).\n"
+    )
+    assert dump(library_path) == before
+
+
+def test_complete_awaiting_assurance_is_green_before_and_after_its_due_date(cli, scr):
+    cli("action", "update", "1", "--status", "complete-awaiting-assurance", "--on", "2017-03-25")
+    for day in ("2017-03-26", "2017-03-31", "2017-04-01", "2018-01-01"):
+        assert listed(cli, "--source", scr, "--as-of", day)[1][2] == "green", day
+
+
+def test_actions_of_a_withdrawn_source_are_left_out_unless_asked_for(cli, scr):
+    cli("withdraw", scr, "--reason", "Logged in error")
+    assert cli.json("action", "list") == []
+    shown = cli.json("action", "list", "--include-withdrawn")
+    assert next((a["ref"], a["source_status"]) for a in shown) == ("1", "withdrawn")
+    assert "withdrawn" in cli("action", "list", "--include-withdrawn").stdout.splitlines()[0]
+    assert len(cli.json("action", "list", "--source", scr)) == 3  # asked for by name

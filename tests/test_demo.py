@@ -7,7 +7,7 @@ from evidence import demo
 
 def test_demo_loads_a_whole_library_across_every_area_and_kind(cli):
     assert cli("demo").stdout == (
-        "Loaded the demo library: 72 items added, 72 in all, with 13 actions, 7 grades and"
+        "Loaded the demo library: 72 items added, 72 in all, with 16 actions, 7 grades and"
         " 9 self-evaluations.\n"
     )
     items = cli.json("list", "--include-withdrawn")
@@ -44,7 +44,7 @@ def test_demo_twice_does_not_duplicate(cli, library_path):
     cli("demo")
     before = dump(library_path)
     assert cli("demo").stdout == (
-        "The demo library is already loaded: 72 items, with 13 actions, 7 grades and"
+        "The demo library is already loaded: 72 items, with 16 actions, 7 grades and"
         " 9 self-evaluations.\n"
     )
     assert dump(library_path) == before
@@ -82,10 +82,16 @@ def test_demo_actions_show_every_state_a_tracker_has(cli):
     assert any("Serious case review" in title for title in sources)
     assert any("Monitoring letter" in title for title in sources)
     assert {action["status"] for action in actions} == {
-        "in-progress", "complete-awaiting-assurance", "closed", "paused"
+        "not-started", "in-progress", "complete-awaiting-assurance", "closed", "paused"
     }  # fmt: skip
     assert [a["ref"] for a in actions if a["overdue"]] == ["2", "5"]  # police, GP practices
     assert sum(1 for a in actions if a["due_on"] is None) == 2
+    scr = [a for a in actions if "Serious case review" in a["source_title"]]
+    assert len(scr) == 9  # the review made nine recommendations
+    care_leavers = cli.json("action", "list", "--area", "care-leavers", "--as-of", "2018-03-31")
+    assert [a["text"] for a in care_leavers] == [
+        "Give every care leaver aged 18 to 21 an allocated personal adviser."
+    ]
     closed = [a for a in actions if a["status"] == "closed"]
     assert sum(1 for a in closed if a["evidence"]) >= 4
 

@@ -44,12 +44,52 @@ def test_a_newer_report_that_did_not_grade_an_area_leaves_the_older_grade(cli, t
 
 def test_the_table_marks_grades_from_an_earlier_report(cli, two_inspections):
     out = cli("grades", "--as-of", "2017-08-01").stdout
-    assert "Latest report: 3 Jul 2017, evidence 2 (SIF re-inspection)." in out
-    overall = next(line for line in out.splitlines() if line.startswith("overall"))
+    lines = out.splitlines()
+    overall = next(line for line in lines if line.startswith("overall"))
     assert "good" in overall and "3 Jul 2017" in overall and "earlier" not in overall
-    protection = next(line for line in out.splitlines() if line.startswith("1 help-protection"))
+    protection = next(line for line in lines if line.startswith("1 help-protection"))
     assert "inadequate" in protection and "12 Jun 2015" in protection
-    assert "(earlier" in out and "was not graded by the latest report" in out
+    assert "evidence 1 (earlier)" in protection
+    text = " ".join(out.split())
+    assert "evidence 2: SIF re-inspection, 3 Jul 2017 (the latest)" in text
+    assert "evidence 1: SIF inspection, 12 Jun 2015" in text
+    assert 'An area marked "(earlier)" was not graded by the latest report' in text
+
+
+def test_two_reports_of_one_day_are_both_the_latest(cli):
+    first = cli.add("inspection-report", "Report A", "2017-07-01", ("overall",))
+    second = cli.add("inspection-report", "Report B", "2017-07-01", ("1",))
+    cli("grade", first, "--area", "overall", "--grade", "good")
+    cli("grade", second, "--area", "1", "--grade", "good")
+    table = cli.json("grades")
+    assert [a["from_latest_report"] for a in table["areas"] if a["grade"]] == [True, True]
+    assert "earlier" not in cli("grades").stdout
+
+
+def test_a_newer_ilacs_grade_counts_for_the_equal_sif_area(cli):
+    sif = cli.add("inspection-report", "SIF inspection", "2015-06-01", SIF)
+    ilacs = cli.add("inspection-report", "ILACS inspection", "2019-03-01", ("overall",))
+    for area in SIF:
+        cli("grade", sif, "--area", area, "--grade", "inadequate")
+    cli("grade", ilacs, "--area", "overall", "--grade", "good", "--framework", "ilacs-2018")
+    areas = {a["code"]: a for a in cli.json("grades", "--as-of", "2019-12-31")["areas"]}
+    assert (areas["overall"]["grade"], areas["overall"]["given_under"]) == ("good", "ILACS 2018")
+    assert (areas["1"]["grade"], areas["1"]["from_latest_report"]) == ("inadequate", False)
+    out = " ".join(cli("grades", "--as-of", "2019-12-31").stdout.split())
+    assert "evidence 2, under ILACS 2018" in out
+    ilacs_view = {
+        a["slug"]: a
+        for a in cli.json("grades", "--framework", "ilacs-2018", "--as-of", "2019-12-31")["areas"]
+    }
+    assert ilacs_view["overall"]["grade"] == "good"
+    assert (
+        ilacs_view["help-protection"]["grade"],
+        ilacs_view["help-protection"]["given_under"],
+    ) == (
+        "inadequate",
+        "SIF",
+    )
+    assert ilacs_view["in-care-and-care-leavers"]["grade"] is None  # SIF 2 is only a subset
 
 
 def test_history_lists_every_grade_oldest_first(cli, two_inspections):
@@ -74,7 +114,7 @@ def test_a_withdrawn_report_gives_no_grade(cli, two_inspections):
     assert latest(cli, "2017-08-01")["overall"][0] == "inadequate"
 
 
-def test_ilacs_grades_are_kept_apart(cli):
+def test_a_grade_with_no_equal_area_here_is_pointed_to(cli):
     report = cli.add("inspection-report", "ILACS inspection", "2019-02-01", ("overall",))
     cli("grade", report, "--area", "in-care-and-care-leavers", "--grade", "good",
         "--framework", "ilacs-2018")  # fmt: skip
@@ -82,7 +122,10 @@ def test_ilacs_grades_are_kept_apart(cli):
     assert [(a["slug"], a["grade"]) for a in table["areas"] if a["grade"]] == [
         ("in-care-and-care-leavers", "good")
     ]
-    assert all(area["grade"] is None for area in cli.json("grades")["areas"])
+    sif = cli.json("grades")
+    assert all(area["grade"] is None for area in sif["areas"])
+    assert [r["source_id"] for r in sif["newer_elsewhere"]] == [report]
+    assert "see `evidence grades --framework ilacs-2018`" in " ".join(cli("grades").stdout.split())
 
 
 @pytest.mark.parametrize(
@@ -99,6 +142,8 @@ def test_ilacs_grades_are_kept_apart(cli):
          " 2 (looked-after), 2.1 (adoption), 2.2 (care-leavers), 3 (leadership), lscb.")),
         (["grade", "2", "--area", "1", "--grade", "good"],
          "Error: evidence 2 is a monitoring letter; grades come from inspection reports."),
+        (["grade", "4", "--area", "1", "--grade", "good"],
+         "Error: evidence 4 is an audit; grades come from inspection reports."),
         (["grade", "3", "--area", "1", "--grade", "good"],
          "Error: evidence 3 is withdrawn; it cannot grade an area."),
         (["grade", "9", "--area", "1", "--grade", "good"], "Error: evidence 9 does not exist."),
@@ -123,6 +168,7 @@ def test_bad_grades_and_self_evaluations_are_one_error_and_write_nothing(
     cli.add("monitoring-letter", "Monitoring letter", "2016-05-18", ("1",))
     cli.add("inspection-report", "Withdrawn report", "2016-01-01", ("1",))
     cli("withdraw", "3", "--reason", "Duplicate")
+    cli.add("audit", "An audit", "2016-02-01", ("1",))
     cli("grade", "1", "--area", "1", "--grade", "inadequate")
     before = dump(library_path)
     result = cli(*args, expect=1)

@@ -161,3 +161,76 @@ def test_xlsx_needs_a_file_and_formats_are_checked(cli, scr):
     assert cli("action", "export", "--format", "pdf", expect=1).stderr == (
         "Error: format 'pdf' is not a known format. Valid: csv, xlsx.\n"
     )
+
+
+def test_a_later_change_survives_reimporting_an_export_unchanged(cli, scr, tmp_path):
+    cli("action", "add", scr, "--text", "A", "--ref", "1", "--on", "2017-03-20",
+        "--due", "2017-03-31")  # fmt: skip
+    cli("action", "update", "1", "--due", "2017-09-30", "--on", "2017-04-15", "--note", "Extended")
+    cli("action", "add", scr, "--text", "B", "--ref", "2", "--on", "2017-03-20",
+        "--due", "2017-03-31")  # fmt: skip
+    history = cli.json("action", "show", "1")["updates"]
+    for kind in ("csv", "xlsx"):
+        out = tmp_path / f"tracker.{kind}"
+        cli("action", "export", "--format", kind, "--out", out)
+        assert "0 actions added, 0 updated, 2 unchanged" in cli("action", "import", out).stdout
+    assert cli.json("action", "show", "1")["updates"] == history
+    overdue = cli.json("action", "list", "--overdue", "--as-of", "2017-04-01")
+    assert [a["ref"] for a in overdue] == ["1", "2"]
+
+
+def test_a_status_changed_in_the_tracker_is_dated_today_unless_its_date_changed(
+    cli, scr, tmp_path
+):
+    import datetime as dt
+
+    cli("action", "add", scr, "--text", "A", "--ref", "1", "--on", "2017-03-20",
+        "--due", "2017-03-31")  # fmt: skip
+    cli("action", "add", scr, "--text", "B", "--ref", "2", "--on", "2017-03-20")
+    out = tmp_path / "tracker.csv"
+    cli("action", "export", "--out", out)
+    text = out.read_text()
+    text = text.replace(",1,A,,,1;lscb,2017-03-20,2017-03-31,not-started,2017-03-20,",
+                        ",1,A,,,1;lscb,2017-03-20,2017-03-31,closed,2017-03-20,")  # fmt: skip
+    text = text.replace(",2,B,,,1;lscb,2017-03-20,,not-started,2017-03-20,",
+                        ",2,B,,,1;lscb,2017-03-20,,closed,2017-04-02,")  # fmt: skip
+    out.write_text(text)
+    assert "2 updated" in cli("action", "import", out).stdout
+    first, second = cli.json("action", "list")
+    assert first["status_on"] == dt.date.today().isoformat()  # not slipped into the past
+    assert second["status_on"] == "2017-04-02"
+    assert [
+        a["ref"] for a in cli.json("action", "list", "--overdue", "--as-of", "2017-04-05")
+    ] == ["1"]
+
+
+def test_uk_dates_and_common_headings_are_understood(cli, scr, tmp_path):
+    path = write(
+        tmp_path / "council.csv",
+        "SCR-F,3.2,Share concerns,Police,DI Public Protection,20/03/2017,31/03/2017,Amber,Begun\n",
+        header="Source,Rec No.,Action required,Lead organisation,Lead officer,Date agreed,"
+        "Target date,RAG rating,Comments\n",
+    )
+    cli("action", "import", path)
+    (action,) = cli.json("action", "list", "--as-of", "2017-03-25")
+    assert (action["ref"], action["agreed_on"], action["due_on"], action["owner"]) == (
+        "3.2", "2017-03-20", "2017-03-31", "DI Public Protection"
+    )  # fmt: skip
+    assert cli.json("action", "show", "1")["latest_note"]["note"] == "Begun"  # noted today
+
+
+@pytest.mark.parametrize(
+    ("agreed", "problem"),
+    [
+        ("2099-01-01", "agreed_on '2099-01-01' is in the future (today is {today})."),
+        ("2017-03", "agreed_on '2017-03' must be a full date, such as 2017-06-30."),
+        ("31/02/2017", "agreed_on '31/02/2017' is not a real date."),
+    ],
+)
+def test_a_bad_agreed_date_is_named_in_its_own_column(cli, scr, tmp_path, agreed, problem):
+    import datetime as dt
+
+    path = write(tmp_path / "t.csv", f"SCR-F,1,T,,,{agreed},,,,\n")
+    assert cli("action", "import", path, expect=1).stderr.splitlines()[1] == (
+        "  row 1, column agreed_on: " + problem.format(today=dt.date.today().isoformat())
+    )

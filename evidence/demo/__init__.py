@@ -113,6 +113,7 @@ def _load_actions(conn: sqlite3.Connection, sources: list[dict], ids: dict[str, 
                 owner=action.get("owner"),
                 on=source["agreed"],
                 due=action.get("due"),
+                areas=[str(area) for area in action.get("areas", ())],
                 by=DEMO_BY,
             )
             for update in action.get("updates", ()):
