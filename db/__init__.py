@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -131,21 +132,39 @@ def transaction(
         conn.execute("DELETE FROM current_writer")
     except BaseException:
         # Undone while the write lock is still held, so no other command can have begun
-        # to rely on what is undone.
-        _run_undo(frames.pop())
-        conn.rollback()
+        # to rely on what is undone, and whole: a second Ctrl-C waits until it is done.
+        with signals_held():
+            _run_undo(frames.pop())
+            conn.rollback()
         raise
     else:
         undo = frames.pop()
-        try:
-            conn.commit()
-        except BaseException:  # the disk filled, say: the writes are lost, so is the rest
-            _run_undo(undo)
-            conn.rollback()
-            raise
+        with signals_held():  # a stop signal lands before the commit or after its bookkeeping
+            try:
+                conn.commit()
+            except sqlite3.Error:  # the disk filled, say: the writes are lost, so is the rest
+                _run_undo(undo)
+                conn.rollback()
+                raise
     finally:
         if not frames:
             _undo.pop(id(conn), None)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP until the block has run, so what it does (a commit,
+    an undo, a clean-up) is done whole; a signal that came meanwhile acts just after."""
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # no signal masks here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def on_rollback(conn: sqlite3.Connection, undo: Callable[[], None]) -> None:

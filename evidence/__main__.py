@@ -5,8 +5,9 @@ pydantic, which allocate many long-lived objects; cyclic garbage collection duri
 imports is wasted work. Collection is paused until the arguments are parsed, then turned
 back on with everything imported so far frozen out of its reach (see cli._started).
 
-A command told to stop (SIGTERM, as a service manager or `kill` sends) stops as it would
-on Ctrl-C: its transaction rolls back and the files it had begun to store are removed.
+A command told to stop (SIGTERM, as `kill` sends, or SIGHUP, as a closed terminal sends)
+stops as it would on Ctrl-C: its transaction rolls back and the files it had begun to store
+are removed.
 """
 
 import gc
@@ -16,9 +17,11 @@ import sys
 
 def main() -> None:
     gc.disable()
-    signal.signal(signal.SIGTERM, _stop)
-    from evidence.cli import app
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _stop)
+    from evidence.cli import app, register
 
+    register(sys.argv[1:])
     app()
 
 

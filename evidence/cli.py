@@ -150,6 +150,13 @@ def reported_errors() -> Iterator[None]:
     except sqlite3.OperationalError as error:  # a full disk, seen by SQLite
         typer.echo(f"Error: the library could not be written ({error}).", err=True)
         raise typer.Exit(1) from None
+    except sqlite3.DatabaseError as error:  # a damaged file
+        typer.echo(
+            f"Error: the library's database is damaged ({error}): run `evidence check`,"
+            " and restore it from a backup.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
 
 
 def _started() -> None:
@@ -555,8 +562,7 @@ def export(
         return
     with reported_errors():
         try:
-            with out.open("w", encoding="utf-8", newline="") as handle:
-                write(rows, handle)
+            exports.write_text_file(out, lambda handle: write(rows, handle))
         except OSError as error:
             raise EvidenceError(f"out '{out}' cannot be written ({error.strerror}).") from None
     typer.echo(f"Exported {_count(len(rows), 'item')} to {out}.", err=True)
@@ -729,5 +735,33 @@ def demo(db_path: DbPath = None) -> None:
         typer.echo(f"The demo library is already loaded: {total} items, {also}.")
 
 
-# The commands for actions, grades and self-evaluation live beside this module.
-from evidence import cli_actions  # noqa: F401
+# Commands that live in modules of their own, imported only when the command line can
+# reach them: `evidence add` need not pay for building every other command's options.
+COMMAND_MODULES = {
+    "action": "evidence.cli_actions",
+    "grade": "evidence.cli_actions",
+    "grades": "evidence.cli_actions",
+    "self-eval": "evidence.cli_actions",
+}
+
+
+def register(argv: list[str]) -> None:
+    """Import the command modules this command line needs: the one its first word names,
+    none for a command defined here, or all of them (for --help or a mistyped name)."""
+    import importlib
+
+    first = argv[0] if argv else None
+    own = {info.name or info.callback.__name__ for info in app.registered_commands}
+    if first in own:
+        return
+    if first in COMMAND_MODULES:
+        importlib.import_module(COMMAND_MODULES[first])
+        return
+    for module in dict.fromkeys(COMMAND_MODULES.values()):
+        importlib.import_module(module)
+
+
+def full_app() -> typer.Typer:
+    """The app with every command registered (for documentation and tests)."""
+    register([])
+    return app

@@ -4,18 +4,20 @@ data uploaded by mistake (the one deletion the library allows)."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from db import BUSY_TIMEOUT_SECONDS, now, open_db, transaction
+from db import BUSY_TIMEOUT_SECONDS, now, open_db, signals_held, transaction
 from evidence import catalog
 from evidence.errors import InvalidValue, LibraryError, Refused
 from evidence.files import CHUNK, blob_path, check_owner, files_folder, remove_blob
@@ -28,10 +30,12 @@ def new_library(
     """A library for `path`, which does not exist yet, that appears there only when the
     block succeeds (and `keep` is true): a failed or trial command leaves nothing behind.
 
-    It is built in a private folder beside `path`, its stored files with it. On success
-    its files are placed in the library's files folder first and the database is then
-    linked into place in one step. If another command created `path` meanwhile, that
-    library is left alone (and keeps any file both stored) and LibraryError says so.
+    It is built in a private folder beside `path`, its stored files with it, locked while
+    in use so that a folder left by a killed command can be told from one at work (see
+    `sweep_leftovers`). On success its files are placed in the library's files folder
+    first and the database then linked into place, with stop signals held so the move
+    is done whole. If another command created `path` meanwhile, that library is left
+    alone (with any file both stored) and LibraryError says so.
     """
     path = Path(path)
     if os.path.lexists(path):
@@ -41,8 +45,10 @@ def new_library(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         check_owner(path.parent / "files", path.name)
+        sweep_leftovers(path)
         staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.new-"))
         os.chmod(staging, 0o777 & ~_umask())
+        lock = _lock(staging)
     except OSError as error:
         raise LibraryError(path, f"cannot be created ({error.strerror})") from error
     conn = None
@@ -52,14 +58,61 @@ def new_library(
         conn.close()  # checkpoints the write-ahead log into the file, and removes it
         conn = None
         if keep:
-            _place(staging, path)
+            with signals_held():
+                _place(staging, path)
     finally:
-        if conn is not None:
-            conn.close()
-        shutil.rmtree(staging, ignore_errors=True)
-        for folder in made:  # deepest first; only those this call made, if still empty
+        with signals_held():
+            if conn is not None:
+                conn.close()
+            shutil.rmtree(staging, ignore_errors=True)
+            os.close(lock)
+            for folder in made:  # deepest first; only those this call made, if empty
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
+def sweep_leftovers(path: Path) -> list[Path]:
+    """Remove the staging folders of new libraries for `path` that a killed command left;
+    returns those removed. They may hold copies of text or files since purged."""
+    removed = stale_leftovers(path)
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
+def stale_leftovers(path: Path) -> list[Path]:
+    """The staging folders beside `path` that no command is at work in (none holds
+    their lock)."""
+    stale = []
+    for folder in sorted(path.parent.glob(f".{path.name}.new-*")):
+        try:
+            lock = os.open(folder / LOCK_FILE, os.O_RDONLY)
+        except FileNotFoundError:
+            # Killed before it took its lock, or starting this very moment: give it time.
             with contextlib.suppress(OSError):
-                folder.rmdir()
+                if time.time() - folder.stat().st_mtime > 60:
+                    stale.append(folder)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            stale.append(folder)
+        except OSError:
+            pass  # a command at work in it
+        finally:
+            os.close(lock)
+    return stale
+
+
+LOCK_FILE = ".in-use"
+
+
+def _lock(staging: Path) -> int:
+    handle = os.open(staging / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
 
 
 def _place(staging: Path, path: Path) -> None:
@@ -73,33 +126,46 @@ def _place(staging: Path, path: Path) -> None:
     for blob in staged:
         target = store / blob.parent.name / blob.name
         target.parent.mkdir(exist_ok=True)
-        try:
-            os.link(blob, target)  # never replaces a file already there
+        if _link(blob, target):
             placed.append(target)
-        except FileExistsError:
-            pass
-    try:
-        os.link(staging / path.name, path)  # fails, rather than replaces, if path exists
-    except FileExistsError:
+    if not _link(staging / path.name, path):
         _withdraw_files(placed, path)
-        raise LibraryError(
-            path, "was created by another command meanwhile: run this one again"
-        ) from None
+        raise LibraryError(path, "was created by another command meanwhile: run this one again")
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Put `source` at `target` unless something is there already; False if it was.
+    A hard link never replaces a file; where links are not supported (a FAT memory stick,
+    some network drives) a rename is the next best."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return False
+    except OSError:
+        if os.path.lexists(target):
+            return False
+        os.replace(source, target)
+        return True
+    source.unlink()  # the staged copy of the bytes goes at once
+    return True
 
 
 def _withdraw_files(placed: list[Path], path: Path) -> None:
     """Take back the files a losing new library placed, except those the library that
-    won records (it found them in place and relies on them)."""
-    winner = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    won records. The winner's write lock is held meanwhile, so a command writing to it
+    has either recorded a file by now or will find it gone and store it again."""
+    winner = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     try:
+        winner.execute("BEGIN IMMEDIATE")
         kept = {row[0] for row in winner.execute("SELECT sha256 FROM files")}
+        for target in placed:
+            if target.parent.name + target.name not in kept:
+                target.unlink(missing_ok=True)
+        winner.execute("ROLLBACK")
     except sqlite3.DatabaseError:
-        kept = {target.parent.name + target.name for target in placed}  # keep all: unsure
+        pass  # unsure what the winner relies on: keep every file (check names them)
     finally:
         winner.close()
-    for target in placed:
-        if target.parent.name + target.name not in kept:
-            target.unlink(missing_ok=True)
 
 
 def _umask() -> int:
@@ -193,8 +259,12 @@ def refuse_inside_library(conn: sqlite3.Connection, path: Path, field: str) -> N
     files, or anything in its files folder."""
     database = Path(conn.execute("PRAGMA database_list").fetchone()["file"]).resolve()
     target = Path(path).resolve()
-    own = {Path(f"{database}{end}") for end in ("", "-wal", "-shm", "-journal")}
-    if target in own or target.is_relative_to(database.parent / "files"):
+    own = [Path(f"{database}{end}") for end in ("", "-wal", "-shm", "-journal")]
+    same = any(
+        target == part or (target.exists() and part.exists() and os.path.samefile(target, part))
+        for part in own  # a hard link, or another spelling on a case-blind drive
+    )
+    if same or target.is_relative_to(database.parent / "files"):
         raise InvalidValue(field, path, "is part of the library itself: write it elsewhere.")
 
 
@@ -217,6 +287,7 @@ def purge_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, b
     """
     by = catalog.check_actor(by)
     reason = catalog.one_line(reason, "reason", 1000, required=True)
+    folder = files_folder(conn)  # refused here, before anything is erased, if not its own
     stamp = now()
     conn.execute("PRAGMA secure_delete = ON")
     with transaction(conn, by=by, at=stamp):
@@ -233,13 +304,18 @@ def purge_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, b
             ]
         else:
             erased = _erase(conn, item, reason=reason, by=by, stamp=stamp)
-    folder = files_folder(conn)
-    stuck = []
+    removed, stuck = 0, []
     for sha256 in erased:
         try:
-            remove_blob(folder, sha256)
+            removed += remove_blob(folder, sha256)
         except OSError as error:
             stuck.append(f"{blob_path(folder, sha256)} ({error.strerror})")
+    # Copies a killed command left in a new library's private folder go too.
+    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
+    sweep_leftovers(database)
+    if not stuck:  # every file is gone: its hash need not be kept either
+        with transaction(conn, by=by):
+            conn.execute("UPDATE purges SET files = NULL WHERE evidence_id = ?", [evidence_id])
     swept = _sweep(conn)
     if stuck:
         raise Refused(
@@ -247,7 +323,7 @@ def purge_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, b
             f" erased from disk: {'; '.join(stuck)}. Fix that, then run the purge again to"
             " finish."
         )
-    return Purge(len(erased), already, swept)
+    return Purge(removed if already else len(erased), already, swept)
 
 
 def _erase(conn: sqlite3.Connection, item: dict, *, reason: str, by: str, stamp: str) -> list:

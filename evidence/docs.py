@@ -7,7 +7,9 @@ def command_reference() -> str:
     from typer.main import get_command
     from typer.testing import CliRunner
 
-    from evidence.cli import app
+    from evidence.cli import full_app
+
+    app = full_app()
 
     runner = CliRunner()
     sections: list[str] = []

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 from evidence import catalog
@@ -57,6 +61,33 @@ def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
             "files": ";".join(file["name"] for file in row["files"]),
         }
         writer.writerow([_cell(flat[field]) for field in FIELDS])
+
+
+def write_text_file(path: Path, write: Callable[[IO[str]], None]) -> None:
+    """Write a file whole or not at all: to a temporary name, then renamed into place, so
+    an existing file (even one linked to another name) is replaced, never written into."""
+    write_file(path, lambda temporary: _write_text(temporary, write))
+
+
+def _write_text(temporary: Path, write: Callable[[IO[str]], None]) -> None:
+    with temporary.open("w", encoding="utf-8", newline="") as handle:
+        write(handle)
+
+
+def write_file(path: Path, write: Callable[[Path], None]) -> None:
+    """Have `write` fill a temporary file beside `path`, then rename it into place."""
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        write(temporary)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _cell(value: Any) -> Any:

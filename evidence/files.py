@@ -116,33 +116,66 @@ def files_folder(conn: sqlite3.Connection, *, claim: bool = False) -> Path:
     """
     database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
     folder = database.parent / "files"
-    check_owner(folder, database.name, claim=claim)
+    check_owner(folder, database.name, claim=claim, conn=conn)
     return folder
 
 
-def check_owner(folder: Path, name: str, *, claim: bool = False) -> None:
-    """Refuse a files folder that belongs to another library; take it if `claim`."""
+def check_owner(
+    folder: Path, name: str, *, claim: bool = False, conn: sqlite3.Connection | None = None
+) -> None:
+    """Refuse a files folder that belongs to another library; take it if `claim`.
+
+    A folder named for a library file that is no longer there (renamed, say) is taken
+    by the library that records its files; a folder that names nobody but holds files
+    is taken only by a library that records some of them.
+    """
     from evidence.errors import LibraryError
 
-    marker = folder / OWNER_FILE
-    try:
-        owner = marker.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        if not claim:
-            return
-        folder.mkdir(parents=True, exist_ok=True)
-        try:
-            with marker.open("x", encoding="utf-8") as out:
-                out.write(name + "\n")
-            return
-        except FileExistsError:  # another command took it a moment ago
-            owner = marker.read_text(encoding="utf-8").strip()
-    if owner != name:
+    owner = _owner(folder)
+    if owner == name:
+        return
+    if owner and (folder.parent / owner).exists():
         raise LibraryError(
             folder.parent / name,
             f"shares its folder with the library {owner}, whose stored files are in"
             f" {folder}: keep each library in a folder of its own",
         )
+    held = [path.parent.name + path.name for path in folder.glob("??/*")]
+    if held and not _records_any(conn, held):
+        raise LibraryError(
+            folder.parent / name,
+            f"is beside a files folder ({folder}) that holds files it does not record:"
+            " keep each library in a folder of its own",
+        )
+    if claim or owner:
+        _write_owner(folder, name)
+
+
+def _owner(folder: Path) -> str | None:
+    """The library file the folder belongs to; None if unnamed or unreadable."""
+    try:
+        text = (folder / OWNER_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text or None
+
+
+def _records_any(conn: sqlite3.Connection | None, held: list[str]) -> bool:
+    if conn is None:
+        return False
+    sample = held[:500]
+    marks = ", ".join("?" * len(sample))
+    return bool(
+        conn.execute(f"SELECT 1 FROM files WHERE sha256 IN ({marks}) LIMIT 1", sample).fetchone()
+    )
+
+
+def _write_owner(folder: Path, name: str) -> None:
+    """Name the folder's library, whole or not at all (a reader never sees half a name)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{OWNER_FILE}-{os.getpid()}"
+    temporary.write_text(name + "\n", encoding="utf-8")
+    os.replace(temporary, folder / OWNER_FILE)
 
 
 def stored(conn: sqlite3.Connection, sha256: str, name: str) -> Incoming | None:
@@ -177,6 +210,7 @@ def attach(conn: sqlite3.Connection, evidence_id: int, incoming: Incoming) -> bo
     Call inside the command's transaction: the rows roll back with it, and so do the
     bytes, which are stored before the rows commit and removed if they roll back.
     """
+    folder = files_folder(conn, claim=True)  # before this file is recorded as its own
     conn.execute(
         "INSERT INTO files (sha256, size, media_type, text, problem, stored_at)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
@@ -194,7 +228,6 @@ def attach(conn: sqlite3.Connection, evidence_id: int, incoming: Incoming) -> bo
         " ON CONFLICT DO NOTHING",
         [evidence_id, incoming.sha256, incoming.name],
     ).rowcount
-    folder = files_folder(conn, claim=True)
     if _store_bytes(folder, incoming):
         on_rollback(conn, lambda: remove_blob(folder, incoming.sha256))
     return bool(linked)
@@ -230,13 +263,16 @@ def _store_bytes(folder: Path, incoming: Incoming) -> bool:
     return True
 
 
-def remove_blob(folder: Path, sha256: str) -> None:
-    """Erase a stored file, and its folders once empty."""
+def remove_blob(folder: Path, sha256: str) -> bool:
+    """Erase a stored file, and its folder once empty; False if it was not there."""
     blob = blob_path(folder, sha256)
-    blob.unlink(missing_ok=True)
+    try:
+        blob.unlink()
+    except FileNotFoundError:
+        return False
     with contextlib.suppress(OSError):  # not empty: other files share the folder
         blob.parent.rmdir()
-        folder.rmdir()
+    return True
 
 
 def _extract(path: Path, media_type: str, head: bytes) -> tuple[str | None, str | None]:

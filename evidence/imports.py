@@ -340,12 +340,13 @@ def cell_text(value: Any, name: str) -> str | bool | None:
 
 
 def _shown(value: Any) -> str:
-    import json
-
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except ValueError:  # a YAML value that contains itself
-        text = "(a value that contains itself)"
+    """A value that is not text, described without spelling it all out (a YAML file of a
+    few hundred bytes can hold a list of millions, or one that contains itself)."""
+    if isinstance(value, list):
+        return f"(a list of {len(value)})"
+    if isinstance(value, dict):
+        return f"(a mapping of {len(value)})"
+    text = repr(value)
     return text if len(text) <= 40 else text[:39] + "…"
 
 
@@ -493,11 +494,12 @@ def _load_yaml(text: str) -> Any:
     class TextLoader(yaml.SafeLoader):
         pass
 
+    kept = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")  # and `<<: *defaults`
     TextLoader.yaml_implicit_resolvers = {
-        first: [(tag, pattern) for tag, pattern in resolvers if tag.endswith(":null")]
+        first: [(tag, pattern) for tag, pattern in resolvers if tag in kept]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    return yaml.load(text, Loader=TextLoader)  # a SafeLoader that resolves only nulls
+    return yaml.load(text, Loader=TextLoader)  # a SafeLoader that resolves only these
 
 
 def _table_rows(path: Path, lines: list[list[Any]]) -> list[tuple[int, dict[str, Any]]]:

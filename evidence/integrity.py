@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from pathlib import Path
 
 from evidence.files import CHUNK, blob_path, files_folder
 
 
 def check(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int]]:
     """Every problem found, as sentences, and the counts of what was checked."""
+    try:
+        return _check(conn)
+    except sqlite3.DatabaseError as error:  # too damaged to read on
+        problems = [f"database: {row[0]}" for row in _integrity(conn) if row[0] != "ok"]
+        return problems or [f"database: {error}"], {"items": 0, "files": 0}
+
+
+def _integrity(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError as error:
+        return [(str(error),)]
+
+
+def _check(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int]]:
     problems = [
         f"database: {row[0]}" for row in conn.execute("PRAGMA integrity_check") if row[0] != "ok"
     ]
@@ -42,5 +58,13 @@ def check(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int]]:
                 continue  # a copy a killed command began: never recorded, never relied on
             if path.parent.name + path.name not in known:
                 problems.append(f"file {path}: stored but not recorded in the library")
+    from evidence.custody import stale_leftovers
+
+    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
+    problems += [
+        f"{folder}: left by an interrupted command; delete it (it may hold copies of data"
+        " since purged)"
+        for folder in stale_leftovers(database)
+    ]
     (items,) = conn.execute("SELECT count(*) FROM evidence").fetchone()
     return problems, {"items": items, "files": len(files)}

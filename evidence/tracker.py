@@ -22,7 +22,7 @@ from db import now, transaction
 from evidence import actions, catalog, imports, vocab
 from evidence.dates import parse_day
 from evidence.errors import EvidenceError, InvalidValue
-from evidence.exports import FORMULA_PREFIXES
+from evidence.exports import FORMULA_PREFIXES, write_file, write_text_file
 
 FORMATS = ("csv", "xlsx")
 # Field, and its heading in a shared tracker.
@@ -116,22 +116,10 @@ def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
 
 def write(rows: list[dict[str, Any]], path: Path, kind: str) -> None:
     """Write the tracker to `path` whole, or not at all."""
-    import os
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
-    try:
-        if kind == "csv":
-            with open(temporary, "w", encoding="utf-8", newline="") as out:
-                write_csv(rows, out)
-        else:
-            write_xlsx(rows, Path(temporary))
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    if kind == "csv":
+        write_text_file(path, lambda out: write_csv(rows, out))
+    else:
+        write_file(path, lambda temporary: write_xlsx(rows, temporary))
 
 
 def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
@@ -181,14 +169,6 @@ def _neutral(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return "" if value is None else value
-
-
-def _umask() -> int:
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # Import

@@ -6,7 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from db import open_db
-from evidence.cli import app
+from evidence.cli import full_app
+
+app = full_app()
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

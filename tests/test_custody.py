@@ -229,12 +229,22 @@ def test_purging_again_finishes_erasing_a_file_left_on_disk(cli, tmp_path, libra
     story.write_text("Zephyrine Quixotella, aged 9")
     cli.add("child-story", "A story", "2017-01", ("2",), "--file", story)
     (blob,) = (library_path.parent / "files").glob("??/*")
+    sha256 = blob.parent.name + blob.name
     cli("purge", "1", "--reason", "A child was named", "--yes")
-    # As if the file could not be removed (a read-only disk, say): its bytes are back.
+    with sqlite3.connect(library_path) as conn:  # the hash is not kept once the file is gone
+        assert conn.execute("SELECT files FROM purges").fetchone() == (None,)
+    conn.close()
+    # The state a purge leaves when it cannot remove the file (a read-only disk, say):
+    # the bytes still on disk, their hash kept on the tombstone to finish the job.
     blob.parent.mkdir(exist_ok=True)
     blob.write_bytes(story.read_bytes())
+    with sqlite3.connect(library_path) as conn:
+        conn.execute("UPDATE purges SET files = json_array(?)", [sha256])
+    conn.close()
     assert "stored but not recorded" in cli("check", expect=1).stderr
     result = cli("purge", "1", "--reason", "Finish", "--yes")
     assert "1 file left on disk erased" in result.stdout
     assert not blob.exists()
     assert cli("check").stdout == "The library is sound: 1 item and 0 files checked.\n"
+    again = cli("purge", "1", "--reason", "Again", "--yes").stdout
+    assert "left on disk" not in again and "swept again" in again

@@ -15,6 +15,7 @@ from evidence import files
 from evidence.errors import InvalidValue
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "evidence")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_yaml_values_are_read_as_typed_not_as_yaml_numbers(cli, tmp_path):
@@ -207,3 +208,171 @@ def test_an_import_told_to_stop_leaves_nothing_half_done(tmp_path):
         conn.close()
     else:
         assert not (tmp_path / "lib" / "files").exists()
+
+
+COMMIT_INTERRUPTED = """
+import os, signal, sqlite3, sys
+
+class Connection(sqlite3.Connection):
+    def commit(self):
+        if self.in_transaction and "BEGIN" not in str(getattr(self, "_last", "")):
+            # SIGTERM arrives while SQLite commits, and is handled as commit() returns.
+            os.kill(os.getpid(), signal.SIGTERM)
+        super().commit()
+
+connect = sqlite3.connect
+sqlite3.connect = lambda *a, **k: connect(*a, factory=Connection, **k)
+from evidence.__main__ import main
+main()
+"""
+
+
+def test_a_stop_signal_during_the_commit_keeps_what_was_committed(tmp_path, cli, library_path):
+    cli.add()  # the library exists, so the add below commits once
+    driver = tmp_path / "driver.py"
+    driver.write_text(COMMIT_INTERRUPTED)
+    note = tmp_path / "note.md"
+    note.write_text("Kept whole")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, driver, "add", "audit", "--title", "With a file", "--date", "2017",
+         "--area", "1", "--file", note, "--db", library_path],
+        check=False, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert "Traceback" not in result.stderr
+    titles = [item["title"] for item in cli.json("list")]
+    if "With a file" in titles:  # committed: then its file must be there too
+        assert cli("check").stdout == "The library is sound: 2 items and 1 file checked.\n"
+    else:
+        assert cli("check").stdout == "The library is sound: 1 item and 0 files checked.\n"
+
+
+@pytest.mark.parametrize("delay", [0.4, 1.2])
+@pytest.mark.parametrize("new", [True, False])
+def test_an_import_with_files_stopped_at_any_moment_is_whole_or_absent(tmp_path, new, delay):
+    library = tmp_path / "lib" / "evidence.db"
+    if not new:
+        subprocess.run([SCRIPT, "add", "audit", "--title", "First", "--date", "2017",
+                        "--area", "1", "--db", library], check=True, capture_output=True)  # fmt: skip
+    lines = ["kind,title,date,areas,files"]
+    for n in range(6000):
+        name = ""
+        if n < 400:
+            name = f"f{n}.md"
+            (tmp_path / name).write_text(f"file number {n} " * 50)
+        lines.append(f"audit,Item {n},2017-01-01,1,{name}")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("\n".join(lines) + "\n")
+    proc = subprocess.Popen([SCRIPT, "import", rows, "--db", library],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    time.sleep(delay)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err
+    if not library.exists():
+        assert new and not list(tmp_path.glob("lib/files/??/*"))
+        return
+    checked = subprocess.run(
+        [SCRIPT, "check", "--db", library], check=False, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
+    conn = open_db(library)
+    (items,) = conn.execute("SELECT count(*) FROM evidence").fetchone()
+    conn.close()
+    assert items in ((0 if new else 1), 6000 + (0 if new else 1))
+
+
+def test_a_folder_a_killed_import_left_is_reported_and_swept(cli, tmp_path, library_path):
+    cli.add()
+    leftover = library_path.parent / f".{library_path.name}.new-abcd1234"
+    (leftover / "files" / "ab").mkdir(parents=True)
+    (leftover / "files" / "ab" / "cdef").write_text("a purged child's name")
+    (leftover / ".in-use").write_text("")  # its lock file, no longer held by anyone
+    result = cli("check", expect=1)
+    assert f"Problem: {leftover}: left by an interrupted command; delete it" in result.stderr
+    cli("purge", "1", "--reason", "Mistake", "--yes")
+    assert not leftover.exists()
+    assert cli("check").stdout.startswith("The library is sound")
+
+
+def test_a_library_renamed_in_its_folder_keeps_its_files(cli, tmp_path, library_path):
+    note = tmp_path / "note.md"
+    note.write_text("Minutes")
+    cli.add("audit", "A", "2017", ("1",), "--file", note)
+    renamed = library_path.with_name("council.db")
+    library_path.rename(renamed)
+    assert cli("check", "--db", renamed).stdout.startswith("The library is sound: 1 item and 1")
+    (tmp_path / "other.md").write_text("Other")
+    cli("edit", "1", "--file", tmp_path / "other.md", "--db", renamed)
+    assert cli("check", "--db", renamed).stdout.startswith("The library is sound: 1 item and 2")
+
+
+def test_an_unnamed_files_folder_is_not_taken_by_a_newcomer(cli, tmp_path, library_path):
+    note = tmp_path / "note.md"
+    note.write_text("Minutes")
+    cli.add("audit", "A", "2017", ("1",), "--file", note)
+    (library_path.parent / "files" / "LIBRARY").unlink()  # as a library from before markers
+    other = library_path.with_name("other.db")
+    result = cli("add", "audit", "--title", "B", "--date", "2017", "--area", "1", "--file",
+                 note, "--db", other, expect=1)  # fmt: skip
+    assert "holds files it does not record" in result.stderr
+    assert cli("check").stdout.startswith("The library is sound: 1 item and 1 file")
+    (library_path.parent / "files" / "LIBRARY").write_text("")  # an empty, half-written name
+    assert cli("check").stdout.startswith("The library is sound")
+
+
+def test_an_export_through_a_hard_link_to_the_library_is_refused(cli, tmp_path, library_path):
+    cli.add()
+    alias = tmp_path / "export.json"
+    os.link(library_path, alias)
+    assert cli("export", "--out", alias, expect=1).stderr.endswith(
+        "is part of the library itself: write it elsewhere.\n"
+    )
+    assert cli("check").stdout.startswith("The library is sound")
+
+
+def test_an_import_into_a_new_library_works_where_files_cannot_be_linked(
+    cli, tmp_path, library_path, monkeypatch
+):
+    def no_links(source, target):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)  # as on a FAT memory stick
+    (tmp_path / "a.md").write_text("attached")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("kind,title,date,areas,files\naudit,T,2017,1,a.md\n")
+    assert "1 item added" in cli("import", rows).stdout
+    assert cli("check").stdout == "The library is sound: 1 item and 1 file checked.\n"
+
+
+def test_a_damaged_database_is_a_problem_not_a_traceback(cli, library_path):
+    cli("demo")
+    data = bytearray(library_path.read_bytes())
+    for offset in range(8192, len(data) - 4096, 4096):
+        data[offset + 100 : offset + 400] = b"\xff" * 300
+    library_path.write_bytes(bytes(data))
+    for wal in library_path.parent.glob("*-wal"):
+        wal.unlink()
+    for command in ("check", "list", "export"):
+        result = cli(command, expect=1)
+        assert "Traceback" not in result.stderr
+        assert result.stderr.splitlines()[-1].startswith("Error: "), command
+
+
+def test_yaml_merge_keys_and_a_tiny_bomb(cli, tmp_path):
+    path = tmp_path / "merge.yml"
+    path.write_text(
+        "- &audit {kind: audit, date: '2017-01', areas: ['1'], title: First}\n"
+        "- {<<: *audit, title: Second}\n"
+    )
+    assert "2 items added" in cli("import", path).stdout
+    bomb = tmp_path / "bomb.yml"
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for n in range(1, 9):
+        levels.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]")
+    bomb.write_text(
+        "defs:\n"
+        + "".join(f"  {line}\n" for line in levels)
+        + "items:\n  - {kind: audit, title: *a8, date: '2017', areas: ['1']}\n"
+    )
+    assert "title '(a list of 10)' must be text." in cli("import", bomb, expect=1).stderr

@@ -405,8 +405,8 @@ def test_values_that_are_not_text_are_bad_rows(cli, tmp_path, library_path):
     assert cli("import", path, expect=1).stderr.splitlines() == [
         "Error: 3 of 3 rows in odd.json cannot be imported, so nothing was:",
         "  row 1, column title: title 'True' must be text, not true or false.",
-        "  row 2, column areas: areas '[\"1\"]' must be text.",
-        "  row 3, column date: date '{\"y\": 2017}' must be text.",
+        "  row 2, column areas: areas '(a list of 1)' must be text.",
+        "  row 3, column date: date '(a mapping of 1)' must be text.",
     ]
     assert not library_path.exists()
 
