@@ -17,6 +17,7 @@ demo: $(VENV)/.installed
 	$(BIN)/evidence list --db $(DEMO_DB)
 	$(BIN)/evidence grades --db $(DEMO_DB)
 	$(BIN)/evidence action list --open --as-of 2018-03-31 --db $(DEMO_DB)
+	$(BIN)/evidence measure list --as-of 2018-03-31 --db $(DEMO_DB)
 
 test: $(VENV)/.installed-test system-packages
 	$(BIN)/python -m pytest

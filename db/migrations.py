@@ -393,12 +393,84 @@ def m005_remember_files_a_purge_erases(db: Database) -> None:
     db.execute("ALTER TABLE purges ADD COLUMN files TEXT")
 
 
+def m006_measure_performance(db: Database) -> None:
+    """Performance measures, their monthly readings (a revision keeps the figure it
+    replaces, linked, with its reason) and the challenges raised against them."""
+    db.executescript(
+        f"""
+        CREATE TABLE measures (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE
+                CHECK (code GLOB '[a-z0-9]*' AND code NOT GLOB '*[^a-z0-9-]*'),
+            name TEXT NOT NULL,
+            unit TEXT NOT NULL CHECK (unit IN ('percent', 'count', 'rate', 'days')),
+            better TEXT NOT NULL CHECK (better IN ('higher', 'lower')),
+            floor REAL,
+            target REAL,
+            area_id INTEGER REFERENCES areas(id),
+            context INTEGER NOT NULL DEFAULT 0 CHECK (context IN (0, 1)),
+            description TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE readings (
+            id INTEGER PRIMARY KEY,
+            measure TEXT NOT NULL REFERENCES measures(code),
+            period TEXT NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+            value REAL,
+            numerator REAL,
+            denominator REAL,
+            note TEXT,
+            reported_on TEXT NOT NULL CHECK (reported_on {DAY_SQL}),
+            source_id INTEGER REFERENCES evidence(id),
+            assurance TEXT NOT NULL DEFAULT 'verified'
+                CHECK (assurance IN ('claimed', 'verified')),
+            revises INTEGER REFERENCES readings(id),
+            revision_reason TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            CHECK (value IS NOT NULL OR note IS NOT NULL),
+            CHECK ((revises IS NULL) = (revision_reason IS NULL))
+        );
+        CREATE INDEX readings_measure_period ON readings(measure, period, reported_on);
+        CREATE UNIQUE INDEX readings_revised_once ON readings(revises) WHERE revises IS NOT NULL;
+        CREATE TABLE challenges (
+            id INTEGER PRIMARY KEY,
+            measure TEXT NOT NULL REFERENCES measures(code),
+            period TEXT NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+            question TEXT NOT NULL CHECK (length(trim(question)) > 0),
+            raised_on TEXT NOT NULL CHECK (raised_on {DAY_SQL}),
+            raised_by TEXT NOT NULL,
+            cause TEXT CHECK (
+                cause IN ('reporting-error', 'late-entry', 'recording-error', 'genuine')
+            ),
+            answer TEXT,
+            resolved_on TEXT CHECK (resolved_on {DAY_SQL}),
+            resolved_by TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            CHECK ((cause IS NULL) = (resolved_on IS NULL))
+        );
+        CREATE INDEX challenges_measure ON challenges(measure, period);
+        """
+    )
+    create_audit_triggers(db, "measures")
+    for table in ("readings", "challenges"):
+        create_record_audit_triggers(db, table)
+    for table in ("measures", "readings", "challenges"):
+        forbid_deletes(db, table, "they are the record of what happened")
+
+
 MIGRATIONS = (
     m001_create_catalogue,
     m002_attach_files,
     m003_record_purges,
     m004_track_actions_grades_and_self_evaluation,
     m005_remember_files_a_purge_erases,
+    m006_measure_performance,
 )
 
 

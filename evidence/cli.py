@@ -726,8 +726,9 @@ def demo(db_path: DbPath = None) -> None:
         added, total = demo_library.load(conn)
         held = demo_library.counts(conn)
     also = (
-        f"with {_count(held['actions'], 'action')}, {_count(held['grades'], 'grade')} and"
-        f" {_count(held['self_evaluations'], 'self-evaluation')}"
+        f"with {_count(held['actions'], 'action')}, {_count(held['grades'], 'grade')},"
+        f" {_count(held['self_evaluations'], 'self-evaluation')} and"
+        f" {_count(held['readings'], 'monthly figure')} of {_count(held['measures'], 'measure')}"
     )
     if added:
         typer.echo(f"Loaded the demo library: {added} items added, {total} in all, {also}.")
@@ -742,6 +743,8 @@ COMMAND_MODULES = {
     "grade": "evidence.cli_actions",
     "grades": "evidence.cli_actions",
     "self-eval": "evidence.cli_actions",
+    "measure": "evidence.cli_measures",
+    "challenge": "evidence.cli_measures",
 }
 
 

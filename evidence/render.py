@@ -378,3 +378,120 @@ def self_evaluations_text(rows: list[dict[str, Any]]) -> str:
         )
         blocks[-1] += [f"    {line}" if line.strip() else "" for line in row["text"].splitlines()]
     return "\n\n".join("\n".join(block) for block in blocks)
+
+
+# Measures
+
+STATUS_WORDS = {
+    "below-floor": ("below floor", "bold red"),
+    "below-target": ("short of target", "yellow"),
+    "on-target": ("on target", "green"),
+    "no-thresholds": ("no floor or target", "dim"),
+    "no-figure": ("no figure", "dim"),
+    "context": ("context", "dim"),
+}
+
+
+def measures_table(found: list[dict[str, Any]]) -> None:
+    """The latest figure of each measure, its status, and the first thing it says."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from evidence.measures import format_value, month_name, sparkline
+
+    console = Console(highlight=False)
+    if not found:
+        console.print("No measures defined: see `evidence measure define --from-file`.")
+        return
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("Measure", overflow="fold", ratio=3)
+    table.add_column("Latest", no_wrap=True)
+    table.add_column("Month", no_wrap=True)
+    table.add_column("Trend", no_wrap=True)
+    table.add_column("Status", overflow="fold", ratio=1)
+    for measure in found:
+        latest = measure["latest"]
+        words, style = STATUS_WORDS[measure["status"]]
+        values = [month["value"] for month in measure["series"][-12:]]
+        table.add_row(
+            Text(f"{measure['code']}\n{measure['name']}"),
+            Text(format_value(measure, latest["value"]) if latest else "–"),
+            Text(month_name(latest["period"]) if latest else ""),
+            Text(sparkline(values)),
+            Text(words, style=style),
+        )
+    console.print(table)
+    console.print(f"As of {format_day(found[0]['as_of'])}.")
+
+
+def measure_text(detail: dict[str, Any]) -> str:
+    from evidence.measures import format_value, month_name, sparkline
+
+    lines = [f"{detail['code']}: {detail['name']}"]
+    facts = [f"{detail['unit']}, {detail['better']} is better"]
+    if detail["floor"] is not None:
+        facts.append(f"floor {format_value(detail, detail['floor'])}")
+    if detail["target"] is not None:
+        facts.append(f"target {format_value(detail, detail['target'])}")
+    if detail["context"]:
+        facts.append("context: never rated")
+    lines += ["; ".join(facts), f"As of {format_day(detail['as_of'])}", ""]
+    if not detail["series"]:
+        lines.append("No figure recorded yet.")
+        return "\n".join(lines)
+    values = [month["value"] for month in detail["series"]]
+    first, last = detail["series"][0]["period"], detail["series"][-1]["period"]
+    lines.append(f"{sparkline(values)}  {month_name(first)} to {month_name(last)}")
+    lines.append("")
+    lines.append("What it says")
+    lines += [f"  {sentence[0].upper()}{sentence[1:]}." for sentence in detail["commentary"]]
+    lines += ["", "Figures"]
+    for month in detail["series"]:
+        shown = format_value(detail, month["value"]) if month["value"] is not None else "–"
+        extra = []
+        if month["note"]:
+            extra.append(f'"{month["note"]}"')
+        if month["assurance"] == "claimed":
+            extra.append("claimed")
+        extra.append(f"reported {format_day(month['reported_on'])}")
+        lines.append(f"  {month_name(month['period']):<9} {shown:>9}  {', '.join(extra)}")
+        for old in month["revisions"]:
+            was = format_value(detail, old["value"]) if old["value"] is not None else "no number"
+            lines.append(
+                f"  {'':<9} {'was ' + was:>9}  reported {format_day(old['reported_on'])},"
+                f" revised {format_day(old['replaced_on'])}: {old['reason']}"
+            )
+    if detail["challenges"]:
+        lines += ["", "Challenges"]
+        for challenge in detail["challenges"]:
+            lines.append(
+                f"  {challenge['id']}. {challenge['period_name']}: {challenge['question']}"
+                f" (raised {format_day(challenge['raised_on'])} by {challenge['raised_by']})"
+            )
+            if challenge["open"]:
+                lines.append("     open")
+            else:
+                lines.append(
+                    f"     {challenge['cause'].replace('-', ' ')}: {challenge['answer']}"
+                    f" (resolved {format_day(challenge['resolved_on'])} by"
+                    f" {challenge['resolved_by']})"
+                )
+    return "\n".join(lines)
+
+
+def challenges_text(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No challenges."
+    lines = []
+    for row in rows:
+        state = (
+            "open"
+            if row["open"]
+            else f"{row['cause'].replace('-', ' ')}, resolved {format_day(row['resolved_on'])}"
+        )
+        lines.append(
+            f"{row['id']}. {row['measure']} {row['period_name']}: {row['question']}"
+            f" (raised {format_day(row['raised_on'])} by {row['raised_by']}; {state})"
+        )
+    return "\n".join(lines)

@@ -7,8 +7,8 @@ from evidence import demo
 
 def test_demo_loads_a_whole_library_across_every_area_and_kind(cli):
     assert cli("demo").stdout == (
-        "Loaded the demo library: 72 items added, 72 in all, with 16 actions, 7 grades and"
-        " 9 self-evaluations.\n"
+        "Loaded the demo library: 72 items added, 72 in all, with 16 actions, 7 grades,"
+        " 9 self-evaluations and 361 monthly figures of 18 measures.\n"
     )
     items = cli.json("list", "--include-withdrawn")
     assert len(items) >= 60
@@ -44,8 +44,8 @@ def test_demo_twice_does_not_duplicate(cli, library_path):
     cli("demo")
     before = dump(library_path)
     assert cli("demo").stdout == (
-        "The demo library is already loaded: 72 items, with 16 actions, 7 grades and"
-        " 9 self-evaluations.\n"
+        "The demo library is already loaded: 72 items, with 16 actions, 7 grades,"
+        " 9 self-evaluations and 361 monthly figures of 18 measures.\n"
     )
     assert dump(library_path) == before
 
@@ -104,3 +104,25 @@ def test_demo_grades_and_self_evaluations_cover_every_area(cli):
     latest = cli.json("self-eval", "show")
     assert [row["area"] for row in latest] == ["overall", "1", "2", "2.1", "2.2", "3", "lscb"]
     assert len(cli.json("self-eval", "show", "1", "--history")) == 2
+
+
+def test_demo_performance_tells_its_stories(cli):
+    cli("demo")
+    found = cli.json("measure", "list", "--as-of", "2018-03-31")
+    with_figures = [m for m in found if len(m["series"]) >= 24]
+    assert len(with_figures) >= 12
+    assert any(m["context"] for m in with_figures)
+    visits = cli.json("measure", "show", "cp-visits", "--as-of", "2017-03-21")
+    (february,) = [m for m in visits["series"] if m["period"] == "2017-02"]
+    assert (february["value"], february["revisions"][0]["value"]) == (96, 87)
+    assert cli.json("measure", "show", "cp-visits", "--as-of", "2017-03-15")["commentary"][:2] == [
+        "87% in Feb 2017, below the 90% floor",
+        "below the 90% floor for the first time since Jul 2016",
+    ]
+    dental = cli.json("measure", "show", "dental-checks", "--as-of", "2017-07-20")
+    assert dental["status"] == "below-floor"
+    causes = {c["cause"] for c in cli.json("challenge", "list", "--all")}
+    assert causes == {"reporting-error", "late-entry", "recording-error", "genuine", None}
+    assert [c["measure"] for c in cli.json("challenge", "list", "--as-of", "2018-03-31")] == [
+        "agency-social-workers"
+    ]

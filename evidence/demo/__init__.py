@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from db import transaction
-from evidence import actions, catalog, grades
+from evidence import actions, catalog, grades, measures
 from evidence.errors import Refused
 
 LIBRARY = Path(__file__).with_name("library.yml")
@@ -75,6 +75,8 @@ def load(conn: sqlite3.Connection, data: dict | None = None) -> tuple[int, int]:
         _load_grades(conn, data.get("grades", ()), ids)
         _load_actions(conn, data.get("actions", ()), ids)
         _load_self_evaluations(conn, data.get("self_evaluations", ()))
+        if data.get("performance"):
+            _load_performance(conn, data["performance"])
     (total,) = conn.execute("SELECT count(*) FROM evidence").fetchone()
     return added, total
 
@@ -147,9 +149,75 @@ def _load_self_evaluations(conn: sqlite3.Connection, rounds: list[dict]) -> None
             )
 
 
+def _load_performance(conn: sqlite3.Connection, report: dict) -> None:
+    """The measures' definitions, two years of figures, a revision and the challenges."""
+    measures.define_from_file(conn, measures.DEFINITIONS, by=DEMO_BY)
+    have = {(row[0], row[1]) for row in conn.execute("SELECT measure, period FROM readings")}
+    notes = {(n["measure"], n["period"]): n["note"] for n in report.get("notes", ())}
+    claimed = {(c["measure"], c["period"]) for c in report.get("claimed", ())}
+    revised = {(r["measure"], r["period"]): r for r in report.get("revisions", ())}
+    for code, series in report["series"].items():
+        year, month = (int(part) for part in series["start"].split("-"))
+        for value in series["values"]:
+            period = f"{year:04d}-{month:02d}"
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+            if (code, period) in have:
+                continue
+            reported = f"{year:04d}-{month:02d}-{report['reported_day']:02d}"
+            revision = revised.get((code, period))
+            measures.record_reading(
+                conn,
+                code,
+                period,
+                value,
+                note=notes.get((code, period)),
+                reported_on=revision["first_reported"] if revision else reported,
+                claimed=(code, period) in claimed,
+                by=DEMO_BY,
+            )
+    for (code, period), revision in revised.items():
+        if not conn.execute(
+            "SELECT 1 FROM readings WHERE measure = ? AND period = ? AND revises IS NOT NULL",
+            [code, period],
+        ).fetchone():
+            measures.record_reading(
+                conn,
+                code,
+                period,
+                revision["value"],
+                reported_on=revision["day"],
+                revises=True,
+                reason=revision["reason"],
+                by=DEMO_BY,
+            )
+    for challenge in report.get("challenges", ()):
+        if conn.execute(
+            "SELECT 1 FROM challenges WHERE measure = ? AND period = ? AND question = ?",
+            [challenge["measure"], challenge["period"], challenge["question"]],
+        ).fetchone():
+            continue
+        challenge_id = measures.raise_challenge(
+            conn,
+            challenge["measure"],
+            challenge["period"],
+            question=challenge["question"],
+            on=challenge["raised"],
+            by=challenge["by"],
+        )
+        if challenge.get("resolved"):
+            measures.resolve_challenge(
+                conn,
+                challenge_id,
+                cause=challenge["cause"],
+                answer=challenge["answer"],
+                on=challenge["resolved"],
+                by=challenge["resolved_by"],
+            )
+
+
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
     """How much of each kind of record the library holds."""
     return {
         table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        for table in ("evidence", "actions", "grades", "self_evaluations")
+        for table in ("evidence", "actions", "grades", "self_evaluations", "measures", "readings")
     }
