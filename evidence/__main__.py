@@ -18,7 +18,8 @@ import sys
 def main() -> None:
     gc.disable()
     for stop in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stop, _stop)
+        if signal.getsignal(stop) is not signal.SIG_IGN:  # `nohup` asked for it to be ignored
+            signal.signal(stop, _stop)
     from evidence.cli import app, register
 
     register(sys.argv[1:])

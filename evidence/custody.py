@@ -287,7 +287,9 @@ def purge_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, b
     """
     by = catalog.check_actor(by)
     reason = catalog.one_line(reason, "reason", 1000, required=True)
-    folder = files_folder(conn)  # refused here, before anything is erased, if not its own
+    # Refused here, before anything is erased, if not its own; named its own while it still
+    # records the files, so a purge that must be finished later is not refused then.
+    folder = files_folder(conn, claim=True)
     stamp = now()
     conn.execute("PRAGMA secure_delete = ON")
     with transaction(conn, by=by, at=stamp):
@@ -323,7 +325,7 @@ def purge_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, b
             f" erased from disk: {'; '.join(stuck)}. Fix that, then run the purge again to"
             " finish."
         )
-    return Purge(removed if already else len(erased), already, swept)
+    return Purge(removed, already, swept)
 
 
 def _erase(conn: sqlite3.Connection, item: dict, *, reason: str, by: str, stamp: str) -> list:

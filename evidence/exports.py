@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -75,16 +76,29 @@ def _write_text(temporary: Path, write: Callable[[IO[str]], None]) -> None:
 
 
 def write_file(path: Path, write: Callable[[Path], None]) -> None:
-    """Have `write` fill a temporary file beside `path`, then rename it into place."""
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    """Have `write` fill a temporary file beside `path`, then rename it into place, keeping
+    the permissions of a file it replaces. A link is followed to its file; a pipe or a
+    device (such as /dev/stdout) is written into, as it cannot be replaced."""
+    try:
+        info = os.stat(path)  # through any link
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        write(Path(path))
+        return
+    target = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(info.st_mode) if info is not None else None
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     os.close(handle)
     temporary = Path(name)
     try:
         write(temporary)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)
-        os.replace(temporary, path)
+        if mode is None:
+            mask = os.umask(0)
+            os.umask(mask)
+            mode = 0o666 & ~mask
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

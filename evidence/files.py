@@ -12,6 +12,7 @@ import hashlib
 import math
 import mimetypes
 import os
+import re
 import sqlite3
 import stat
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ TEXT_TYPES = {"text/plain", "text/markdown", "text/csv"}
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOCX_XML_MAX = 64 * 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 # In the files folder: the name of the library's database file the folder belongs to.
 OWNER_FILE = "LIBRARY"
 
@@ -140,7 +142,11 @@ def check_owner(
             f"shares its folder with the library {owner}, whose stored files are in"
             f" {folder}: keep each library in a folder of its own",
         )
-    held = [path.parent.name + path.name for path in folder.glob("??/*")]
+    held = [
+        path.parent.name + path.name
+        for path in folder.glob("??/*")
+        if _SHA256.fullmatch(path.parent.name + path.name)  # not a partial copy
+    ]
     if held and not _records_any(conn, held):
         raise LibraryError(
             folder.parent / name,

@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -376,3 +377,52 @@ def test_yaml_merge_keys_and_a_tiny_bomb(cli, tmp_path):
         + "items:\n  - {kind: audit, title: *a8, date: '2017', areas: ['1']}\n"
     )
     assert "title '(a list of 10)' must be text." in cli("import", bomb, expect=1).stderr
+
+
+def test_a_command_run_under_nohup_ignores_a_hang_up(tmp_path):
+    library = tmp_path / "lib" / "evidence.db"
+    rows = tmp_path / "rows.csv"
+    rows.write_text("kind,title,date,areas\n" + "audit,T,2017-01-01,1\n" * 20_000)
+    proc = subprocess.Popen(
+        ["nohup", SCRIPT, "import", rows, "--db", library],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGHUP)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert b"20000 items added" in out
+
+
+def test_an_export_over_a_file_keeps_its_permissions_and_follows_a_link(cli, tmp_path):
+    cli.add()
+    private = tmp_path / "private.json"
+    private.write_text("old")
+    private.chmod(0o600)
+    cli("export", "--out", private)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert json.loads(private.read_text())[0]["title"] == "Audit"
+    real, link = tmp_path / "shared.json", tmp_path / "link.json"
+    real.write_text("old")
+    link.symlink_to(real)
+    cli("export", "--out", link)
+    assert link.is_symlink() and json.loads(real.read_text())[0]["title"] == "Audit"
+
+
+def test_a_partial_copy_does_not_make_an_unnamed_files_folder_foreign(cli, tmp_path, library_path):
+    cli.add()
+    partial = library_path.parent / "files" / "f1" / ".incoming-999-f186a89e14b8f6c6"
+    partial.parent.mkdir(parents=True)
+    partial.write_text("x")
+    assert cli("check").stdout == "The library is sound: 1 item and 0 files checked.\n"
+    (tmp_path / "a.md").write_text("a")
+    cli("edit", "1", "--file", tmp_path / "a.md")
+
+
+def test_a_purge_counts_only_the_files_it_removed(cli, tmp_path, library_path):
+    (tmp_path / "a.md").write_text("a")
+    cli.add("audit", "A", "2017", ("1",), "--file", tmp_path / "a.md")
+    for blob in (library_path.parent / "files").glob("??/*"):
+        blob.unlink()
+    assert "its text, 0 files and" in cli("purge", "1", "--reason", "x", "--yes").stdout
