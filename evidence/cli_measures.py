@@ -64,8 +64,13 @@ def measure_define(
         str | None, typer.Option("--area", metavar="AREA", help="The judgement area it informs.")
     ] = None,
     context: Annotated[
-        bool, typer.Option("--context", help="Shown for comparison, never rated.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--context/--rated",
+            help="Context: shown for comparison, never rated. [default: rated, or as defined]",
+            show_default=False,
+        ),
+    ] = None,
     from_file: Annotated[
         Path | None,
         typer.Option(
@@ -76,7 +81,8 @@ def measure_define(
     db_path: DbPath = None,
     by: By = None,
 ) -> None:
-    """Define a measure, or change its definition.
+    """Define a measure, or change its definition (only the options given change; --floor
+    "" clears the floor).
 
     Floor and target are read in the measure's direction: for a lower-is-better measure, a
     figure above the floor is the breach. The common measures ship in
@@ -98,9 +104,9 @@ def measure_define(
         outcome = measures.define_measure(
             conn,
             code,
-            name=name or "",
-            unit=unit or "",
-            better=better or "",
+            name=name,
+            unit=unit,
+            better=better,
             floor=floor,
             target=target,
             area=area,
@@ -111,7 +117,7 @@ def measure_define(
     typer.echo(f"Measure {measures.vocab.normalise(code)} {outcome}.")
 
 
-@measure_app.command("record")
+@measure_app.command("record", context_settings={"ignore_unknown_options": True})
 def measure_record(
     code: Code,
     period: Period,

@@ -62,10 +62,14 @@ class ImportRejected(EvidenceError):
 
 @dataclass
 class Cell:
-    ref: str  # "C7"
+    ref: str  # "C7": the figure's cell
     measure: Any
     period: Any
     fields: dict[str, Any]
+    refs: dict[str, str] | None = None  # each field's own cell, in a long sheet
+
+    def at(self, field: str) -> str:
+        return (self.refs or {}).get(field, self.ref)
 
 
 def import_figures(
@@ -88,6 +92,7 @@ def import_figures(
     codes |= {
         vocab.normalise(row[1]): row[0] for row in conn.execute("SELECT code, name FROM measures")
     }
+    seen: dict[tuple[str, str], str] = {}
     try:
         with transaction(conn, by=by):
             for cell in cells:
@@ -95,15 +100,27 @@ def import_figures(
                 try:
                     code = codes.get(vocab.normalise(str(cell.measure or "")))
                     if code is None:
+                        where = f"cell {cell.at('measure')}"
                         raise InvalidValue(
                             "measure", cell.measure or "", "is not a defined measure."
                         )
-                    where += (
-                        f" ({code}, {measures.month_name(measures.parse_period(cell.period))})"
-                    )
-                    outcome = _record(conn, code, cell, reported_on, by, today)
+                    where = f"cell {cell.at('period')}"
+                    month = measures.parse_period(cell.period)
+                    where = f"cell {cell.ref} ({code}, {measures.month_name(month)})"
+                    if (code, month) in seen:
+                        raise Refused(
+                            f"the file gives {code} for {measures.month_name(month)} twice"
+                            f" (cells {seen[code, month]} and {cell.ref})."
+                        )
+                    seen[code, month] = cell.ref
+                    outcome = _record(conn, code, month, cell, reported_on, by, today)
                     setattr(report, outcome, getattr(report, outcome) + 1)
-                except (InvalidValue, Refused) as error:
+                except InvalidValue as error:
+                    if error.field in ("numerator", "denominator", "note", "reported_on",
+                                       "source", "claimed"):  # fmt: skip
+                        where = where.replace(cell.ref, cell.at(error.field), 1)
+                    problems.append(f"{where}: {error}")
+                except Refused as error:
                     problems.append(f"{where}: {error}")
             if problems:
                 raise ImportRejected(path, problems)
@@ -121,12 +138,12 @@ class _DryRun(Exception):
 def _record(
     conn: sqlite3.Connection,
     code: str,
+    month: str,
     cell: Cell,
     reported_on: str | None,
     by: str,
     today: dt.date,
 ) -> str:
-    month = measures.parse_period(cell.period)
     fields = cell.fields
     current = conn.execute(
         "SELECT * FROM readings WHERE measure = ? AND period = ? ORDER BY reported_on DESC, id"
@@ -135,11 +152,17 @@ def _record(
     ).fetchone()
     measure = measures.get_measure(conn, code)
     if current is not None:
-        value = fields.get("value")
+        shown = fields.get("value")
+        if isinstance(shown, ShownAsPercent) and measure["unit"] == "percent":
+            shown = round(shown * 100, 6)
+        figures = measures._figures(
+            measure, shown, fields.get("numerator"), fields.get("denominator")
+        )
+        value = figures["value"]
         same = (
             value is not None
             and current["value"] is not None
-            and abs(measures._number(value, "value", measure["unit"]) - current["value"]) < 1e-9
+            and abs(value - current["value"]) < 1e-9
         ) or (value is None and fields.get("note") == current["note"])
         if same:
             return "unchanged"
@@ -150,11 +173,14 @@ def _record(
         )
     day = fields.get("reported_on") or reported_on or _month_after(month, today)
     source = fields.get("source")
+    value = fields.get("value")
+    if isinstance(value, ShownAsPercent) and measure["unit"] == "percent":
+        value = round(value * 100, 6)  # Excel keeps 91% as 0.91
     measures.record_reading(
         conn,
         code,
         month,
-        fields.get("value"),
+        value,
         numerator=fields.get("numerator"),
         denominator=fields.get("denominator"),
         note=fields.get("note"),
@@ -195,7 +221,7 @@ def read_lines(path: Path) -> list[list[Any]]:
         raise InvalidValue("file", path, f"{problem}: give the file to import.")
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return imports._excel_lines(path)
+        return _excel_lines(path)
     if suffix != ".csv":
         raise InvalidValue("file", path, "is not CSV or Excel (.xlsx).")
     import csv
@@ -211,6 +237,39 @@ def read_lines(path: Path) -> list[list[Any]]:
         ) from None
 
 
+class ShownAsPercent(float):
+    """A number Excel shows as a percentage: 0.91 shown as 91%."""
+
+
+def _excel_lines(path: Path) -> list[list[Any]]:
+    """The first sheet's values, a number formatted as a percentage marked as such."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            return [
+                [
+                    ShownAsPercent(cell.value)
+                    if isinstance(cell.value, (int, float))
+                    and not isinstance(cell.value, bool)
+                    and "%" in (getattr(cell, "number_format", "") or "")
+                    else cell.value
+                    for cell in line
+                ]
+                for line in workbook.worksheets[0].iter_rows()
+            ]
+        finally:
+            workbook.close()
+    except Exception as error:  # noqa: BLE001 - a damaged workbook fails in many ways
+        raise InvalidValue(
+            "file", path, f"cannot be read as an Excel workbook ({type(error).__name__}: {error})."
+        ) from None
+
+
+MEASURE_HEADINGS = ("measure", "code", "indicator", "measure-name", "kpi")
+
+
 def _cells(path: Path, lines: list[list[Any]]) -> tuple[str, list[Cell]]:
     """The figures the sheet holds, each with its cell reference."""
     for number, line in enumerate(lines):
@@ -222,7 +281,10 @@ def _cells(path: Path, lines: list[list[Any]]) -> tuple[str, list[Cell]]:
             if cell is not None
         }
         names = {i: name for i, name in names.items() if name}
-        if len(months) >= 2:
+        headed = any(
+            isinstance(cell, str) and vocab.normalise(cell) in MEASURE_HEADINGS for cell in line
+        )
+        if len(months) >= 2 or (months and headed):
             return "wide", _wide(lines, number, months)
         if {"measure", "period"} <= set(names.values()):
             return "long", _long(path, lines, number, names)
@@ -257,13 +319,15 @@ def _long(path: Path, lines: list[list[Any]], header: int, names: dict[int, str]
         line = lines[number]
         if all(imports._blank(cell) for cell in line):
             continue
-        fields = {
-            name: _text(line[i])
-            for i, name in names.items()
-            if i < len(line) and not imports._blank(line[i])
-        }
+        fields, refs = {}, {}
+        for i, name in names.items():
+            if i < len(line) and not imports._blank(line[i]):
+                fields[name] = line[i] if name == "period" else _text(line[i])
+                refs[name] = _ref(i, number)
         ref = _ref(value_column if value_column is not None else 0, number)
-        cells.append(Cell(ref, fields.pop("measure", None), fields.pop("period", ""), fields))
+        cells.append(
+            Cell(ref, fields.pop("measure", None), fields.pop("period", ""), fields, refs)
+        )
     return cells
 
 

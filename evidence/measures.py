@@ -48,29 +48,40 @@ def define_measure(
     conn: sqlite3.Connection,
     code: str,
     *,
-    name: str,
-    unit: str,
-    better: str,
     by: str,
+    name: str | None = None,
+    unit: str | None = None,
+    better: str | None = None,
     floor: Any = None,
     target: Any = None,
     area: str | None = None,
-    context: bool = False,
+    context: bool | None = None,
     description: str | None = None,
     framework: str | None = None,
 ) -> str:
-    """Add a measure, or change its definition; returns "added", "updated" or "unchanged"."""
+    """Add a measure, or change the parts of its definition given (None keeps a part; ""
+    clears a floor, target or area); returns "added", "updated" or "unchanged"."""
     by = catalog.check_actor(by)
-    row = _definition(
-        code,
-        name=name,
-        unit=unit,
-        better=better,
-        floor=floor,
-        target=target,
-        context=context,
-        description=description,
-    )
+    code = vocab.normalise(code or "")
+    current = conn.execute(
+        "SELECT measures.*, areas.code AS area FROM measures"
+        " LEFT JOIN areas ON areas.id = measures.area_id WHERE measures.code = ?",
+        [code],
+    ).fetchone()
+    given = {
+        "name": name,
+        "unit": unit,
+        "better": better,
+        "floor": floor,
+        "target": target,
+        "context": context,
+        "description": description,
+    }
+    if current is not None:
+        given = {key: (current[key] if value is None else value) for key, value in given.items()}
+        if area is None and current["area_id"] is not None:
+            area = current["area"]
+    row = _definition(code, **given)
     if area:
         words = vocab.Vocabulary(conn)
         (area_row,) = words.areas_of([area], words.framework(framework))
@@ -79,7 +90,6 @@ def define_measure(
         row["area_id"] = None
     stamp = now()
     with transaction(conn, by=by, at=stamp):
-        current = conn.execute("SELECT * FROM measures WHERE code = ?", [row["code"]]).fetchone()
         if current is None:
             conn.execute(
                 "INSERT INTO measures (code, name, unit, better, floor, target, area_id,"
@@ -163,8 +173,12 @@ def _definition(code: str, **fields: Any) -> dict[str, Any]:
         raise InvalidValue(
             "code", code, "must be a short name of letters, digits and hyphens, like cp-visits."
         )
-    name = catalog.one_line(fields["name"], "name", 200, required=True)
-    unit = vocab.normalise(fields["unit"] or "")
+    name = catalog.one_line(fields["name"] or "", "name", 200, required=True)
+    if not fields["unit"]:
+        raise InvalidValue("unit", "", "is missing: give percent, count, rate or days.")
+    if not fields["better"]:
+        raise InvalidValue("better", "", "is missing: give higher or lower.")
+    unit = vocab.normalise(fields["unit"])
     if unit not in UNITS:
         raise UnknownValue("unit", fields["unit"] or "", UNITS)
     better = vocab.normalise(fields["better"] or "")
@@ -301,15 +315,24 @@ def parse_period(value: Any, field: str = "period") -> str:
     if match:
         year, month = int(match[1]), int(match[2])
     else:
-        match = re.fullmatch(r"([A-Za-z]{3})[a-z]*[ -](\d{2}|\d{4})", text)
-        names = [name.lower() for name in MONTHS]
-        if not match or match[1].lower() not in names:
+        match = re.fullmatch(r"([A-Za-z]+)[ -](\d{2}|\d{4})", text)
+        if not match or match[1].lower() not in MONTH_WORDS:
             raise InvalidValue(field, value, "is not a month: use 2017-02 or Feb 2017.")
-        month = names.index(match[1].lower()) + 1
+        month = MONTH_WORDS[match[1].lower()]
         year = int(match[2]) + (2000 if len(match[2]) == 2 else 0)
     if not (1 <= month <= 12 and 1900 <= year <= 2999):
         raise InvalidValue(field, value, "is not a month: use 2017-02 or Feb 2017.")
     return f"{year:04d}-{month:02d}"
+
+
+FULL_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+               "september", "october", "november", "december")  # fmt: skip
+# A month as a heading may name it: in full, by its three letters, or as Sept.
+MONTH_WORDS = {
+    word: number
+    for number, full in enumerate(FULL_MONTHS, 1)
+    for word in (full, full[:3], *(["sept"] if number == 9 else []))
+}
 
 
 def month_name(period: str) -> str:
@@ -431,7 +454,10 @@ def measure_detail(
     measure["challenges"] = challenges
     latest = next((m for m in reversed(series) if m["value"] is not None), None)
     measure["latest"] = latest
-    measure["status"] = status(measure, latest["value"] if latest else None)
+    stale = latest is not None and _months_between(latest["period"], _period_of(day)) > (
+        EXPECTED_LAG_MONTHS
+    )
+    measure["status"] = status(measure, latest["value"] if latest else None, stale)
     measure["commentary"] = commentary(measure, series, challenges, day)
     return measure
 
@@ -443,17 +469,20 @@ def list_measures(conn: sqlite3.Connection, *, as_of: str | None = None) -> list
     return [measure_detail(conn, code, as_of=as_of) for code in codes]
 
 
-def status(measure: dict[str, Any], value: float | None) -> str:
-    """How a figure stands: context, no-figure, below-floor, below-target, on-target, or
-    no-thresholds. "Below" is read in the measure's direction."""
+def status(measure: dict[str, Any], value: float | None, stale: bool = False) -> str:
+    """How the latest figure stands, read in the measure's direction: floor-breached,
+    target-missed, on-target, no-thresholds; or context, no-figure, or no-recent-figure
+    (the latest is older than figures usually take to arrive)."""
     if measure["context"]:
         return "context"
     if value is None:
         return "no-figure"
+    if stale:
+        return "no-recent-figure"
     if measure["floor"] is not None and _worse(measure["better"], value, measure["floor"]):
-        return "below-floor"
+        return "floor-breached"
     if measure["target"] is not None and _worse(measure["better"], value, measure["target"]):
-        return "below-target"
+        return "target-missed"
     if measure["floor"] is None and measure["target"] is None:
         return "no-thresholds"
     return "on-target"
@@ -498,28 +527,36 @@ def commentary(
     day: dt.date,
 ) -> list[str]:
     """The sentences a director would write about the measure as of `day`, each computed
-    from the stored readings."""
-    sentences: list[str] = []
-    figures = [month for month in series if month["value"] is not None]
+    from the stored readings. Runs of months count calendar months: a month with no
+    figure breaks a run, and is named."""
     if not series:
         return ["no figure recorded yet"]
+    sentences: list[str] = []
+    figures = [month for month in series if month["value"] is not None]
     last = series[-1]
     if last["value"] is None:
         sentences.append(f'no number for {month_name(last["period"])}: "{last["note"]}"')
     if figures:
         sentences.append(_headline(measure, figures[-1]))
         if not measure["context"]:
-            sentences += _runs(measure, figures)
+            sentences += _runs(measure, series)
         stale = _months_between(figures[-1]["period"], _period_of(day))
         if stale > EXPECTED_LAG_MONTHS:
             sentences.append(f"no figure since {month_name(figures[-1]['period'])}")
+        missing = _gaps(series, figures[-1]["period"])
+        if missing:
+            sentences.append("no figure for " + _and(missing))
     for challenge in challenges:
         if challenge["open"]:
             sentences.append(
                 f"the {month_name(challenge['period'])} figure is challenged"
                 f' ("{challenge["question"]}", raised {format_day(challenge["raised_on"])})'
             )
-        elif challenge["cause"] == "late-entry" and challenge["period"] == figures[-1]["period"]:
+        elif (
+            challenge["cause"] == "late-entry"
+            and figures
+            and challenge["period"] == figures[-1]["period"]
+        ):
             sentences.append(
                 f"the {month_name(challenge['period'])} figure was late data entry: the team"
                 " should be challenged again"
@@ -547,62 +584,100 @@ def _position(measure: dict[str, Any], value: float) -> str:
     """Where a figure stands against the floor and target, in words that hold whichever
     way is better: below a floor that is the worst acceptable, or above it."""
     floor, target, better = measure["floor"], measure["target"], measure["better"]
+    lower = "" if better == "higher" else " (lower is better)"
     if floor is not None and _worse(better, value, floor):
         side = "below" if better == "higher" else "above"
-        lower = "" if better == "higher" else " (lower is better)"
         return f", {side} the {_threshold(measure, floor)} floor{lower}"
-    good_side = "above" if better == "higher" else "better than"
+    if floor is not None and value == floor:
+        floor_part = f"at the {_threshold(measure, floor)} floor"
+    elif floor is not None:
+        good_side = "above" if better == "higher" else "better than"
+        floor_part = f"{good_side} the {_threshold(measure, floor)} floor"
+    else:
+        floor_part = ""
     if target is not None and _worse(better, value, target):
-        floor_part = (
-            f"{good_side} the {_threshold(measure, floor)} floor but " if floor is not None else ""
-        )
-        return f", {floor_part}short of the {_threshold(measure, target)} target"
+        joined = f"{floor_part} but " if floor_part else ""
+        return f", {joined}short of the {_threshold(measure, target)} target"
     if target is not None:
         return f", meeting the {_threshold(measure, target)} target"
-    if floor is not None:
-        return f", {good_side} the {_threshold(measure, floor)} floor"
-    return ""
+    return f", {floor_part}" if floor_part else ""
 
 
 def _threshold(measure: dict[str, Any], value: float) -> str:
     return format_value(measure, value)
 
 
-def _runs(measure: dict[str, Any], figures: list[dict[str, Any]]) -> list[str]:
-    """Floor breaches and target misses that are new, or have lasted months."""
+def _runs(measure: dict[str, Any], series: list[dict[str, Any]]) -> list[str]:
+    """Floor breaches and target misses that are new, or have lasted months: counted over
+    calendar months, where a month without a figure ends a run."""
+    by_month = {month["period"]: month["value"] for month in series}
+    latest = next(m["period"] for m in reversed(series) if m["value"] is not None)
+    first = series[0]["period"]
     sentences = []
     for kind, threshold in (("floor", measure["floor"]), ("target", measure["target"])):
         if threshold is None:
             continue
-        missed = [_worse(measure["better"], m["value"], threshold) for m in figures]
-        if not missed[-1]:
+
+        def missed(value: float | None, threshold: float = threshold) -> bool:
+            return value is not None and _worse(measure["better"], value, threshold)
+
+        if not missed(by_month[latest]):
             continue
         if (
             kind == "target"
             and measure["floor"] is not None
-            and _worse(measure["better"], figures[-1]["value"], measure["floor"])
+            and missed(by_month[latest], measure["floor"])
         ):
             continue  # below the floor says more
-        run = 1
-        while run < len(missed) and missed[-1 - run]:
+        run, month = 0, latest
+        while month >= first and missed(by_month.get(month)):
             run += 1
+            month = _previous(month)
         if kind == "floor":
             side = "below" if measure["better"] == "higher" else "above"
             name = f"the {_threshold(measure, threshold)} floor"
         else:
             side, name = ("below" if measure["better"] == "higher" else "short of"), "target"
-        if run >= 2 and run == len(missed):
+        if run >= 2 and month < first:
             sentences.append(f"{side} {name} in every month on record ({run} months)")
         elif run >= 2:
             sentences.append(f"{side} {name} for the {_ordinal(run)} month running")
         else:
-            before = [m for m, was in zip(figures[:-1], missed[:-1], strict=True) if was]
+            before = [
+                m["period"]
+                for m in series
+                if m["period"] < latest and m["value"] is not None and missed(m["value"])
+            ]
             if before:
-                since = month_name(before[-1]["period"])
-                sentences.append(f"{side} {name} for the first time since {since}")
-            elif len(figures) > 1:
+                sentences.append(
+                    f"{side} {name} for the first time since {month_name(before[-1])}"
+                )
+            elif sum(value is not None for value in by_month.values()) > 1:
                 sentences.append(f"{side} {name} for the first time on record")
     return sentences
+
+
+def _gaps(series: list[dict[str, Any]], latest: str) -> list[str]:
+    """Months of the last year up to the latest figure with no figure, or only words."""
+    have = {month["period"] for month in series if month["value"] is not None}
+    first = series[0]["period"]
+    gaps, month = [], latest
+    for _ in range(12):
+        month = _previous(month)
+        if month < first:
+            break
+        if month not in have:
+            gaps.append(month_name(month))
+    return list(reversed(gaps))
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _previous(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year - 1:04d}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
 
 
 def _ordinal(number: int) -> str:

@@ -383,9 +383,10 @@ def self_evaluations_text(rows: list[dict[str, Any]]) -> str:
 # Measures
 
 STATUS_WORDS = {
-    "below-floor": ("below floor", "bold red"),
-    "below-target": ("short of target", "yellow"),
+    "floor-breached": ("floor breached", "bold red"),
+    "target-missed": ("short of target", "yellow"),
     "on-target": ("on target", "green"),
+    "no-recent-figure": ("no recent figure", "yellow"),
     "no-thresholds": ("no floor or target", "dim"),
     "no-figure": ("no figure", "dim"),
     "context": ("context", "dim"),
@@ -445,7 +446,10 @@ def measure_text(detail: dict[str, Any]) -> str:
     lines.append(f"{sparkline(values)}  {month_name(first)} to {month_name(last)}")
     lines.append("")
     lines.append("What it says")
-    lines += [f"  {sentence[0].upper()}{sentence[1:]}." for sentence in detail["commentary"]]
+    lines += [
+        _wrapped(f"{sentence[0].upper()}{sentence[1:]}.", "  ", "    ")
+        for sentence in detail["commentary"]
+    ]
     lines += ["", "Figures"]
     for month in detail["series"]:
         shown = format_value(detail, month["value"]) if month["value"] is not None else "–"
@@ -459,25 +463,46 @@ def measure_text(detail: dict[str, Any]) -> str:
         for old in month["revisions"]:
             was = format_value(detail, old["value"]) if old["value"] is not None else "no number"
             lines.append(
-                f"  {'':<9} {'was ' + was:>9}  reported {format_day(old['reported_on'])},"
-                f" revised {format_day(old['replaced_on'])}: {old['reason']}"
+                _wrapped(
+                    f"{'was ' + was:>9}  reported {format_day(old['reported_on'])},"
+                    f" revised {format_day(old['replaced_on'])}: {old['reason']}",
+                    " " * 12,
+                    " " * 23,
+                )
             )
     if detail["challenges"]:
         lines += ["", "Challenges"]
         for challenge in detail["challenges"]:
             lines.append(
-                f"  {challenge['id']}. {challenge['period_name']}: {challenge['question']}"
-                f" (raised {format_day(challenge['raised_on'])} by {challenge['raised_by']})"
+                _wrapped(
+                    f"{challenge['id']}. {challenge['period_name']}: {challenge['question']}"
+                    f" (raised {format_day(challenge['raised_on'])} by {challenge['raised_by']})",
+                    "  ",
+                    "     ",
+                )
             )
             if challenge["open"]:
                 lines.append("     open")
             else:
                 lines.append(
-                    f"     {challenge['cause'].replace('-', ' ')}: {challenge['answer']}"
-                    f" (resolved {format_day(challenge['resolved_on'])} by"
-                    f" {challenge['resolved_by']})"
+                    _wrapped(
+                        f"{challenge['cause'].replace('-', ' ')}: {challenge['answer']}"
+                        f" (resolved {format_day(challenge['resolved_on'])} by"
+                        f" {challenge['resolved_by']})",
+                        "     ",
+                        "     ",
+                    )
                 )
     return "\n".join(lines)
+
+
+def _wrapped(text: str, first: str, rest: str) -> str:
+    """Text wrapped to the terminal's width, at words."""
+    import shutil
+    import textwrap
+
+    width = max(60, shutil.get_terminal_size((80, 24)).columns)
+    return textwrap.fill(text, width, initial_indent=first, subsequent_indent=rest)
 
 
 def challenges_text(rows: list[dict[str, Any]]) -> str:
@@ -491,7 +516,11 @@ def challenges_text(rows: list[dict[str, Any]]) -> str:
             else f"{row['cause'].replace('-', ' ')}, resolved {format_day(row['resolved_on'])}"
         )
         lines.append(
-            f"{row['id']}. {row['measure']} {row['period_name']}: {row['question']}"
-            f" (raised {format_day(row['raised_on'])} by {row['raised_by']}; {state})"
+            _wrapped(
+                f"{row['id']}. {row['measure']} {row['period_name']}: {row['question']}"
+                f" (raised {format_day(row['raised_on'])} by {row['raised_by']}; {state})",
+                "",
+                "   ",
+            )
         )
     return "\n".join(lines)

@@ -120,7 +120,7 @@ def test_demo_performance_tells_its_stories(cli):
         "below the 90% floor for the first time since Jul 2016",
     ]
     dental = cli.json("measure", "show", "dental-checks", "--as-of", "2017-07-20")
-    assert dental["status"] == "below-floor"
+    assert dental["status"] == "floor-breached"
     causes = {c["cause"] for c in cli.json("challenge", "list", "--all")}
     assert causes == {"reporting-error", "late-entry", "recording-error", "genuine", None}
     assert [c["measure"] for c in cli.json("challenge", "list", "--as-of", "2018-03-31")] == [
