@@ -152,6 +152,25 @@ def transaction(
 
 
 @contextmanager
+def trial(
+    conn: sqlite3.Connection, *, by: str | None = None, at: str | None = None, keep: bool = True
+) -> Iterator[sqlite3.Connection]:
+    """A transaction, rolled back at its end unless `keep`: a dry run does all the work
+    and reports exactly what would happen, and writes nothing."""
+    try:
+        with transaction(conn, by=by, at=at):
+            yield conn
+            if not keep:
+                raise _Trial
+    except _Trial:
+        pass
+
+
+class _Trial(Exception):
+    """Raised to roll back a trial's writes."""
+
+
+@contextmanager
 def signals_held() -> Iterator[None]:
     """Hold Ctrl-C, SIGTERM and SIGHUP until the block has run, so what it does (a commit,
     an undo, a clean-up) is done whole; a signal that came meanwhile acts just after."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from db import now, transaction
+from db import now, transaction, trial
 from evidence import catalog, vocab
 from evidence.errors import EvidenceError, InvalidValue, Refused
 
@@ -120,36 +120,27 @@ def import_file(
     problems: list[str] = []
     bad_rows = 0
     additions: list[catalog.Item] = []
-    try:
-        with transaction(conn, by=by, at=context.stamp):
-            for number, raw in rows:
-                try:
-                    # An update writes at once, in a savepoint; an addition is only checked
-                    # here and written with the others in batches below.
-                    outcome, result = _apply(conn, _clean(raw, names), number, context)
-                    if outcome == "added":
-                        additions.append(result)
-                    else:
-                        getattr(report, outcome).append(result)
-                except InvalidValue as error:
-                    column = COLUMN_OF.get(error.field, error.field)
-                    problems.append(f"row {number}, column {column}: {error}")
-                    bad_rows += 1
-                except Refused as error:
-                    problems.append(f"row {number}: {error}")
-                    bad_rows += 1
-            if problems:
-                raise ImportRejected(path, problems, bad_rows, len(rows))
-            report.added = catalog.insert_items(conn, additions, by=by, stamp=context.stamp)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+    with trial(conn, by=by, at=context.stamp, keep=not dry_run):
+        for number, raw in rows:
+            try:
+                # An update writes at once, in a savepoint; an addition is only checked
+                # here and written with the others in batches below.
+                outcome, result = _apply(conn, _clean(raw, names), number, context)
+                if outcome == "added":
+                    additions.append(result)
+                else:
+                    getattr(report, outcome).append(result)
+            except InvalidValue as error:
+                column = COLUMN_OF.get(error.field, error.field)
+                problems.append(f"row {number}, column {column}: {error}")
+                bad_rows += 1
+            except Refused as error:
+                problems.append(f"row {number}: {error}")
+                bad_rows += 1
+        if problems:
+            raise ImportRejected(path, problems, bad_rows, len(rows))
+        report.added = catalog.insert_items(conn, additions, by=by, stamp=context.stamp)
     return report
-
-
-class _DryRun(Exception):
-    """Raised to roll back a dry run's writes."""
 
 
 @dataclass

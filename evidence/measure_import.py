@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from db import transaction
+from db import trial
 from evidence import imports, measures, vocab
 from evidence.errors import EvidenceError, InvalidValue, Refused
 
@@ -93,46 +93,35 @@ def import_figures(
         vocab.normalise(row[1]): row[0] for row in conn.execute("SELECT code, name FROM measures")
     }
     seen: dict[tuple[str, str], str] = {}
-    try:
-        with transaction(conn, by=by):
-            for cell in cells:
-                where = f"cell {cell.ref}"
-                try:
-                    code = codes.get(vocab.normalise(str(cell.measure or "")))
-                    if code is None:
-                        where = f"cell {cell.at('measure')}"
-                        raise InvalidValue(
-                            "measure", cell.measure or "", "is not a defined measure."
-                        )
-                    where = f"cell {cell.at('period')}"
-                    month = measures.parse_period(cell.period)
-                    where = f"cell {cell.ref} ({code}, {measures.month_name(month)})"
-                    if (code, month) in seen:
-                        raise Refused(
-                            f"the file gives {code} for {measures.month_name(month)} twice"
-                            f" (cells {seen[code, month]} and {cell.ref})."
-                        )
-                    seen[code, month] = cell.ref
-                    outcome = _record(conn, code, month, cell, reported_on, by, today)
-                    setattr(report, outcome, getattr(report, outcome) + 1)
-                except InvalidValue as error:
-                    if error.field in ("numerator", "denominator", "note", "reported_on",
-                                       "source", "claimed"):  # fmt: skip
-                        where = where.replace(cell.ref, cell.at(error.field), 1)
-                    problems.append(f"{where}: {error}")
-                except Refused as error:
-                    problems.append(f"{where}: {error}")
-            if problems:
-                raise ImportRejected(path, problems)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+    with trial(conn, by=by, keep=not dry_run):
+        for cell in cells:
+            where = f"cell {cell.ref}"
+            try:
+                code = codes.get(vocab.normalise(str(cell.measure or "")))
+                if code is None:
+                    where = f"cell {cell.at('measure')}"
+                    raise InvalidValue("measure", cell.measure or "", "is not a defined measure.")
+                where = f"cell {cell.at('period')}"
+                month = measures.parse_period(cell.period)
+                where = f"cell {cell.ref} ({code}, {measures.month_name(month)})"
+                if (code, month) in seen:
+                    raise Refused(
+                        f"the file gives {code} for {measures.month_name(month)} twice"
+                        f" (cells {seen[code, month]} and {cell.ref})."
+                    )
+                seen[code, month] = cell.ref
+                outcome = _record(conn, code, month, cell, reported_on, by, today)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            except InvalidValue as error:
+                if error.field in ("numerator", "denominator", "note", "reported_on",
+                                   "source", "claimed"):  # fmt: skip
+                    where = where.replace(cell.ref, cell.at(error.field), 1)
+                problems.append(f"{where}: {error}")
+            except Refused as error:
+                problems.append(f"{where}: {error}")
+        if problems:
+            raise ImportRejected(path, problems)
     return report
-
-
-class _DryRun(Exception):
-    pass
 
 
 def _record(

@@ -457,7 +457,8 @@ def measure_detail(
     stale = latest is not None and _months_between(latest["period"], _period_of(day)) > (
         EXPECTED_LAG_MONTHS
     )
-    measure["status"] = status(measure, latest["value"] if latest else None, stale)
+    measure["status"] = status(measure, latest["value"] if latest else None)
+    measure["stale"] = stale  # the latest figure is older than figures take to arrive
     measure["commentary"] = commentary(measure, series, challenges, day)
     return measure
 
@@ -469,16 +470,13 @@ def list_measures(conn: sqlite3.Connection, *, as_of: str | None = None) -> list
     return [measure_detail(conn, code, as_of=as_of) for code in codes]
 
 
-def status(measure: dict[str, Any], value: float | None, stale: bool = False) -> str:
+def status(measure: dict[str, Any], value: float | None) -> str:
     """How the latest figure stands, read in the measure's direction: floor-breached,
-    target-missed, on-target, no-thresholds; or context, no-figure, or no-recent-figure
-    (the latest is older than figures usually take to arrive)."""
+    target-missed, on-target, no-thresholds; or context, or no-figure."""
     if measure["context"]:
         return "context"
     if value is None:
         return "no-figure"
-    if stale:
-        return "no-recent-figure"
     if measure["floor"] is not None and _worse(measure["better"], value, measure["floor"]):
         return "floor-breached"
     if measure["target"] is not None and _worse(measure["better"], value, measure["target"]):
@@ -493,9 +491,17 @@ def _worse(better: str, value: float, threshold: float) -> bool:
 
 
 def format_value(measure: dict[str, Any], value: float | None) -> str:
+    """A figure as people read it (96%, 86.7%, 45 days, 1,234), with as many decimals as
+    it takes never to look equal to a floor or target it is not equal to."""
     if value is None:
         return "no figure"
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    thresholds = [t for t in (measure.get("floor"), measure.get("target")) if t is not None]
+    places = 0 if float(value).is_integer() else 1
+    while places < 4 and any(
+        t != value and round(t, places) == round(value, places) for t in thresholds
+    ):
+        places += 1
+    text = f"{value:,.{places}f}"
     return {"percent": f"{text}%", "days": f"{text} days"}.get(measure["unit"], text)
 
 
@@ -503,6 +509,20 @@ def describe_reading(measure: dict[str, Any], reading: Any) -> str:
     if reading["value"] is None:
         return f'no number: "{reading["note"]}"'
     return format_value(measure, reading["value"])
+
+
+def calendar_values(series: list[dict[str, Any]], months: int | None = None) -> list:
+    """The figures month by month from the first to the last (or the last `months`), a
+    month with no figure as None."""
+    if not series:
+        return []
+    by_month = {month["period"]: month["value"] for month in series}
+    period, first = series[-1]["period"], series[0]["period"]
+    values = []
+    while period >= first and (months is None or len(values) < months):
+        values.append(by_month.get(period))
+        period = _previous(period)
+    return list(reversed(values))
 
 
 def sparkline(values: list[float | None]) -> str:
@@ -643,12 +663,13 @@ def _runs(measure: dict[str, Any], series: list[dict[str, Any]]) -> list[str]:
         elif run >= 2:
             sentences.append(f"{side} {name} for the {_ordinal(run)} month running")
         else:
-            before = [
-                m["period"]
-                for m in series
-                if m["period"] < latest and m["value"] is not None and missed(m["value"])
-            ]
-            if before:
+            earlier = [m for m in series if m["period"] < latest and m["value"] is not None]
+            before = [m["period"] for m in earlier if missed(m["value"])]
+            if earlier and missed(earlier[-1]["value"]):  # a gap between two misses
+                sentences.append(
+                    f"{side} {name} again after no figure for {month_name(_previous(latest))}"
+                )
+            elif before:
                 sentences.append(
                     f"{side} {name} for the first time since {month_name(before[-1])}"
                 )

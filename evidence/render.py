@@ -386,7 +386,6 @@ STATUS_WORDS = {
     "floor-breached": ("floor breached", "bold red"),
     "target-missed": ("short of target", "yellow"),
     "on-target": ("on target", "green"),
-    "no-recent-figure": ("no recent figure", "yellow"),
     "no-thresholds": ("no floor or target", "dim"),
     "no-figure": ("no figure", "dim"),
     "context": ("context", "dim"),
@@ -399,7 +398,7 @@ def measures_table(found: list[dict[str, Any]]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from evidence.measures import format_value, month_name, sparkline
+    from evidence.measures import calendar_values, format_value, month_name, sparkline
 
     console = Console(highlight=False)
     if not found:
@@ -414,7 +413,9 @@ def measures_table(found: list[dict[str, Any]]) -> None:
     for measure in found:
         latest = measure["latest"]
         words, style = STATUS_WORDS[measure["status"]]
-        values = [month["value"] for month in measure["series"][-12:]]
+        if measure["stale"]:
+            words += " (no recent figure)"
+        values = calendar_values(measure["series"], 12)
         table.add_row(
             Text(f"{measure['code']}\n{measure['name']}"),
             Text(format_value(measure, latest["value"]) if latest else "–"),
@@ -427,7 +428,7 @@ def measures_table(found: list[dict[str, Any]]) -> None:
 
 
 def measure_text(detail: dict[str, Any]) -> str:
-    from evidence.measures import format_value, month_name, sparkline
+    from evidence.measures import calendar_values, format_value, month_name, sparkline
 
     lines = [f"{detail['code']}: {detail['name']}"]
     facts = [f"{detail['unit']}, {detail['better']} is better"]
@@ -441,7 +442,7 @@ def measure_text(detail: dict[str, Any]) -> str:
     if not detail["series"]:
         lines.append("No figure recorded yet.")
         return "\n".join(lines)
-    values = [month["value"] for month in detail["series"]]
+    values = calendar_values(detail["series"])
     first, last = detail["series"][0]["period"], detail["series"][-1]["period"]
     lines.append(f"{sparkline(values)}  {month_name(first)} to {month_name(last)}")
     lines.append("")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from db import now, transaction
+from db import now, transaction, trial
 from evidence import actions, catalog, imports, vocab
 from evidence.dates import parse_day
 from evidence.errors import EvidenceError, InvalidValue
@@ -229,30 +229,21 @@ def import_actions(
     problems: list[str] = []
     bad_rows = 0
     seen: dict[tuple[int, str], int] = {}
-    try:
-        with transaction(conn, by=by, at=now()):
-            for number, raw in rows:
-                try:
-                    with transaction(conn, by=by):  # the row, or none of it
-                        outcome = _import_row(conn, _clean(raw), number, seen, by, today)
-                    setattr(report, outcome, getattr(report, outcome) + 1)
-                except InvalidValue as error:
-                    problems.append(f"row {number}, column {_column(error.field)}: {error}")
-                    bad_rows += 1
-                except EvidenceError as error:
-                    problems.append(f"row {number}: {error}")
-                    bad_rows += 1
-            if problems:
-                raise TrackerRejected(path, problems, bad_rows, len(rows))
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+    with trial(conn, by=by, at=now(), keep=not dry_run):
+        for number, raw in rows:
+            try:
+                with transaction(conn, by=by):  # the row, or none of it
+                    outcome = _import_row(conn, _clean(raw), number, seen, by, today)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            except InvalidValue as error:
+                problems.append(f"row {number}, column {_column(error.field)}: {error}")
+                bad_rows += 1
+            except EvidenceError as error:
+                problems.append(f"row {number}: {error}")
+                bad_rows += 1
+        if problems:
+            raise TrackerRejected(path, problems, bad_rows, len(rows))
     return report
-
-
-class _DryRun(Exception):
-    """Raised to roll back a dry run's writes."""
 
 
 def _column(field: str) -> str:

@@ -402,8 +402,10 @@ def test_the_list_says_floor_breached_and_no_recent_figure(cli):
     record(cli, "agency", "2017-02", "22")
     listed = cli("measure", "list", "--as-of", "2017-03-20").stdout
     assert "floor breached" in listed and "below" not in listed
-    assert cli.json("measure", "list", "--as-of", "2017-09-01")[0]["status"] == (
-        "no-recent-figure"
+    stale = cli.json("measure", "list", "--as-of", "2017-09-01")[0]
+    assert (stale["status"], stale["stale"]) == ("floor-breached", True)
+    assert "floor breached (no recent figure)" in " ".join(
+        cli("measure", "list", "--as-of", "2017-09-01").stdout.split()
     )
 
 
@@ -466,3 +468,17 @@ def test_a_month_given_twice_in_a_file_names_both_cells(cli, visits, tmp_path):
         "  cell C3 (cp-visits, Jan 2017): the file gives cp-visits for Jan 2017 twice (cells C2"
         " and C3)."
     )
+
+
+def test_a_miss_after_a_gap_is_not_a_first_time(cli, visits):
+    for period, value in (("2017-01", "85"), ("2017-02", "86"), ("2017-04", "84")):
+        record(cli, visits, period, value)
+    sentences = says(cli, visits, "2017-05-20")
+    assert "below the 90% floor again after no figure for Mar 2017" in sentences
+    assert not any("first time" in sentence for sentence in sentences)
+    assert "▅█ ▁" in cli("measure", "show", visits, "--as-of", "2017-05-20").stdout
+
+
+def test_a_figure_near_a_threshold_is_never_shown_as_equal_to_it(cli, visits):
+    record(cli, visits, "2017-05", "89.96")
+    assert says(cli, visits, "2017-06-20")[0] == "89.96% in May 2017, below the 90% floor"
