@@ -126,3 +126,44 @@ def test_demo_performance_tells_its_stories(cli):
     assert [c["measure"] for c in cli.json("challenge", "list", "--as-of", "2018-03-31")] == [
         "agency-social-workers"
     ]
+
+
+def demo_says(cli, code, as_of):
+    return cli.json("measure", "show", code, "--as-of", as_of)["commentary"]
+
+
+def test_demo_commentary_reads_correctly_sentence_by_sentence(cli):
+    cli("demo")
+    # The figure against floor and target, with its revision.
+    assert demo_says(cli, "cp-visits", "2017-03-21")[0] == (
+        "96% in Feb 2017, meeting the 95% target (revised from 87% on 20 Mar 2017: report run"
+        " with the wrong end date)"
+    )
+    # A first breach since a given month, and an open challenge.
+    assert demo_says(cli, "dental-checks", "2017-07-20") == [
+        "71% in Jun 2017, below the 80% floor",
+        "below the 80% floor for the first time since Jun 2016",
+        (
+            'the Jun 2017 figure is challenged ("Why are dental checks down to 71%?", raised 14'
+            " Jul 2017)"
+        ),
+    ]
+    # A miss that has lasted months.
+    assert demo_says(cli, "leavers-accommodation", "2016-12-20")[1] == (
+        "below the 85% floor in every month on record (10 months)"
+    )
+    # A figure in words as the latest, and a gap in the series.
+    assert demo_says(cli, "leavers-eet", "2016-08-20")[0] == (
+        'no number for Jul 2016: "lower than expected: the college\'s figures were not yet in"'
+    )
+    assert "no figure for Jul 2016" in demo_says(cli, "leavers-eet", "2016-09-15")
+    # A lower-is-better measure, read in its direction.
+    assert demo_says(cli, "agency-social-workers", "2018-03-31")[0] == (
+        "17% in Jan 2018, better than the 25% floor but short of the 15% target"
+    )
+    # A context measure, never rated.
+    assert demo_says(cli, "neighbours-cp-visits", "2018-03-31") == [
+        "94% in Jan 2018 (context, not rated)"
+    ]
+    # No figure for months.
+    assert demo_says(cli, "cp-visits", "2018-07-01")[-1] == "no figure since Jan 2018"
