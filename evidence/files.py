@@ -93,6 +93,10 @@ def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
                 digest.update(chunk)
     except OSError as error:
         raise InvalidValue("file", path, f"cannot be read ({error.strerror}).") from None
+    if info.st_size == 0 and head:
+        raise InvalidValue(
+            "file", path, "is not an ordinary file: the system gives it no size (as in /proc)."
+        )
     name = name or path.name  # a stored copy's own name says nothing of what it is
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if Path(name).suffix.lower() == ".md":
@@ -157,6 +161,12 @@ def check_owner(
         _write_owner(folder, name)
 
 
+def _unclaim(folder: Path) -> None:
+    (folder / OWNER_FILE).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # files stored by others since: it stays
+        folder.rmdir()
+
+
 def _owner(folder: Path) -> str | None:
     """The library file the folder belongs to; None if unnamed or unreadable."""
     try:
@@ -216,7 +226,11 @@ def attach(conn: sqlite3.Connection, evidence_id: int, incoming: Incoming) -> bo
     Call inside the command's transaction: the rows roll back with it, and so do the
     bytes, which are stored before the rows commit and removed if they roll back.
     """
+    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
+    named = (database.parent / "files" / OWNER_FILE).exists()
     folder = files_folder(conn, claim=True)  # before this file is recorded as its own
+    if not named:  # a command that fails leaves no files folder behind either
+        on_rollback(conn, lambda: _unclaim(folder))
     conn.execute(
         "INSERT INTO files (sha256, size, media_type, text, problem, stored_at)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",

@@ -249,9 +249,12 @@ def set_self_evaluation(
 
 def read_text_file(path: str | Path) -> str:
     """A self-evaluation's Markdown file: UTF-8 text, not empty."""
+    from evidence.imports import regular_file
+
     path = Path(path)
     if path.is_dir():
         raise InvalidValue("text_file", path, "is a folder: give the Markdown file.")
+    regular_file(path, "text_file", SELF_EVALUATION_MAX * 4)
     try:
         data = path.read_bytes()
     except FileNotFoundError:

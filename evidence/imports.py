@@ -465,15 +465,43 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], str]:
             data = json.loads(text)
         else:
             data = _load_yaml(text)
-    except ValueError as error:  # json.JSONDecodeError and yaml.YAMLError
+    except RecursionError:
+        raise InvalidValue("file", path, f"is not valid {kind} (nested too deeply).") from None
+    except ValueError as error:  # json.JSONDecodeError
         raise InvalidValue("file", path, f"is not valid {kind} ({error}).") from None
     except Exception as error:  # noqa: BLE001 - yaml's errors share no ValueError base
-        raise InvalidValue("file", path, f"is not valid {kind} ({error}).") from None
+        raise InvalidValue("file", path, f"is not valid {kind} ({yaml_problem(error)}).") from None
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
         raise InvalidValue("file", path, f"must hold a {kind} list of items.")
     return list(enumerate(data, 1)), encoding
+
+
+def yaml_problem(error: Exception) -> str:
+    """A YAML error in one line: where, and what."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    return problem
+
+
+def regular_file(path: Path, field: str, limit: int) -> None:
+    """Refuse what is not an ordinary file of at most `limit` bytes (a folder, a pipe, a
+    device), before reading it."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InvalidValue(field, path, "does not exist.") from None
+    except OSError as error:
+        raise InvalidValue(field, path, f"cannot be read ({error.strerror}).") from None
+    if path.is_dir():
+        raise InvalidValue(field, path, "is a folder: give the file.")
+    if not path.is_file():
+        raise InvalidValue(field, path, "is not a regular file (a device or a pipe).")
+    if info.st_size > limit:
+        raise InvalidValue(field, path, f"is {info.st_size:,} bytes; the limit is {limit:,}.")
 
 
 def _load_yaml(text: str) -> Any:

@@ -62,6 +62,7 @@ def define_measure(
     """Add a measure, or change the parts of its definition given (None keeps a part; ""
     clears a floor, target or area); returns "added", "updated" or "unchanged"."""
     by = catalog.check_actor(by)
+    catalog.one_line(code, "code", 200)  # text SQLite can hold: no stray bytes
     code = vocab.normalise(code or "")
     current = conn.execute(
         "SELECT measures.*, areas.code AS area FROM measures"
@@ -123,13 +124,18 @@ def define_from_file(conn: sqlite3.Connection, path: str | Path, *, by: str) -> 
     """Define every measure in a YAML file (a `measures:` list); all of them, or none."""
     import yaml
 
+    from evidence.imports import regular_file, yaml_problem
+
     path = Path(path)
+    regular_file(path, "from_file", 10 * 1024 * 1024)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidValue("from_file", path, "does not exist.") from None
+    except RecursionError:
+        raise InvalidValue("from_file", path, "is not valid YAML (nested too deeply).") from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise InvalidValue("from_file", path, f"cannot be read as YAML ({error}).") from None
+        raise InvalidValue(
+            "from_file", path, f"cannot be read as YAML ({yaml_problem(error)})."
+        ) from None
     entries = data.get("measures") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise InvalidValue("from_file", path, "must hold a `measures:` list.")
@@ -154,6 +160,7 @@ def define_from_file(conn: sqlite3.Connection, path: str | Path, *, by: str) -> 
 
 
 def get_measure(conn: sqlite3.Connection, code: str) -> dict[str, Any]:
+    catalog.one_line(code, "measure", 200)  # text SQLite can hold: no stray bytes
     row = conn.execute(
         "SELECT measures.*, areas.code AS area FROM measures"
         " LEFT JOIN areas ON areas.id = measures.area_id WHERE measures.code = ?",

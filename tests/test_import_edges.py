@@ -426,3 +426,28 @@ def test_a_purge_counts_only_the_files_it_removed(cli, tmp_path, library_path):
     for blob in (library_path.parent / "files").glob("??/*"):
         blob.unlink()
     assert "its text, 0 files and" in cli("purge", "1", "--reason", "x", "--yes").stdout
+
+
+def test_more_odd_inputs_end_in_one_error_line(cli, tmp_path, library_path):
+    cli.add()
+    before = dump(library_path)
+    deep = tmp_path / "deep.yml"
+    deep.write_text("[" * 3000)
+    bad = tmp_path / "bad.yml"
+    bad.write_text("measures:\n  - code: [\n")
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    cases = [
+        (["measure", "show", "\udcff\udcfe"], "Error: measure '\\udcff\\udcfe' holds bytes that"),
+        (["measure", "define", "--from-file", deep], "is not valid YAML (nested too deeply)."),
+        (["measure", "define", "--from-file", bad], "(line 3, column 1: expected the node"),
+        (["self-eval", "set", "1", "--grade", "good", "--text-file", fifo],
+         "is not a regular file (a device or a pipe)."),
+        (["add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--file",
+          "/proc/self/status"], "is not an ordinary file: the system gives it no size"),
+    ]  # fmt: skip
+    for args, words in cases:
+        result = cli(*args, expect=1)
+        assert len(result.stderr.splitlines()) == 1 and words in result.stderr, result.stderr
+    assert dump(library_path) == before
+    assert not (library_path.parent / "files").exists()
