@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -614,13 +615,17 @@ _UTF8_SEQUENCE = re.compile(
 )
 
 
-def _excel_lines(path: Path) -> list[list[Any]]:
+def _excel_lines(path: Path, read: Callable[[Any], Any] | None = None) -> list[list[Any]]:
+    """The first sheet's rows: each cell's value, or what `read` makes of the cell."""
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
         try:
-            return [list(line) for line in workbook.worksheets[0].iter_rows(values_only=True)]
+            sheet = workbook.worksheets[0]
+            if read is None:
+                return [list(line) for line in sheet.iter_rows(values_only=True)]
+            return [[read(cell) for cell in line] for line in sheet.iter_rows()]
         finally:
             workbook.close()
     except Exception as error:  # noqa: BLE001 - a damaged workbook fails in many ways

@@ -232,28 +232,18 @@ class ShownAsPercent(float):
 
 def _excel_lines(path: Path) -> list[list[Any]]:
     """The first sheet's values, a number formatted as a percentage marked as such."""
-    from openpyxl import load_workbook
+    return imports._excel_lines(path, read=_shown)
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            return [
-                [
-                    ShownAsPercent(cell.value)
-                    if isinstance(cell.value, (int, float))
-                    and not isinstance(cell.value, bool)
-                    and "%" in (getattr(cell, "number_format", "") or "")
-                    else cell.value
-                    for cell in line
-                ]
-                for line in workbook.worksheets[0].iter_rows()
-            ]
-        finally:
-            workbook.close()
-    except Exception as error:  # noqa: BLE001 - a damaged workbook fails in many ways
-        raise InvalidValue(
-            "file", path, f"cannot be read as an Excel workbook ({type(error).__name__}: {error})."
-        ) from None
+
+def _shown(cell: Any) -> Any:
+    value = cell.value
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and "%" in (getattr(cell, "number_format", "") or "")
+    ):
+        return ShownAsPercent(value)
+    return value
 
 
 MEASURE_HEADINGS = ("measure", "code", "indicator", "measure-name", "kpi")
