@@ -19,7 +19,7 @@ from typing import Any
 from db import now, transaction
 from evidence import catalog, vocab
 from evidence.dates import format_day, format_when, parse_day, parse_when
-from evidence.errors import InvalidValue, NotFound, Refused, UnknownValue
+from evidence.errors import InvalidValue, NotFound, Refused
 
 STATUSES = ("not-started", "in-progress", "complete-awaiting-assurance", "closed", "paused")
 # Statuses that mean the work is done, so the action cannot be overdue.
@@ -34,10 +34,7 @@ RAG_MEANINGS = (
 
 
 def parse_status(value: str) -> str:
-    slug = vocab.normalise(value)
-    if slug not in STATUSES:
-        raise UnknownValue("status", value, STATUSES)
-    return slug
+    return vocab.one_of("status", value, STATUSES)
 
 
 def add_action(

@@ -24,7 +24,7 @@ from evidence.dates import (
     parse_qualifier,
     parse_when,
 )
-from evidence.errors import InvalidValue, NotFound, Refused, UnknownValue
+from evidence.errors import InvalidValue, NotFound, Refused
 
 if TYPE_CHECKING:
     from evidence.files import Incoming
@@ -748,10 +748,7 @@ def _link(value: str | None) -> str | None:
 def _marking(value: str | None) -> str:
     if value is None:
         return "official"
-    slug = vocab.normalise(value)
-    if slug not in MARKINGS:
-        raise UnknownValue("marking", value, MARKINGS)
-    return slug
+    return vocab.one_of("marking", value, MARKINGS)
 
 
 def _clip(value: str, length: int = 40) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from db import now, transaction
 from evidence import catalog, vocab
 from evidence.dates import format_day, format_when, parse_day, parse_when
-from evidence.errors import InvalidValue, Refused, UnknownValue
+from evidence.errors import InvalidValue, Refused
 
 GRADES = ("outstanding", "good", "requires-improvement", "inadequate")
 GRADE_NAMES = {
@@ -33,11 +33,7 @@ SELF_EVALUATION_MAX = 100_000
 
 
 def parse_grade(value: str) -> str:
-    slug = vocab.normalise(value)
-    slug = ALIASES.get(slug, slug)
-    if slug not in GRADES:
-        raise UnknownValue("grade", value, GRADES)
-    return slug
+    return vocab.one_of("grade", value, GRADES, ALIASES)
 
 
 def record_grade(
@@ -252,21 +248,12 @@ def read_text_file(path: str | Path) -> str:
     from evidence.imports import regular_file
 
     path = Path(path)
-    if path.is_dir():
-        raise InvalidValue("text_file", path, "is a folder: give the Markdown file.")
+    # Missing, a folder, a pipe or too big for SELF_EVALUATION_MAX characters: refused here.
     regular_file(path, "text_file", SELF_EVALUATION_MAX * 4)
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidValue("text_file", path, "does not exist.") from None
     except OSError as error:
         raise InvalidValue("text_file", path, f"cannot be read ({error.strerror}).") from None
-    if len(data) > SELF_EVALUATION_MAX * 4:
-        raise InvalidValue(
-            "text_file",
-            path,
-            f"is too long: a self-evaluation holds {SELF_EVALUATION_MAX:,} characters at most.",
-        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

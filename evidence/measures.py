@@ -185,12 +185,8 @@ def _definition(code: str, **fields: Any) -> dict[str, Any]:
         raise InvalidValue("unit", "", "is missing: give percent, count, rate or days.")
     if not fields["better"]:
         raise InvalidValue("better", "", "is missing: give higher or lower.")
-    unit = vocab.normalise(fields["unit"])
-    if unit not in UNITS:
-        raise UnknownValue("unit", fields["unit"] or "", UNITS)
-    better = vocab.normalise(fields["better"] or "")
-    if better not in DIRECTIONS:
-        raise UnknownValue("better", fields["better"] or "", DIRECTIONS)
+    unit = vocab.one_of("unit", fields["unit"], UNITS)
+    better = vocab.one_of("better", fields["better"], DIRECTIONS)
     row = {
         "code": code,
         "name": name,
@@ -782,9 +778,7 @@ def resolve_challenge(
     """Record what a challenge found: its cause and the answer."""
     by = catalog.check_actor(by)
     today = today or dt.date.today()
-    slug = vocab.normalise(cause)
-    if slug not in CAUSES:
-        raise UnknownValue("cause", cause, CAUSES)
+    slug = vocab.one_of("cause", cause, CAUSES)
     answer = catalog.free_text(answer, "answer", 2000)
     if not answer:
         raise InvalidValue("answer", "", "is empty: say what the challenge found.")

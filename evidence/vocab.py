@@ -163,6 +163,18 @@ def normalise(value: str) -> str:
     return "-".join(value.strip().lower().replace("_", " ").split())
 
 
+def one_of(
+    field: str, value: str, valid: Sequence[str], aliases: dict[str, str] | None = None
+) -> str:
+    """A word from a fixed list (a status, a grade, a unit...), however it was typed:
+    `In progress` is `in-progress`; an unknown one names the closest valid word."""
+    slug = normalise(value)
+    slug = (aliases or {}).get(slug, slug)
+    if slug not in valid:
+        raise UnknownValue(field, value, valid)
+    return slug
+
+
 class Vocabulary:
     """The library's kinds, frameworks, areas and themes, read once for many lookups."""
 

@@ -216,7 +216,7 @@ import os, signal, sqlite3, sys
 
 class Connection(sqlite3.Connection):
     def commit(self):
-        if self.in_transaction and "BEGIN" not in str(getattr(self, "_last", "")):
+        if self.in_transaction:
             # SIGTERM arrives while SQLite commits, and is handled as commit() returns.
             os.kill(os.getpid(), signal.SIGTERM)
         super().commit()
