@@ -249,12 +249,12 @@ def list_actions(
     if areas:
         words = vocab.Vocabulary(conn)
         area_rows = words.areas_of(areas, words.framework(framework))
-        family = vocab.area_family(conn, [area["id"] for area in area_rows])
+        scope = vocab.area_scope(conn, [area["id"] for area in area_rows])
         where.append(
             "EXISTS (SELECT 1 FROM action_areas WHERE action_id = actions.id"
-            " AND area_id IN (SELECT value FROM json_each(:family)))"
+            " AND area_id IN (SELECT value FROM json_each(:scope)))"
         )
-        params["family"] = json.dumps(family)
+        params["scope"] = json.dumps(scope)
     actions = _select(conn, day, " AND ".join(where) or "1", params)
     if open_only:
         actions = [action for action in actions if action["status"] != "closed"]

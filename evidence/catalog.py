@@ -450,7 +450,8 @@ def list_evidence(
 ) -> list[dict[str, Any]]:
     """Evidence matching every filter given, newest first.
 
-    An area includes its sub-areas. `since` and `until` take dates at any precision, each
+    An area includes its sub-areas and the areas of other frameworks mapped into it
+    (`vocab.area_scope`): ILACS care leavers includes SIF 2.2. `since` and `until` take dates at any precision, each
     meaning its whole period (`until="2017-01"` runs to 31 Jan 2017), and keep every item
     whose date could fall in the range: "2017" is both since 2017-06 and until 2017-01, and
     "on or before 13 Feb 2017" is until 2017-01. `as_of` keeps items whose stated date is
@@ -462,12 +463,12 @@ def list_evidence(
     framework = words.framework(framework)
     if areas:
         area_rows = words.areas_of(areas, framework)
-        family = vocab.area_family(conn, [area["id"] for area in area_rows])
+        scope = vocab.area_scope(conn, [area["id"] for area in area_rows])
         where.append(
             "EXISTS (SELECT 1 FROM evidence_areas WHERE evidence_id = evidence.id"
-            f" AND area_id IN ({', '.join('?' * len(family))}))"
+            f" AND area_id IN ({', '.join('?' * len(scope))}))"
         )
-        params += family
+        params += scope
     if kinds:
         slugs = [words.kind(kind) for kind in kinds]
         where.append(f"kind IN ({', '.join('?' * len(slugs))})")

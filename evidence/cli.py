@@ -313,8 +313,10 @@ def list_(
 ) -> None:
     """Find evidence by area, kind, date and words.
 
-    Newest first. An area includes its sub-areas (--area 2 lists 2.1 and 2.2 too);
-    withdrawn items are left out unless --include-withdrawn.
+    Newest first. An area includes its sub-areas (--area 2 lists 2.1 and 2.2 too) and
+    what other frameworks' areas mapped into it hold (--framework ilacs-2023 --area
+    care-leavers lists SIF 2.2 too); withdrawn items are left out unless
+    --include-withdrawn.
     """
     from evidence import catalog
 

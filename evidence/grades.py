@@ -114,7 +114,7 @@ def grade_table(
             [day.isoformat()],
         )
     ]
-    same = _equal_areas(conn)
+    same = vocab.equal_areas(conn)
     own = [area for area in words.areas if area["framework"] == framework]
     counted = {other for area in own for other in same.get(area["id"], {area["id"]})}
     relevant = [g for g in grades if g["area_id"] in counted]
@@ -164,19 +164,6 @@ def grade_table(
         "newer_elsewhere": list({g["source_id"]: g for g in newer}.values()),
         "areas": areas,
     }
-
-
-def _equal_areas(conn: sqlite3.Connection) -> dict[int, set[int]]:
-    """Each area's class of areas mapped as equal to it, across frameworks."""
-    classes: dict[int, set[int]] = {}
-    for one, other in conn.execute(
-        "SELECT from_area_id, to_area_id FROM area_mappings"
-        " WHERE relationship = 'equal' AND to_area_id IS NOT NULL"
-    ):
-        joined = classes.get(one, {one}) | classes.get(other, {other})
-        for member in joined:
-            classes[member] = joined
-    return classes
 
 
 def _grade(row: dict, framework: str, latest_date: str | None) -> dict[str, Any]:

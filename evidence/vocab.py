@@ -297,6 +297,52 @@ def area_family(conn: sqlite3.Connection, area_ids: Sequence[int]) -> list[int]:
     return [row[0] for row in rows]
 
 
+def equal_areas(conn: sqlite3.Connection) -> dict[int, set[int]]:
+    """Each area's class of areas mapped as equal to it, across frameworks (SIF 1, ILACS
+    2018 and ILACS 2023 help and protection)."""
+    classes: dict[int, set[int]] = {}
+    for one, other in conn.execute(
+        "SELECT from_area_id, to_area_id FROM area_mappings"
+        " WHERE relationship = 'equal' AND to_area_id IS NOT NULL"
+    ):
+        joined = classes.get(one, {one}) | classes.get(other, {other})
+        for member in joined:
+            classes[member] = joined
+    return classes
+
+
+def mapped_into(conn: sqlite3.Connection) -> dict[int, list[tuple[int, str]]]:
+    """For each area, the areas of another framework mapped into it and how: ILACS 2023
+    children in care takes SIF 2 (equal) and SIF 2.1 (subset)."""
+    into: dict[int, list[tuple[int, str]]] = {}
+    for source, target, relationship in conn.execute(
+        "SELECT from_area_id, to_area_id, relationship FROM area_mappings"
+        " WHERE to_area_id IS NOT NULL AND relationship != 'not-related' ORDER BY id"
+    ):
+        into.setdefault(target, []).append((source, relationship))
+    return into
+
+
+def area_scope(conn: sqlite3.Connection, area_ids: Sequence[int]) -> list[int]:
+    """The areas whose records count toward these: each area and its sub-areas, and for
+    each of those the areas mapped as equal to it or into it from another framework.
+
+    Mappings are followed one step, area by area: SIF 2.2 counts toward ILACS 2023 care
+    leavers, and SIF 2 toward ILACS 2023 children in care, but SIF 2's sub-area 2.2 does
+    not count toward children in care.
+    """
+    family = area_family(conn, area_ids)
+    same = equal_areas(conn)
+    into = mapped_into(conn)
+    scope = dict.fromkeys(family)
+    for area_id in family:
+        for other in sorted(same.get(area_id, ())):
+            scope.setdefault(other)
+        for other, _ in into.get(area_id, ()):
+            scope.setdefault(other)
+    return list(scope)
+
+
 def _area_label(area: dict) -> str:
     return area["code"] if area["code"] == area["slug"] else f"{area['code']} ({area['slug']})"
 
