@@ -488,6 +488,22 @@ def yaml_problem(error: Exception) -> str:
     return problem
 
 
+def read_yaml_file(path: Path, field: str, limit: int = 10 * 1024 * 1024) -> Any:
+    """A YAML file of settings or definitions, with YAML's own types (numbers are
+    numbers): any problem reading it is an InvalidValue naming the file."""
+    import yaml
+
+    regular_file(path, field, limit)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise InvalidValue(field, path, "is not valid YAML (nested too deeply).") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise InvalidValue(
+            field, path, f"cannot be read as YAML ({yaml_problem(error)})."
+        ) from None
+
+
 def regular_file(path: Path, field: str, limit: int) -> None:
     """Refuse what is not an ordinary file of at most `limit` bytes (a folder, a pipe, a
     device), before reading it."""

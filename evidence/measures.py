@@ -122,20 +122,10 @@ def define_measure(
 
 def define_from_file(conn: sqlite3.Connection, path: str | Path, *, by: str) -> dict[str, int]:
     """Define every measure in a YAML file (a `measures:` list); all of them, or none."""
-    import yaml
-
-    from evidence.imports import regular_file, yaml_problem
+    from evidence.imports import read_yaml_file
 
     path = Path(path)
-    regular_file(path, "from_file", 10 * 1024 * 1024)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except RecursionError:
-        raise InvalidValue("from_file", path, "is not valid YAML (nested too deeply).") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise InvalidValue(
-            "from_file", path, f"cannot be read as YAML ({yaml_problem(error)})."
-        ) from None
+    data = read_yaml_file(path, "from_file")
     entries = data.get("measures") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise InvalidValue("from_file", path, "must hold a `measures:` list.")
@@ -457,7 +447,7 @@ def measure_detail(
     measure["challenges"] = challenges
     latest = next((m for m in reversed(series) if m["value"] is not None), None)
     measure["latest"] = latest
-    stale = latest is not None and _months_between(latest["period"], _period_of(day)) > (
+    stale = latest is not None and months_between(latest["period"], period_of(day)) > (
         EXPECTED_LAG_MONTHS
     )
     measure["status"] = status(measure, latest["value"] if latest else None)
@@ -563,7 +553,7 @@ def commentary(
         sentences.append(_headline(measure, figures[-1]))
         if not measure["context"]:
             sentences += _runs(measure, series)
-        stale = _months_between(figures[-1]["period"], _period_of(day))
+        stale = months_between(figures[-1]["period"], period_of(day))
         if stale > EXPECTED_LAG_MONTHS:
             sentences.append(f"no figure since {month_name(figures[-1]['period'])}")
         missing = _gaps(series, figures[-1]["period"])
@@ -593,7 +583,7 @@ def _headline(measure: dict[str, Any], month: dict[str, Any]) -> str:
     if measure["context"]:
         text += " (context, not rated)"
     else:
-        text += _position(measure, value)
+        text += position(measure, value)
     if month["revisions"]:
         last = month["revisions"][-1]
         old = format_value(measure, last["value"]) if last["value"] is not None else "no number"
@@ -603,7 +593,7 @@ def _headline(measure: dict[str, Any], month: dict[str, Any]) -> str:
     return text
 
 
-def _position(measure: dict[str, Any], value: float) -> str:
+def position(measure: dict[str, Any], value: float) -> str:
     """Where a figure stands against the floor and target, in words that hold whichever
     way is better: below a floor that is the worst acceptable, or above it."""
     floor, target, better = measure["floor"], measure["target"], measure["better"]
@@ -715,11 +705,11 @@ def _ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
-def _period_of(day: dt.date) -> str:
+def period_of(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _months_between(earlier: str, later: str) -> int:
+def months_between(earlier: str, later: str) -> int:
     return (int(later[:4]) - int(earlier[:4])) * 12 + int(later[5:7]) - int(earlier[5:7])
 
 
