@@ -1,7 +1,7 @@
 # Everything a fresh machine needs, from the project's own files.
 # The install is editable in "compat" mode (the project folder on sys.path), so the `db`
 # package is found even where the current folder has a `db/` folder of libraries.
-#   make demo   install, load the fictional council's library, show it
+#   make demo   install, load the fictional council's library, show it and its readiness
 #   make test   install what the tests need, run them
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -18,6 +18,7 @@ demo: $(VENV)/.installed
 	$(BIN)/evidence grades --db $(DEMO_DB)
 	$(BIN)/evidence action list --open --as-of 2018-03-31 --db $(DEMO_DB)
 	$(BIN)/evidence measure list --as-of 2018-03-31 --db $(DEMO_DB)
+	$(BIN)/evidence readiness --as-of 2018-03-31 --db $(DEMO_DB)
 
 test: $(VENV)/.installed-test system-packages
 	$(BIN)/python -m pytest
@@ -25,6 +26,7 @@ test: $(VENV)/.installed-test system-packages
 bench: $(VENV)/.installed
 	$(BIN)/python bench/add_latency.py
 	$(BIN)/python bench/import_throughput.py
+	$(BIN)/python bench/readiness_scale.py
 
 system-packages:
 	@missing=$$(for package in $(DEBIAN_TEST_PACKAGES); do \

@@ -747,6 +747,8 @@ COMMAND_MODULES = {
     "self-eval": "evidence.cli_actions",
     "measure": "evidence.cli_measures",
     "challenge": "evidence.cli_measures",
+    "readiness": "evidence.cli_readiness",
+    "due": "evidence.cli_readiness",
 }
 
 

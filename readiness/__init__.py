@@ -1,1 +1,2 @@
-"""The read side: readiness per judgement area and the briefing pack (issues to come)."""
+"""The read side: how ready each judgement area is (`assess`, by the rules in `rules.yml`),
+what falls due (`due`), and, to come, the briefing pack."""

@@ -1,0 +1,162 @@
+"""Readiness rules: the checks and thresholds in `rules.yml`, or in a council's copy.
+
+A council's file is read over the shipped one check by check: a check it leaves out is
+not made, and a setting it leaves out of a check keeps the shipped value. A check with a
+name of the council's own that gives `kinds` and `within_months` asks for recent evidence
+of those kinds, as `audit` and `child-story` do. Every value is checked, and a bad one is
+an error naming where it is and what it is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evidence import vocab
+from evidence.errors import InvalidValue, closest
+
+SHIPPED = Path(__file__).with_name("rules.yml")
+RATINGS = ("red", "amber")
+BUILT_IN = (
+    "verified-evidence",
+    "self-evaluation",
+    "overdue-actions",
+    "measures",
+    "open-challenges",
+    "theme-coverage",
+    "roll-up",
+)
+# The kind of value each setting takes.
+SETTINGS = {
+    "rating": "rating",
+    "none": "rating",
+    "past_floor": "rating",
+    "short_of_target": "rating",
+    "no_figure": "rating",
+    "red_after_months": "months",
+    "within_months": "months",
+    "no_figure_months": "months",
+    "red_after_days": "days",
+    "below_share": "share",
+    "kinds": "kinds",
+    "areas": "areas",
+    "overall_leaves_out": "areas",
+    "sub_areas": "yes-no",
+    "overall": "yes-no",
+}
+RECENT_KIND_SETTINGS = {"kinds", "within_months", "rating", "areas"}
+
+
+@dataclass
+class Rules:
+    """Rules read and checked: `checks` maps each check's name to its settings, with
+    `areas` (where given) as a set of area ids."""
+
+    source: str
+    current_months: int
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def recent_kind_checks(self) -> list[str]:
+        return [name for name, settings in self.checks.items() if "kinds" in settings]
+
+
+def load(conn: sqlite3.Connection, path: str | Path | None = None) -> Rules:
+    """The shipped rules, or a council's file read over them."""
+    from evidence.imports import read_yaml_file
+
+    shipped = read_yaml_file(SHIPPED, "rules")
+    if path is None:
+        return _checked(conn, shipped, shipped, SHIPPED.name)
+    path = Path(path)
+    data = read_yaml_file(path, "rules", limit=1024 * 1024)
+    return _checked(conn, data, shipped, path.name)
+
+
+def _checked(conn: sqlite3.Connection, data: Any, shipped: dict, name: str) -> Rules:
+    words = vocab.Vocabulary(conn)
+
+    def problem(where: str, value: Any, message: str) -> InvalidValue:
+        return InvalidValue(f"rules file {name}, {where}", value, message)
+
+    if not isinstance(data, dict):
+        raise InvalidValue("rules", name, "must hold `current_months` and a `checks:` mapping.")
+    for key in data:
+        if key not in ("current_months", "checks"):
+            raise problem(key, key, "is not a setting: give current_months and checks.")
+    current = _value(
+        "months", data.get("current_months", shipped["current_months"]), "current_months",
+        problem, words,
+    )  # fmt: skip
+    checks = data.get("checks", {}) or {}
+    if not isinstance(checks, dict):
+        raise problem("checks", checks, "must be a mapping of check names to settings.")
+    rules = Rules(source=name, current_months=current)
+    for check, settings in checks.items():
+        check = str(check)
+        if settings is False:
+            continue  # `audit: false` turns a check off, as leaving it out does
+        if settings is None or settings is True:
+            settings = {}
+        if not isinstance(settings, dict):
+            raise problem(f"checks.{check}", settings, "must be a mapping of settings.")
+        defaults = shipped["checks"].get(check, {})
+        merged = {**defaults, **settings}
+        if check not in BUILT_IN and not {"kinds", "within_months"} <= set(merged):
+            known = [*BUILT_IN, *(k for k in shipped["checks"] if k not in BUILT_IN)]
+            guess = closest(check, known)
+            raise problem(
+                "check",
+                check,
+                "is not a known check, and a check of your own needs kinds and within_months."
+                + (f" Did you mean '{guess}'?" if guess else "")
+                + f" Valid: {', '.join(known)}.",
+            )
+        allowed = set(shipped["checks"].get(check, {})) | {"areas"}
+        if check not in BUILT_IN:
+            allowed |= RECENT_KIND_SETTINGS
+        for key in settings:
+            if key not in allowed:
+                raise problem(
+                    f"checks.{check}.{key}",
+                    key,
+                    f"is not a setting of {check}: give {', '.join(sorted(allowed))}.",
+                )
+        rules.checks[check] = {
+            key: _value(SETTINGS[key], value, f"checks.{check}.{key}", problem, words)
+            for key, value in merged.items()
+        }
+        if check not in BUILT_IN:
+            rules.checks[check].setdefault("rating", "amber")
+    return rules
+
+
+def _value(kind: str, value: Any, where: str, problem, words: vocab.Vocabulary) -> Any:
+    """One setting's value, checked for its kind."""
+    if kind == "rating":
+        if value not in RATINGS:
+            raise problem(where, value, "must be red or amber.")
+        return value
+    if kind in ("months", "days"):
+        top = 120 if kind == "months" else 3650
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+            raise problem(where, value, f"must be a whole number of {kind} from 1 to {top}.")
+        return value
+    if kind == "share":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise problem(where, value, "must be a share above 0 and at most 1, such as 0.5.")
+        return float(value)
+    if kind == "yes-no":
+        if not isinstance(value, bool):
+            raise problem(where, value, "must be true or false.")
+        return value
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(isinstance(v, str | int | float) for v in values):
+        raise problem(where, value, f"must be a list of {kind}.")
+    try:
+        if kind == "kinds":
+            return [words.kind(str(v)) for v in values]
+        return {area["id"] for area in words.areas_of([str(v) for v in values], "sif")}
+    except InvalidValue as error:
+        raise problem(where, error.value, error.problem) from None
