@@ -281,19 +281,23 @@ _MEASURES_SQL = (
     + _FEED.format(name="own_feed")
     + """,
     current AS (
-        SELECT measure, period, value, row_number() OVER (
-            PARTITION BY measure, period ORDER BY reported_on DESC, id DESC) AS newest
+        SELECT measure, period, value, assurance, revision_reason, reported_on,
+               row_number() OVER (
+                   PARTITION BY measure, period ORDER BY reported_on DESC, id DESC) AS newest
         FROM readings WHERE reported_on <= :day
     ),
     latest AS (
-        SELECT measure, max(period) AS period, value
+        SELECT measure, max(period) AS period, value, assurance, revision_reason, reported_on
         FROM current WHERE newest = 1 AND value IS NOT NULL GROUP BY measure
     )
     SELECT own_feed.area, measures.code, measures.name, measures.unit, measures.better,
            measures.floor, measures.target, measures.context,
-           latest.period, latest.value
+           latest.period, latest.value, latest.assurance, latest.revision_reason,
+           latest.reported_on, replaced.value AS replaced_value
     FROM measures JOIN own_feed ON own_feed.tag = measures.area_id
     LEFT JOIN latest ON latest.measure = measures.code
+    LEFT JOIN current AS replaced ON replaced.measure = latest.measure
+        AND replaced.period = latest.period AND replaced.newest = 2
     ORDER BY measures.context, measures.code
 """
 )
@@ -616,7 +620,7 @@ class _Assessment:
                     rag,
                     f"{name}: {measures.format_value(measure, value)} in"
                     f" {measures.month_name(measure['period'])}"
-                    f"{measures.position(measure, value)}",
+                    f"{measures.position(measure, value)}{_figure_notes(measure)}",
                     measures=code,
                 )
             elif state == "on-target":
@@ -630,7 +634,9 @@ class _Assessment:
                 self.add(check, settings["no_figure"], f"{name}: {since}", measures=code)
         if on_target:
             listed = "; ".join(
-                f"{m['name']} ({measures.format_value(m, m['value'])})" for m in on_target
+                f"{m['name']} ({measures.format_value(m, m['value'])}"
+                + (", claimed, not yet checked)" if m["assurance"] == "claimed" else ")")
+                for m in on_target
             )
             noun = "measure" if len(on_target) == 1 else "measures"
             self.add(
@@ -748,6 +754,21 @@ def _check(check: str, rag: str, finding: str, **refs: list) -> dict[str, Any]:
     if refs:
         raise TypeError(f"unknown references: {sorted(refs)}")
     return {"check": check, "rag": rag, "finding": finding, **named}
+
+
+def _figure_notes(measure: dict[str, Any]) -> str:
+    """What a reader must know of a figure: that it replaced another, or is unchecked."""
+    notes = ""
+    if measure["revision_reason"]:
+        was = measure["replaced_value"]
+        old = measures.format_value(measure, was) if was is not None else "no number"
+        notes += (
+            f" (revised from {old} on {format_day(measure['reported_on'])}:"
+            f" {measure['revision_reason']})"
+        )
+    if measure["assurance"] == "claimed":
+        notes += " (claimed, not yet checked)"
+    return notes
 
 
 def _worst(rags) -> str:

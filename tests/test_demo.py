@@ -7,8 +7,8 @@ from evidence import demo
 
 def test_demo_loads_a_whole_library_across_every_area_and_kind(cli):
     assert cli("demo").stdout == (
-        "Loaded the demo library: 72 items added, 72 in all, with 16 actions, 7 grades,"
-        " 9 self-evaluations and 361 monthly figures of 18 measures.\n"
+        "Loaded the demo library: 73 items added, 73 in all, with 16 actions, 7 grades,"
+        " 11 self-evaluations and 385 monthly figures of 18 measures.\n"
     )
     items = cli.json("list", "--include-withdrawn")
     assert len(items) >= 60
@@ -44,8 +44,8 @@ def test_demo_twice_does_not_duplicate(cli, library_path):
     cli("demo")
     before = dump(library_path)
     assert cli("demo").stdout == (
-        "The demo library is already loaded: 72 items, with 16 actions, 7 grades,"
-        " 9 self-evaluations and 361 monthly figures of 18 measures.\n"
+        "The demo library is already loaded: 73 items, with 16 actions, 7 grades,"
+        " 11 self-evaluations and 385 monthly figures of 18 measures.\n"
     )
     assert dump(library_path) == before
 

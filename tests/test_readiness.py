@@ -335,6 +335,29 @@ def test_a_revision_reported_later_does_not_yet_apply(cli, conn, rules_file):
     assert findings(conn, "1", "2017-03-21", rules)[0] == "green"
 
 
+def test_a_revised_or_claimed_figure_says_so(cli, conn, dental, rules_file):
+    cli("measure", "record", dental, "2017-06", "78", "--reported-on", "2017-07-12")
+    cli("measure", "record", dental, "2017-06", "71", "--revises", "--reason",
+        "checks entered late were counted twice", "--reported-on", "2017-07-20")  # fmt: skip
+    cli("measure", "record", dental, "2017-07", "92", "--reported-on", "2017-08-12", "--claimed")
+    rules = rules_file("measures")
+    assert findings(conn, "2", "2017-07-31", rules)[1] == [
+        (
+            "red",
+            (
+                "Dental checks: 71% in Jun 2017, below the 80% floor (revised from 78% on 20 Jul"
+                " 2017: checks entered late were counted twice)"
+            ),
+        )
+    ]
+    assert findings(conn, "2", "2017-08-31", rules)[1] == [
+        (
+            "green",
+            "1 measure within floor and target: Dental checks (92%, claimed, not yet checked)",
+        )
+    ]
+
+
 def test_no_figure_for_three_months_is_amber(cli, conn, dental, rules_file):
     rules = rules_file("measures")
     assert findings(conn, "2", "2017-06-30", rules) == (
