@@ -42,6 +42,7 @@ class Scope:
     own: dict[int, str | None]  # the area (None) and the areas mapped into it, and how
     evidence: set[int]  # `own` for the area and each of its sub-areas
     fed_by: list[dict[str, Any]]
+    broadest: set[int] = field(default_factory=set)  # of `own`, those whose parent is not
     sub_areas: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -130,7 +131,10 @@ def _scopes(conn: sqlite3.Connection, words: vocab.Vocabulary, framework: str) -
             for other, relationship in mine.items()
             if by_id[other]["framework"] != framework
         ]
-        scopes.append(Scope(area=area, own=mine, evidence=evidence, fed_by=fed_by))
+        broadest = {other for other in mine if by_id[other]["parent_id"] not in mine}
+        scopes.append(
+            Scope(area=area, own=mine, evidence=evidence, fed_by=fed_by, broadest=broadest)
+        )
     for scope in scopes:
         scope.sub_areas = [
             other.area for other in scopes if other.area["parent_id"] == scope.area["id"]
@@ -522,15 +526,18 @@ class _Assessment:
     # Self-evaluation
 
     def _latest_self_evaluation(self) -> dict[str, Any] | None:
-        # The area's own, else one of an area mapped as equal to it, else the newest of
-        # those mapped into it: ILACS children in care reads SIF 2's, not SIF 2.1's.
-        rank = {None: 0, "equal": 1}
+        # The area's own, else one of an area mapped as equal to it, else one of the
+        # broadest areas mapped into it, newest first: ILACS 2023 children in care reads
+        # SIF 2's, not SIF 2.1's, and ILACS 2018's children in care and care leavers
+        # reads SIF 2's, not that of its sub-area 2.1 or 2.2.
+        def rank(row: dict[str, Any]) -> int:
+            relationship = self.scope.own[row["area_id"]]
+            if relationship in (None, "equal"):
+                return 0 if relationship is None else 1
+            return 2 if row["area_id"] in self.scope.broadest else 3
+
         newest_first = sorted(self.self_evaluations, key=lambda r: r["newest_key"], reverse=True)
-        row = min(
-            newest_first,
-            key=lambda row: rank.get(self.scope.own[row["area_id"]], 2),
-            default=None,
-        )
+        row = min(newest_first, key=rank, default=None)
         if row is None:
             return None
         return {

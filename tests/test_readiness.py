@@ -489,10 +489,18 @@ def test_an_ilacs_area_reads_its_equal_sif_areas_self_evaluation(cli, conn, tmp_
     cli.add()
     self_eval(cli, tmp_path, "2", "requires-improvement", "2017-06-21")
     self_eval(cli, tmp_path, "2.1", "good", "2017-06-21")
-    result = area(conn, "in-care", "2017-07-01", rules_file("self-evaluation"), "ilacs-2023")
+    self_eval(cli, tmp_path, "2.2", "inadequate", "2017-06-25")
+    rules = rules_file("self-evaluation")
+    result = area(conn, "in-care", "2017-07-01", rules, "ilacs-2023")
     assert result["findings"] == [
         "self-evaluation (of SIF 2) 'requires improvement', 21 Jun 2017 by Director"
     ]
+    # ILACS 2018 joins children in care and care leavers: SIF 2 is the broadest area
+    # mapped into it, and its view is read before a newer one of its sub-area 2.2.
+    result = area(conn, "in-care-and-care-leavers", "2017-07-01", rules, "ilacs-2018")
+    assert result["self_evaluation"]["written_for"] == "SIF 2"
+    result = area(conn, "care-leavers", "2017-07-01", rules, "ilacs-2023")
+    assert result["self_evaluation"]["written_for"] == "SIF 2.2"
 
 
 def test_listing_an_ilacs_area_includes_the_sif_areas_mapped_into_it(cli):
