@@ -464,6 +464,20 @@ def m006_measure_performance(db: Database) -> None:
         forbid_deletes(db, table, "they are the record of what happened")
 
 
+def m007_date_each_verification(db: Database) -> None:
+    """The day a claim was checked (`verify-item --on`), so a view of an earlier day shows
+    it as the claim it then was. An item logged as verified has none: it stands verified
+    from its own date. Items verified after they were logged take the day of their stamp;
+    the audit trigger is dropped while they do, as this is no one's edit."""
+    db.execute(f"ALTER TABLE evidence ADD COLUMN verified_on TEXT CHECK (verified_on {DAY_SQL})")
+    db.execute("DROP TRIGGER IF EXISTS evidence_audit_update")
+    db.execute(
+        "UPDATE evidence SET verified_on = substr(verified_at, 1, 10)"
+        " WHERE assurance = 'verified' AND verified_at > created_at"
+    )
+    create_audit_triggers(db, "evidence")
+
+
 MIGRATIONS = (
     m001_create_catalogue,
     m002_attach_files,
@@ -471,6 +485,7 @@ MIGRATIONS = (
     m004_track_actions_grades_and_self_evaluation,
     m005_remember_files_a_purge_erases,
     m006_measure_performance,
+    m007_date_each_verification,
 )
 
 

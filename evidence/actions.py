@@ -18,7 +18,7 @@ from typing import Any
 
 from db import now, transaction
 from evidence import catalog, vocab
-from evidence.dates import format_day, format_when, parse_day, parse_when
+from evidence.dates import as_of_day, format_day, format_when, parse_day
 from evidence.errors import InvalidValue, NotFound, Refused
 
 STATUSES = ("not-started", "in-progress", "complete-awaiting-assurance", "closed", "paused")
@@ -441,8 +441,3 @@ def _event_day(value: str | None, field: str, today: dt.date) -> dt.date:
     if day > today:
         raise InvalidValue(field, value, f"is in the future (today is {today.isoformat()}).")
     return day
-
-
-def as_of_day(as_of: str | None) -> dt.date:
-    """The last day of the period given (`2017-04` is 30 Apr 2017); today by default."""
-    return parse_when(as_of, "as_of").end if as_of else dt.date.today()

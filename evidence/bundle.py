@@ -81,7 +81,9 @@ def build_bundle(
     context = {
         "council": council[0] if council else "Children's services",
         "framework_name": framework_name,
-        "as_of": format_day(parse_when(as_of, "as_of").end.isoformat()) if as_of else None,
+        "as_of": format_day(parse_when(as_of, "as_of").end.isoformat())
+        if as_of is not None
+        else None,
         "generated": dt.datetime.now().strftime("%d %b %Y %H:%M"),
         "marking": marking,
         "item_count": len(items),

@@ -288,7 +288,9 @@ def edit_evidence(
         if current["status"] != "current":
             raise Refused(f"evidence {evidence_id} is {current['status']}; it cannot be edited.")
         if claimed and current["assurance"] != "claimed":
-            wanted.update(assurance="claimed", verified_by=None, verified_at=None)
+            wanted.update(
+                assurance="claimed", verified_by=None, verified_at=None, verified_on=None
+            )
         new_date = {
             field: wanted.get(field, current[field]) for field in ("date", "date_precision")
         }
@@ -357,9 +359,21 @@ def withdraw_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str
         update_row(conn, evidence_id, {"status": "withdrawn", "withdrawn_reason": reason}, by)
 
 
-def verify_evidence(conn: sqlite3.Connection, evidence_id: int, *, by: str) -> dict[str, Any]:
-    """Record that someone checked a claimed item; returns the verified record."""
+def verify_evidence(
+    conn: sqlite3.Connection,
+    evidence_id: int,
+    *,
+    by: str,
+    on: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """Record that someone checked a claimed item `on` a day (default today); returns the
+    verified record. Until that day the item reads as the claim it was."""
     by = check_actor(by)
+    today = today or dt.date.today()
+    day = parse_day(on, "on") if on else today
+    if day > today:
+        raise InvalidValue("on", on, f"is in the future (today is {today.isoformat()}).")
     with transaction(conn, by=by):
         current = get_evidence(conn, evidence_id)
         if current["status"] != "current":
@@ -369,8 +383,17 @@ def verify_evidence(conn: sqlite3.Connection, evidence_id: int, *, by: str) -> d
                 f"evidence {evidence_id} is already verified"
                 f" (by {current['verified_by']} at {current['verified_at']})."
             )
+        if day.isoformat() < current["date"]:
+            raise InvalidValue(
+                "on", on, f"is before the item's own date ({current['date_display']})."
+            )
         stamp = now()
-        columns = {"assurance": "verified", "verified_by": by, "verified_at": stamp}
+        columns = {
+            "assurance": "verified",
+            "verified_by": by,
+            "verified_at": stamp,
+            "verified_on": day.isoformat(),
+        }
         update_row(conn, evidence_id, columns, by, stamp)
     return get_evidence(conn, evidence_id)
 
@@ -451,11 +474,12 @@ def list_evidence(
     """Evidence matching every filter given, newest first.
 
     An area includes its sub-areas and the areas of other frameworks mapped into it
-    (`vocab.area_scope`): ILACS care leavers includes SIF 2.2. `since` and `until` take dates at any precision, each
-    meaning its whole period (`until="2017-01"` runs to 31 Jan 2017), and keep every item
-    whose date could fall in the range: "2017" is both since 2017-06 and until 2017-01, and
-    "on or before 13 Feb 2017" is until 2017-01. `as_of` keeps items whose stated date is
-    over by that day: an item dated Jan 2017 counts from 31 Jan 2017.
+    (`vocab.area_scope`): ILACS care leavers includes SIF 2.2. `since` and `until` take
+    dates at any precision, each meaning its whole period (`until="2017-01"` runs to 31
+    Jan 2017), and keep every item whose date could fall in the range: "2017" is both
+    since 2017-06 and until 2017-01, and "on or before 13 Feb 2017" is until 2017-01.
+    `as_of` keeps items whose stated date is over by that day: an item dated Jan 2017
+    counts from 31 Jan 2017.
     """
     where: list[str] = []
     params: list[Any] = []
@@ -478,7 +502,7 @@ def list_evidence(
         ("until", until, EARLIEST_SQL, "<="),
         ("as_of", as_of, DATE_END_SQL, "<="),
     ):
-        if value:
+        if value is not None:
             bound = parse_when(value, field)
             where.append(f"{column} {op} ?")
             params.append((bound.start if field == "since" else bound.end).isoformat())
@@ -501,7 +525,24 @@ def list_evidence(
         if not 0 < limit < 2**63:
             raise InvalidValue("limit", limit, "must be a whole number from 1.")
         sql += f" LIMIT {int(limit)}"
-    return [_record(row) for row in conn.execute(sql, params)]
+    records = [_record(row) for row in conn.execute(sql, params)]
+    if as_of is not None:
+        for record in records:
+            as_it_stood(record, parse_when(as_of, "as_of").end)
+    return records
+
+
+def as_it_stood(record: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    """An item as it stood at the end of `day`: a claim verified later was still a claim."""
+    if record["verified_on"] and record["verified_on"] > day.isoformat():
+        record.update(assurance="claimed", verified_by=None, verified_at=None, verified_on=None)
+    return record
+
+
+# Assurance at the end of :day, in SQL.
+ASSURANCE_AS_OF_SQL = (
+    "(CASE WHEN evidence.verified_on > :day THEN 'claimed' ELSE evidence.assurance END)"
+)
 
 
 def history(conn: sqlite3.Connection, evidence_id: int) -> list[dict[str, Any]]:

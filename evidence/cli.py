@@ -448,15 +448,24 @@ def withdraw(
 
 
 @app.command("verify-item")
-def verify_item(evidence_id: EvidenceId, db_path: DbPath = None, by: By = None) -> None:
+def verify_item(
+    evidence_id: EvidenceId,
+    on: Annotated[
+        str | None,
+        typer.Option("--on", metavar="DATE", help="The day it was checked. [default: today]"),
+    ] = None,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
     """Mark a claimed item verified.
 
-    Records who checked it (--by) and when.
+    Records who checked it (--by) and on what day (--on); a view as of an earlier day
+    still shows it as a claim.
     """
     from evidence import catalog
 
     with library(db_path) as conn:
-        item = catalog.verify_evidence(conn, evidence_id, by=actor(by))
+        item = catalog.verify_evidence(conn, evidence_id, by=actor(by), on=on)
     typer.echo(f"Verified evidence {evidence_id} (by {item['verified_by']}).")
 
 

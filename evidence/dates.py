@@ -25,9 +25,9 @@ EXACT = "exact"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _PATTERNS = (
-    (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), "day"),
-    (re.compile(r"(\d{4})-(\d{2})"), "month"),
-    (re.compile(r"(\d{4})"), "year"),
+    (re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})"), "day"),
+    (re.compile(r"([0-9]{4})-([0-9]{2})"), "month"),
+    (re.compile(r"([0-9]{4})"), "year"),
 )
 
 
@@ -88,6 +88,11 @@ def parse_qualifier(value: str | None) -> str | None:
     if slug in QUALIFIERS or slug == EXACT:
         return slug
     raise UnknownValue("precision", value, [*QUALIFIERS, EXACT])
+
+
+def as_of_day(as_of: str | None) -> dt.date:
+    """The last day of the period given (`2017-04` is 30 Apr 2017); today when none is."""
+    return parse_when(as_of, "as_of").end if as_of is not None else dt.date.today()
 
 
 def format_when(date: str, precision: str, qualifier: str | None = None) -> str:

@@ -82,9 +82,16 @@ def closest(value: str, valid: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+QUOTED_MAX = 200
+
+
 def _quoted(value: object) -> str:
-    """The value in quotes, with characters that would break the line escaped."""
+    """The value in quotes, with characters that would break the line escaped, and cut
+    short if long: an error line names a value, it does not repeat a file."""
+    text = str(value)
+    clipped = len(text) > QUOTED_MAX
     text = "".join(
-        char if char.isprintable() or char == " " else repr(char)[1:-1] for char in str(value)
+        char if char.isprintable() or char == " " else repr(char)[1:-1]
+        for char in text[:QUOTED_MAX]
     )
-    return f"'{text}'"
+    return f"'{text}…'" if clipped else f"'{text}'"

@@ -21,8 +21,8 @@ from evidence import catalog
 
 FIELDS = (
     "id", "ref", "kind", "title", "summary", "date", "precision", "areas", "themes", "marking",
-    "assurance", "verified_by", "verified_at", "status", "withdrawn_reason", "owner", "source",
-    "link", "review_by", "files", "created_at", "created_by",
+    "assurance", "verified_by", "verified_at", "verified_on", "status", "withdrawn_reason",
+    "owner", "source", "link", "review_by", "files", "created_at", "created_by",
 )  # fmt: skip
 # A spreadsheet treats a cell starting with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

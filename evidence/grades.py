@@ -16,7 +16,7 @@ from typing import Any
 
 from db import now, transaction
 from evidence import catalog, vocab
-from evidence.dates import format_day, format_when, parse_day, parse_when
+from evidence.dates import as_of_day, format_day, format_when, parse_day
 from evidence.errors import InvalidValue, Refused
 
 GRADES = ("outstanding", "good", "requires-improvement", "inadequate")
@@ -97,7 +97,7 @@ def grade_table(
     """
     words = vocab.Vocabulary(conn)
     framework = words.framework(framework)
-    day = parse_when(as_of, "as_of").end if as_of else dt.date.today()
+    day = as_of_day(as_of)
     grades = [
         dict(row)
         for row in conn.execute(
@@ -267,7 +267,7 @@ def self_evaluations(
     in the framework's order; with `history`, every one, oldest first within an area."""
     words = vocab.Vocabulary(conn)
     framework = words.framework(framework)
-    day = parse_when(as_of, "as_of").end if as_of else dt.date.today()
+    day = as_of_day(as_of)
     params: list[Any] = [framework, day.isoformat()]
     only = ""
     if area is not None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from db import now, transaction, trial
 from evidence import catalog, vocab
+from evidence.dates import parse_day
 from evidence.errors import EvidenceError, InvalidValue, Refused
 
 ADD_FIELDS = (
@@ -44,6 +45,7 @@ KEPT_FIELDS = (
     "assurance",
     "verified_by",
     "verified_at",
+    "verified_on",
     "status",
     "withdrawn_reason",
     "created_at",
@@ -197,6 +199,7 @@ def _apply(
             item.row.update(
                 verified_by=catalog.check_actor(row["verified_by"], "verified_by"),
                 verified_at=_stamp(row.get("verified_at"), "verified_at", context),
+                verified_on=_verified_on(row.get("verified_on"), item.row["date"], context),
             )
         if status == "withdrawn":
             item.row.update(
@@ -238,7 +241,13 @@ def _apply(
             assurance == "verified"
             and catalog.get_evidence(conn, evidence_id)["assurance"] == "claimed"
         ):
-            catalog.verify_evidence(conn, evidence_id, by=context.by)
+            catalog.verify_evidence(
+                conn,
+                evidence_id,
+                by=context.by,
+                on=row.get("verified_on") or None,
+                today=context.today,
+            )
             changed = True
         if status == "withdrawn":
             catalog.withdraw_evidence(conn, evidence_id, reason=reason, by=context.by)
@@ -358,6 +367,19 @@ def _stamp(value: Any, name: str, context: _Context) -> str:
     if value > context.stamp:
         raise InvalidValue(name, value, "is in the future.")
     return value
+
+
+def _verified_on(value: Any, date: str, context: _Context) -> str | None:
+    """The day a claim in the file was checked: a full date, not before the item's own
+    date, not in the future; none for an item logged as verified."""
+    if value in (None, ""):
+        return None
+    day = parse_day(str(value), "verified_on")
+    if day > context.today:
+        raise InvalidValue("verified_on", value, "is in the future.")
+    if day.isoformat() < date:
+        raise InvalidValue("verified_on", value, f"is before the item's own date ({date}).")
+    return day.isoformat()
 
 
 def _flag(value: Any) -> bool:

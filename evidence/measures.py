@@ -23,7 +23,7 @@ from typing import Any
 
 from db import now, transaction
 from evidence import catalog, vocab
-from evidence.dates import MONTHS, format_day, parse_day, parse_when
+from evidence.dates import MONTHS, as_of_day, format_day, parse_day
 from evidence.errors import InvalidValue, NotFound, Refused, UnknownValue
 
 UNITS = ("percent", "count", "rate", "days")
@@ -304,7 +304,7 @@ def parse_period(value: Any, field: str = "period") -> str:
     if isinstance(value, dt.date):
         return f"{value.year:04d}-{value.month:02d}"
     text = str(value).strip()
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", text)
     if match:
         year, month = int(match[1]), int(match[2])
     else:
@@ -714,7 +714,7 @@ def months_between(earlier: str, later: str) -> int:
 
 
 def _as_of(as_of: str | None) -> dt.date:
-    return parse_when(as_of, "as_of").end if as_of else dt.date.today()
+    return as_of_day(as_of)
 
 
 # Challenges

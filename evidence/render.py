@@ -58,6 +58,8 @@ def evidence_detail(item: dict[str, Any]) -> str:
         status += f" by {purge['by']}, {stamp(purge['at'])}: {purge['reason']}"
     if item["assurance"] == "verified":
         assurance = f"verified by {item['verified_by']}, {stamp(item['verified_at'])}"
+        if item.get("verified_on"):
+            assurance += f" (checked on {format_day(item['verified_on'])})"
     else:
         assurance = f"claimed: not yet checked (`evidence verify-item {item['id']}`)"
     fields = [
@@ -117,11 +119,12 @@ def describe_event(event: dict[str, Any]) -> str:
     if changes.get("status", [None, None])[1] == "withdrawn":
         return f"withdrew it: {changes['withdrawn_reason'][1]}"
     if changes.get("assurance", [None, None])[1] == "verified":
-        return "verified it"
+        checked = changes.get("verified_on", [None, None])[1]
+        return f"verified it (checked on {format_day(checked)})" if checked else "verified it"
     parts = [
         f"{field} {_short(old)} → {_short(new)}"
         for field, (old, new) in changes.items()
-        if field not in ("verified_by", "verified_at")
+        if field not in ("verified_by", "verified_at", "verified_on")
     ]
     parts += [f"added {tag}" for tag in event["tags"]["added"]]
     parts += [f"removed {tag}" for tag in event["tags"]["removed"]]

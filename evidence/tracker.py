@@ -402,7 +402,7 @@ def _edit_fields(conn: sqlite3.Connection, action_id: int, row: dict[str, Any], 
     return True
 
 
-_UK_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_UK_DAY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 
 
 def _day(value: str, field: str) -> str:

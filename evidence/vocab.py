@@ -213,7 +213,7 @@ class Vocabulary:
         return slug
 
     def framework(self, value: str | None) -> str:
-        slug = normalise(value) if value else DEFAULT_FRAMEWORK
+        slug = normalise(value) if value is not None else DEFAULT_FRAMEWORK
         if slug not in self.frameworks:
             raise UnknownValue("framework", value or slug, self.frameworks)
         return slug
@@ -323,23 +323,35 @@ def mapped_into(conn: sqlite3.Connection) -> dict[int, list[tuple[int, str]]]:
     return into
 
 
+def area_sources(
+    area_id: int,
+    same: dict[int, set[int]],
+    into: dict[int, list[tuple[int, str]]],
+) -> dict[int, str | None]:
+    """An area and the areas whose records count toward it, each with how it relates:
+    None for the area itself, then the areas mapped as equal to it, then those mapped
+    into it from another framework (`equal_areas()` and `mapped_into()` give `same` and
+    `into`)."""
+    found: dict[int, str | None] = {area_id: None}
+    for other in sorted(same.get(area_id, ())):
+        found.setdefault(other, "equal")
+    for other, relationship in into.get(area_id, ()):
+        found.setdefault(other, relationship)
+    return found
+
+
 def area_scope(conn: sqlite3.Connection, area_ids: Sequence[int]) -> list[int]:
     """The areas whose records count toward these: each area and its sub-areas, and for
-    each of those the areas mapped as equal to it or into it from another framework.
+    each of those its `area_sources()`.
 
     Mappings are followed one step, area by area: SIF 2.2 counts toward ILACS 2023 care
     leavers, and SIF 2 toward ILACS 2023 children in care, but SIF 2's sub-area 2.2 does
     not count toward children in care.
     """
-    family = area_family(conn, area_ids)
-    same = equal_areas(conn)
-    into = mapped_into(conn)
-    scope = dict.fromkeys(family)
-    for area_id in family:
-        for other in sorted(same.get(area_id, ())):
-            scope.setdefault(other)
-        for other, _ in into.get(area_id, ()):
-            scope.setdefault(other)
+    same, into = equal_areas(conn), mapped_into(conn)
+    scope: dict[int, None] = {}
+    for area_id in area_family(conn, area_ids):
+        scope.update(dict.fromkeys(area_sources(area_id, same, into)))
     return list(scope)
 
 

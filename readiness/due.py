@@ -12,7 +12,7 @@ import sqlite3
 from typing import Any
 
 from evidence import actions, catalog
-from evidence.dates import format_day, format_when
+from evidence.dates import as_of_day, format_day, format_when
 from evidence.errors import InvalidValue
 
 MAX_DAYS = 3650
@@ -24,18 +24,24 @@ def due(
     """Evidence due for review and open actions due by the end of `within` days after
     `as_of` (default today), each soonest first; what is already past is included."""
     days = window_days(within)
-    day = actions.as_of_day(as_of)
-    until = day + dt.timedelta(days=days)
+    day = as_of_day(as_of)
+    until = day + dt.timedelta(days=min(days, (dt.date.max - day).days))
     evidence = []
     for row in conn.execute(
         f"""
-        SELECT id, kind, title, date, date_precision, date_qualifier, owner, review_by
+        SELECT id, kind, title, date, date_precision, date_qualifier, owner, review_by,
+               {catalog.ASSURANCE_AS_OF_SQL} AS assurance
         FROM evidence
         WHERE status = 'current' AND review_by IS NOT NULL AND review_by <= :until
-          AND {catalog.DATE_END_SQL} <= :day
+          AND {catalog.DATE_END_SQL} <= :shown_until
         ORDER BY review_by, id
         """,
-        {"day": day.isoformat(), "until": until.isoformat()},
+        {
+            "day": day.isoformat(),
+            "until": until.isoformat(),
+            # For today every item logged counts; for a past day, those it could show.
+            "shown_until": "9999-12-31" if as_of is None else day.isoformat(),
+        },
     ):
         item = dict(row)
         review_by = dt.date.fromisoformat(item["review_by"])

@@ -3,12 +3,14 @@
 A council's file is read over the shipped one check by check: a check it leaves out is
 not made, and a setting it leaves out of a check keeps the shipped value. A check with a
 name of the council's own that gives `kinds` and `within_months` asks for recent evidence
-of those kinds, as `audit` and `child-story` do. Every value is checked, and a bad one is
-an error naming where it is and what it is.
+of those kinds, as `audit` and `child-story` do. Every area is always rated on its
+verified evidence, so that check can be changed but not dropped or narrowed. Every value
+is checked, and a bad one is an error naming the file, where in it, and the value.
 """
 
 from __future__ import annotations
 
+import reprlib
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,7 @@ from evidence import vocab
 from evidence.errors import InvalidValue, closest
 
 SHIPPED = Path(__file__).with_name("rules.yml")
+SHIPPED_NAME = "readiness/rules.yml"
 RATINGS = ("red", "amber")
 BUILT_IN = (
     "verified-evidence",
@@ -42,21 +45,28 @@ SETTINGS = {
     "below_share": "share",
     "kinds": "kinds",
     "areas": "areas",
-    "overall_leaves_out": "areas",
+    "overall_leaves_out": "areas or none",
     "sub_areas": "yes-no",
     "overall": "yes-no",
 }
+# A value quoted in an error, kept short however deep or long it is.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring = 2, 4, 4, 60
 RECENT_KIND_SETTINGS = {"kinds", "within_months", "rating", "areas"}
+# Checks that are made for every area, or are about how areas combine.
+EVERY_AREA = ("verified-evidence", "roll-up")
 
 
 @dataclass
 class Rules:
     """Rules read and checked: `checks` maps each check's name to its settings, with
-    `areas` (where given) as a set of area ids."""
+    `areas` (where given) as a set of area ids; `shipped` holds the shipped settings of
+    every check, for counts that need one whether or not the check is made."""
 
     source: str
     current_months: int
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shipped: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def recent_kind_checks(self) -> list[str]:
         return [name for name, settings in self.checks.items() if "kinds" in settings]
@@ -66,19 +76,24 @@ def load(conn: sqlite3.Connection, path: str | Path | None = None) -> Rules:
     """The shipped rules, or a council's file read over them."""
     from evidence.imports import read_yaml_file
 
-    shipped = read_yaml_file(SHIPPED, "rules")
+    data = read_yaml_file(SHIPPED, "rules")
+    shipped = _checked(conn, data, data, SHIPPED_NAME)
+    shipped.shipped = shipped.checks
     if path is None:
-        return _checked(conn, shipped, shipped, SHIPPED.name)
-    path = Path(path)
-    data = read_yaml_file(path, "rules", limit=1024 * 1024)
-    return _checked(conn, data, shipped, path.name)
+        return shipped
+    council = _checked(
+        conn, read_yaml_file(Path(path), "rules", limit=1024 * 1024), data, str(path)
+    )
+    council.shipped = shipped.checks
+    return council
 
 
 def _checked(conn: sqlite3.Connection, data: Any, shipped: dict, name: str) -> Rules:
     words = vocab.Vocabulary(conn)
 
     def problem(where: str, value: Any, message: str) -> InvalidValue:
-        return InvalidValue(f"rules file {name}, {where}", value, message)
+        shown = value if isinstance(value, str) else _SHORT.repr(value)
+        return InvalidValue(f"rules file {name}, {where}", shown, message)
 
     if not isinstance(data, dict):
         raise InvalidValue("rules", name, "must hold `current_months` and a `checks:` mapping.")
@@ -93,6 +108,7 @@ def _checked(conn: sqlite3.Connection, data: Any, shipped: dict, name: str) -> R
     if not isinstance(checks, dict):
         raise problem("checks", checks, "must be a mapping of check names to settings.")
     rules = Rules(source=name, current_months=current)
+    known = [*BUILT_IN, *(k for k in shipped["checks"] if k not in BUILT_IN)]
     for check, settings in checks.items():
         check = str(check)
         if settings is False:
@@ -101,10 +117,8 @@ def _checked(conn: sqlite3.Connection, data: Any, shipped: dict, name: str) -> R
             settings = {}
         if not isinstance(settings, dict):
             raise problem(f"checks.{check}", settings, "must be a mapping of settings.")
-        defaults = shipped["checks"].get(check, {})
-        merged = {**defaults, **settings}
+        merged = {**shipped["checks"].get(check, {}), **settings}
         if check not in BUILT_IN and not {"kinds", "within_months"} <= set(merged):
-            known = [*BUILT_IN, *(k for k in shipped["checks"] if k not in BUILT_IN)]
             guess = closest(check, known)
             raise problem(
                 "check",
@@ -113,7 +127,9 @@ def _checked(conn: sqlite3.Connection, data: Any, shipped: dict, name: str) -> R
                 + (f" Did you mean '{guess}'?" if guess else "")
                 + f" Valid: {', '.join(known)}.",
             )
-        allowed = set(shipped["checks"].get(check, {})) | {"areas"}
+        allowed = set(shipped["checks"].get(check, {}))
+        if check not in EVERY_AREA:
+            allowed.add("areas")
         if check not in BUILT_IN:
             allowed |= RECENT_KIND_SETTINGS
         for key in settings:
@@ -129,6 +145,12 @@ def _checked(conn: sqlite3.Connection, data: Any, shipped: dict, name: str) -> R
         }
         if check not in BUILT_IN:
             rules.checks[check].setdefault("rating", "amber")
+    if "verified-evidence" not in rules.checks:
+        raise problem(
+            "checks",
+            "verified-evidence",
+            "cannot be left out: every area is rated on its verified evidence.",
+        )
     return rules
 
 
@@ -152,8 +174,11 @@ def _value(kind: str, value: Any, where: str, problem, words: vocab.Vocabulary) 
             raise problem(where, value, "must be true or false.")
         return value
     values = value if isinstance(value, list) else [value]
+    if kind == "areas or none" and values in ([], [None]):
+        return set()
+    plural = "areas" if kind.startswith("areas") else kind
     if not values or not all(isinstance(v, str | int | float) for v in values):
-        raise problem(where, value, f"must be a list of {kind}.")
+        raise problem(where, value, f"must be a list of one or more {plural}.")
     try:
         if kind == "kinds":
             return [words.kind(str(v)) for v in values]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evidence.dates import format_day
+from evidence.render import STATUS_NAMES
 
 RAG_STYLES = {"red": "bold white on red", "amber": "bold black on yellow", "green": "bold green"}
 FINDING_STYLES = {"red": "bold red", "amber": "bold yellow", "green": "green"}
@@ -41,7 +42,7 @@ def readiness_table(found: dict[str, Any]) -> None:
         off = measures["past_floor"] + measures["short_of_target"]
         rated = measures["rated"]
         table.add_row(
-            area["code"],
+            Text(area["code"]),
             Text(f" {area['rag'].upper()} ", style=RAG_STYLES[area["rag"]]),
             Text(f"{GRADE_SHORT[grade['grade']]} {grade['date'][:4]}" if grade else "none"),
             Text(GRADE_SHORT[own["grade"]] if own else "none"),
@@ -78,14 +79,16 @@ def readiness_table(found: dict[str, Any]) -> None:
         findings.add_column(overflow="fold")
         for check in area["checks"]:
             findings.add_row(
-                "", Text(check["rag"], style=FINDING_STYLES[check["rag"]]), check["finding"]
+                "", Text(check["rag"], style=FINDING_STYLES[check["rag"]]), Text(check["finding"])
             )
         console.print(findings)
     console.print()
     console.print(
-        f"{found['framework_name']} as of {format_day(found['as_of'])}, by the rules in"
-        f" {found['rules']}. Evidence is current when verified, dated within"
-        f" {found['current_months']} months and not past its review-by date."
+        Text(
+            f"{found['framework_name']} as of {format_day(found['as_of'])}, by the rules in"
+            f" {found['rules']}. Evidence is current when it is verified, certainly dated"
+            f" within {found['current_months']} months, and not past its review-by date."
+        )
     )
 
 
@@ -97,9 +100,10 @@ def due_text(found: dict[str, Any]) -> str:
     if not found["evidence"]:
         lines.append("  none")
     for item in found["evidence"]:
+        claimed = " [claimed, not yet checked]" if item["assurance"] == "claimed" else ""
         lines.append(
             f"  {item['id']:>4}  {_when(item['days'])}  review by {item['review_by_display']}:"
-            f" {item['title']}" + (f" ({item['owner']})" if item["owner"] else "")
+            f" {item['title']}" + (f" ({item['owner']})" if item["owner"] else "") + claimed
         )
     lines += ["", "Actions due"]
     if not found["actions"]:
@@ -107,9 +111,10 @@ def due_text(found: dict[str, Any]) -> str:
     for action in found["actions"]:
         ref = f"action {action['ref']}: " if action["ref"] else ""
         owner = f" ({action['owner']})" if action["owner"] else ""
+        status = STATUS_NAMES[action["status"]]
         lines.append(
             f"  {action['id']:>4}  {_when(action['days'])}  due {format_day(action['due_on'])}:"
-            f" {ref}{action['text']}{owner}"
+            f" {ref}{action['text']}{owner} [{status}]"
         )
         lines.append(f"        from evidence {action['source_id']}: {action['source_title']}")
     return "\n".join(lines)

@@ -42,4 +42,4 @@ def test_parallel_adds_into_a_new_library_all_land(library_path):
         migration_names()
     )
     assert conn.execute("SELECT count(*) FROM kinds").fetchone()[0] == 16
-    assert conn.execute("SELECT count(*) FROM area_mappings").fetchone()[0] == 14
+    assert conn.execute("SELECT count(*) FROM area_mappings").fetchone()[0] == 19

@@ -77,3 +77,21 @@ def test_a_bad_window_is_one_error_and_writes_nothing(cli, library_path, value):
         f"Error: within '{value}' must be a whole number of days from 0 to 3650.\n"
     )
     assert dump(library_path) == before
+
+
+def test_due_names_status_and_claims(cli, library):
+    out = cli("due", "--as-of", "2017-03-31").stdout
+    assert "due 25 Mar 2017: action 1: Police share notifications [not started]" in out
+    cli.add("plan", "Claimed plan", "2017-01-20", ("1",), "--review-by", "2017-04-01",
+            "--claimed")  # fmt: skip
+    out = cli("due", "--as-of", "2017-03-31").stdout
+    assert "review by 1 Apr 2017: Claimed plan [claimed, not yet checked]" in out
+
+
+def test_an_item_of_this_month_is_due_today(cli):
+    import datetime as dt
+
+    today = dt.date.today()
+    cli.add("plan", "Recovery plan", today.isoformat()[:7], ("1",),
+            "--review-by", today.isoformat())  # fmt: skip
+    assert [item["title"] for item in cli.json("due")["evidence"]] == ["Recovery plan"]

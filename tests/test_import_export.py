@@ -204,6 +204,7 @@ def test_json_carries_every_field_and_files_by_hash(cli, tmp_path):
         "assurance",
         "verified_by",
         "verified_at",
+        "verified_on",
         "status",
         "withdrawn_reason",
         "owner",

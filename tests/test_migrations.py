@@ -57,6 +57,7 @@ EXPECTED_COLUMNS = {
         "assurance": "TEXT",
         "verified_by": "TEXT",
         "verified_at": "TEXT",
+        "verified_on": "TEXT",
         "created_at": "TEXT",
         "created_by": "TEXT",
         "updated_at": "TEXT",

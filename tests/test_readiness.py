@@ -11,16 +11,17 @@ from readiness.assess import assess
 
 
 @pytest.fixture
-def rules_file(tmp_path, conn):
-    """Rules with only the checks named (each with its shipped settings unless given)."""
+def rules_file(conn):
+    """The shipped rules with only the checks named, to see each on its own (with the
+    settings given, by check name with underscores)."""
 
     def only(*checks: str, **settings: dict) -> readiness_rules.Rules:
-        import yaml
-
-        path = tmp_path / "rules.yml"
-        chosen = {check: settings.get(check.replace("-", "_"), {}) for check in checks}
-        path.write_text(yaml.safe_dump({"checks": chosen}))
-        return readiness_rules.load(conn, path)
+        rules = readiness_rules.load(conn)
+        rules.checks = {
+            check: {**rules.checks[check], **settings.get(check.replace("-", "_"), {})}
+            for check in checks
+        }
+        return rules
 
     return only
 
@@ -68,9 +69,66 @@ def test_verified_evidence_ages_to_amber_then_red(cli, conn, rules_file):
         [("red", ("no verified evidence within 12 months: the newest is item 1 'Front door"
                  " audit', Jan 2018"))],
     )  # fmt: skip
-    # Month-dated: the item counts from the end of its month, and until six months after.
+    # Month-dated: the item counts from the end of its month, and is current while even
+    # its first day is within six months.
     assert findings(conn, "1", "2018-01-30", rules)[1] == [("red", "no verified evidence")]
-    assert findings(conn, "1", "2018-07-31", rules)[0] == "green"
+    assert findings(conn, "1", "2018-07-01", rules)[0] == "green"
+    assert findings(conn, "1", "2018-07-02", rules) == (
+        "amber",
+        [("amber", ("no current verified evidence: the newest, item 1 'Front door audit',"
+                   " dated Jan 2018, may be older than 6 months"))],
+    )  # fmt: skip
+
+
+def test_an_imprecise_date_counts_only_for_what_it_shows(cli, conn, rules_file):
+    cli.add("audit", "Year audit", "2017", ("3",))
+    cli.add("audit", "Before audit", "2017-02-13", ("1",), "--precision", "on-or-before")
+    rules = rules_file("audit")
+    assert findings(conn, "3", "2018-06-30", rules)[1] == [
+        ("amber", ("no current audit: the newest, item 1 'Year audit', dated 2017, may be older"
+                  " than 6 months"))
+    ]  # fmt: skip
+    assert findings(conn, "3", "2017-12-31", rules)[1] == [
+        ("amber", ("no current audit: the newest, item 1 'Year audit', dated 2017, may be older"
+                  " than 6 months"))
+    ]  # fmt: skip
+    assert findings(conn, "1", "2017-03-01", rules)[1] == [
+        ("amber", ("no current audit: the newest, item 2 'Before audit', dated on or before 13"
+                  " Feb 2017, may be older than 6 months"))
+    ]  # fmt: skip
+    assert findings(conn, "3", "2018-07-01", rules)[1] == [
+        ("amber", "no audit since 2017: item 1 'Year audit'")
+    ]
+    # Not within twelve months only once even the end of its year is more than a year ago.
+    verified = rules_file("verified-evidence")
+    cli.add("plan", "June plan", "2017-06-01", ("3",))
+    assert findings(conn, "3", "2018-12-15", verified)[0] == "amber"
+    assert findings(conn, "3", "2019-01-01", verified) == (
+        "red",
+        [("red", ("no verified evidence within 12 months: the newest is item 3 'June plan',"
+                 " 1 Jun 2017"))],
+    )  # fmt: skip
+
+
+def test_items_of_this_month_count_when_assessed_for_today(cli, conn, rules_file):
+    import calendar
+    import datetime as dt
+
+    today = dt.date.today()
+    cli.add("audit", "This month's audit", today.isoformat()[:7], ("1",))
+    rules = rules_file("audit")
+    assert findings(conn, "1", None, rules)[1] == [
+        ("green", f"audit within 6 months: item 1 'This month's audit', {_month(today)}")
+    ]
+    # Given as a date, today is a past day like any other: the month is not yet over.
+    month_over = today.day == calendar.monthrange(today.year, today.month)[1]
+    assert findings(conn, "1", today.isoformat(), rules)[0] == ("green" if month_over else "amber")
+
+
+def _month(day):
+    from evidence.dates import MONTHS
+
+    return f"{MONTHS[day.month - 1]} {day.year}"
 
 
 def test_a_claim_is_not_verified_evidence_and_says_so(cli, conn, rules_file):
@@ -83,8 +141,25 @@ def test_a_claim_is_not_verified_evidence_and_says_so(cli, conn, rules_file):
     )  # fmt: skip
     counts = area(conn, "1", "2018-03-31", rules)["evidence"]
     assert (counts["current"], counts["stale"], counts["claimed"]) == (0, 0, 1)
-    cli("verify-item", "1")
-    assert findings(conn, "1", "2018-03-31", rules)[0] == "green"
+    cli("verify-item", "1")  # checked today: as of 2018 it was still a claim
+    assert findings(conn, "1", "2018-03-31", rules)[0] == "red"
+    assert area(conn, "1", None, rules)["evidence"]["claimed"] == 0
+
+
+def test_a_claim_checked_on_a_day_is_verified_from_that_day(cli, conn, rules_file):
+    cli.add("audit", "Our own audit", "2018-02-01", ("1",), "--claimed")
+    cli("verify-item", "1", "--on", "2018-02-15", "--by", "Head of QA")
+    rules = rules_file("verified-evidence")
+    assert findings(conn, "1", "2018-02-14", rules)[0] == "red"
+    assert findings(conn, "1", "2018-02-15", rules) == (
+        "green",
+        [("green", "1 current verified item, the newest item 1 'Our own audit', 1 Feb 2018")],
+    )
+    as_of = cli.json("list", "--as-of", "2018-02-14")
+    assert (as_of[0]["assurance"], as_of[0]["verified_by"]) == ("claimed", None)
+    assert cli.json("list", "--as-of", "2018-02-15")[0]["verified_by"] == "Head of QA"
+    result = cli("verify-item", "1", "--on", "2018-01-01", expect=1)
+    assert "already verified" in result.stderr
 
 
 def test_evidence_past_its_review_date_is_not_current(cli, conn, rules_file):
@@ -93,8 +168,8 @@ def test_evidence_past_its_review_date_is_not_current(cli, conn, rules_file):
     assert findings(conn, "1", "2018-02-28", rules)[0] == "green"
     assert findings(conn, "1", "2018-03-02", rules) == (
         "amber",
-        [("amber", ("no current verified evidence: the newest, item 1 'Improvement plan' of"
-                   " 5 Jan 2018, was due for review by 1 Mar 2018"))],
+        [("amber", ("no current verified evidence: the newest, item 1 'Improvement plan',"
+                   " dated 5 Jan 2018, was due for review by 1 Mar 2018"))],
     )  # fmt: skip
     counts = area(conn, "1", "2018-03-02", rules)["evidence"]
     assert (counts["current"], counts["stale"], counts["claimed"]) == (0, 1, 0)
@@ -167,9 +242,13 @@ def test_overall_effectiveness_is_not_asked_for_an_audit(cli, conn, rules_file):
 def test_child_stories_are_asked_for_children_areas_only(cli, conn, rules_file):
     cli.add("child-story", "Jay, 14 (pseudonym)", "2017-03", ("2.2",))
     rules = rules_file("child-story")
-    assert findings(conn, "2.2", "2018-03-31", rules)[1] == [
+    assert findings(conn, "2.2", "2018-03-01", rules)[1] == [
         ("green", "child story within 12 months: item 1 'Jay, 14 (pseudonym)', Mar 2017")
     ]
+    assert findings(conn, "2.2", "2018-03-02", rules)[1] == [
+        ("amber", ("no current child story: the newest, item 1 'Jay, 14 (pseudonym)', dated Mar"
+                  " 2017, may be older than 12 months"))
+    ]  # fmt: skip
     assert findings(conn, "2.2", "2018-04-01", rules)[1] == [
         ("amber", "no child story since Mar 2017: item 1 'Jay, 14 (pseudonym)'")
     ]
@@ -181,12 +260,13 @@ def test_a_council_can_ask_for_recent_evidence_of_its_own_choosing(cli, conn, tm
     cli.add("monitoring-letter", "Fourth monitoring visit", "2017-11-16", ("1",))
     path = tmp_path / "rules.yml"
     path.write_text(
-        "checks:\n  monitoring:\n    kinds: [monitoring-letter, focused-visit]\n"
+        "checks:\n  verified-evidence:\n  monitoring:\n"
+        "    kinds: [monitoring-letter, focused-visit]\n"
         "    within_months: 4\n    rating: red\n    areas: ['1']\n"
     )
     rules = readiness_rules.load(conn, path)
     assert findings(conn, "1", "2018-03-16", rules)[0] == "green"
-    assert findings(conn, "1", "2018-03-17", rules)[1] == [
+    assert findings(conn, "1", "2018-03-17", rules)[1][:1] == [
         (
             "red",
             (
@@ -474,15 +554,33 @@ def test_ilacs_2023_has_care_leavers_fed_by_sif_2_2_and_no_safeguarding_board(cl
         for a in cli.json("readiness", "--framework", "ilacs-2023", "--as-of", "2018-03-31")
     }
     assert list(found) == ["leaders", "help-protection", "in-care", "care-leavers", "overall"]
-    assert [(f["framework"], f["code"]) for f in found["care-leavers"]["fed_by"]] == [
-        ("sif", "2.2")
+    assert [
+        (f["framework"], f["code"], f["relationship"]) for f in found["care-leavers"]["fed_by"]
+    ] == [
+        ("sif", "2.2", "equal"),
+        ("ilacs-2018", "in-care-and-care-leavers", "superset"),
     ]
     assert found["care-leavers"]["evidence"]["current"] == 1
     assert found["in-care"]["evidence"]["current"] == 1  # SIF 2.2 is not SIF 2 here
     assert [(f["code"], f["relationship"]) for f in found["in-care"]["fed_by"]] == [
         ("2", "equal"),
         ("2.1", "subset"),
+        ("in-care-and-care-leavers", "superset"),
     ]
+
+
+def test_evidence_tagged_under_ilacs_2018_counts_under_ilacs_2023(cli, conn):
+    cli.add("audit", "Leaders audit", "2020-03-10", ("leaders",), "--framework", "ilacs-2018")
+    cli.add("audit", "Care audit", "2020-03-10", ("in-care-and-care-leavers",),
+            "--framework", "ilacs-2018")  # fmt: skip
+    found = {
+        a["code"]: a
+        for a in cli.json("readiness", "--framework", "ilacs-2023", "--as-of", "2020-06-30")
+    }
+    for code in ("leaders", "in-care", "care-leavers"):
+        assert found[code]["evidence"]["current"] == 1, code
+    listed = cli.json("list", "--framework", "ilacs-2023", "--area", "leaders")
+    assert [item["title"] for item in listed] == ["Leaders audit"]
 
 
 def test_an_ilacs_area_reads_its_equal_sif_areas_self_evaluation(cli, conn, tmp_path, rules_file):
@@ -521,7 +619,7 @@ def test_the_rules_are_data_a_council_can_change(cli, conn, tmp_path):
     path.write_text("current_months: 1\nchecks:\n  verified-evidence:\n    rating: red\n")
     out = cli("readiness", "--rules", path, "--as-of", "2018-03-31").stdout
     assert "no verified evidence within 1 months" in " ".join(out.split())
-    assert "by the rules in ours.yml" in " ".join(out.split())
+    assert f"by the rules in {path}." in " ".join(out.split())
     assert (
         "audit"
         not in cli.json("readiness", "--rules", path, "--as-of", "2018-03-31")[1]["findings"][
@@ -534,23 +632,23 @@ def test_the_rules_are_data_a_council_can_change(cli, conn, tmp_path):
     ("text", "message"),
     [
         ("checks:\n  audits: {}\n",
-         ("Error: rules file bad.yml, check 'audits' is not a known check, and a check of your own"
+         ("Error: rules file {path}, check 'audits' is not a known check, and a check of your own"
          " needs kinds and within_months. Did you mean 'audit'?")),
         ("checks:\n  audit:\n    within_months: 0\n",
-         ("Error: rules file bad.yml, checks.audit.within_months '0' must be a whole number of"
+         ("Error: rules file {path}, checks.audit.within_months '0' must be a whole number of"
          " months from 1 to 120.\n")),
         ("checks:\n  audit:\n    rating: pink\n",
-         "Error: rules file bad.yml, checks.audit.rating 'pink' must be red or amber.\n"),
+         "Error: rules file {path}, checks.audit.rating 'pink' must be red or amber.\n"),
         ("checks:\n  audit:\n    kinds: [audits]\n",
-         "Error: rules file bad.yml, checks.audit.kinds 'audits' is not a known kind."),
+         "Error: rules file {path}, checks.audit.kinds 'audits' is not a known kind."),
         ("checks:\n  audit:\n    areas: ['9']\n",
-         "Error: rules file bad.yml, checks.audit.areas '9' is not a known area in sif."),
+         "Error: rules file {path}, checks.audit.areas '9' is not a known area in sif."),
         ("checks:\n  audit:\n    whithin_months: 3\n",
-         ("Error: rules file bad.yml, checks.audit.whithin_months 'whithin_months' is not a"
+         ("Error: rules file {path}, checks.audit.whithin_months 'whithin_months' is not a"
          " setting of audit")),
-        ("checks: [audit]\n", "Error: rules file bad.yml, checks '['audit']' must be a mapping"),
+        ("checks: [audit]\n", "Error: rules file {path}, checks '['audit']' must be a mapping"),
         ("current_month: 6\n",
-         "Error: rules file bad.yml, current_month 'current_month' is not a setting"),
+         "Error: rules file {path}, current_month 'current_month' is not a setting"),
         ("checks:\n  audit: {within_months: 3\n",
          "Error: rules '{path}' cannot be read as YAML (line 3"),
     ],
@@ -622,3 +720,115 @@ def test_as_of_moves_the_demo_findings_with_the_dates(cli):
     assert earlier["2.2"]["self_evaluation"] is None
     assert "no self-evaluation" in earlier["2.2"]["findings"]
     assert later["2.2"]["self_evaluation"]["on_date"] == "2017-06-21"
+
+
+# Hostile and careless input
+
+
+def test_a_title_prints_exactly_as_logged_whatever_brackets_it_holds(cli):
+    cli.add("audit", "Supervision audit [draft]", "2018-01-10", ("1",))
+    cli.add("audit", "Audit of [/bold] tags [link=http://x]here[/link]", "2018-01-11", ("3",))
+    out = " ".join(cli("readiness", "--as-of", "2018-03-31").stdout.split())
+    assert "item 1 'Supervision audit [draft]', 10 Jan 2018" in out
+    assert "item 2 'Audit of [/bold] tags [link=http://x]here[/link]', 11 Jan 2018" in out
+
+
+def test_a_figure_known_only_in_words_is_named(cli, conn, dental, rules_file):
+    rules = rules_file("measures")
+    cli("measure", "record", dental, "2017-10", "--note", "system down, no report",
+        "--reported-on", "2017-11-12")  # fmt: skip
+    assert findings(conn, "2", "2017-11-30", rules)[1] == [
+        ("amber", ('Dental checks: no figure recorded; Oct 2017 known only in words: "system'
+                  ' down, no report"'))
+    ]  # fmt: skip
+    cli("measure", "record", dental, "2017-06", "92", "--reported-on", "2017-07-12")
+    assert findings(conn, "2", "2017-11-30", rules)[1][0] == (
+        "amber",
+        (
+            'Dental checks: no figure since Jun 2017; Oct 2017 known only in words: "system down,'
+            ' no report"'
+        ),
+    )
+
+
+def test_an_audit_past_its_review_date_is_not_a_current_audit(cli, conn, rules_file):
+    cli.add("audit", "Front door audit", "2018-01-10", ("1",), "--review-by", "2018-02-01")
+    result = area(conn, "1", "2018-03-31", rules_file("verified-evidence", "audit"))
+    assert result["findings"] == [
+        (
+            "no current verified evidence: the newest, item 1 'Front door audit', dated 10 Jan"
+            " 2018, was due for review by 1 Feb 2018"
+        ),
+        (
+            "no current audit: the newest, item 1 'Front door audit', dated 10 Jan 2018, was due"
+            " for review by 1 Feb 2018"
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("checks:\n  audit:\n",
+         ("checks 'verified-evidence' cannot be left out: every area is rated on its verified"
+         " evidence.")),
+        ("checks:\n  verified-evidence: {areas: [overall]}\n",
+         ("checks.verified-evidence.areas 'areas' is not a setting of verified-evidence:"
+         " give rating, red_after_months.")),
+        ("checks:\n  verified-evidence:\n  roll-up: {areas: ['1']}\n",
+         ("checks.roll-up.areas 'areas' is not a setting of roll-up: give overall,"
+         " overall_leaves_out, sub_areas.")),
+        ("checks:\n  verified-evidence:\n  audit: {areas: []}\n",
+         "checks.audit.areas '[]' must be a list of one or more areas."),
+    ],
+)  # fmt: skip
+def test_every_area_is_always_rated_on_its_evidence(cli, tmp_path, text, message):
+    cli.add()
+    path = tmp_path / "rules.yml"
+    path.write_text(text)
+    assert cli("readiness", "--rules", path, expect=1).stderr == (
+        f"Error: rules file {path}, {message}\n"
+    )
+
+
+def test_a_council_can_count_the_board_toward_overall_effectiveness(cli, conn, tmp_path):
+    for code in ("overall", "1", "2", "2.1", "2.2", "3"):
+        cli.add("other", f"Recent for {code}", "2018-03-01", (code,))
+    path = tmp_path / "rules.yml"
+    path.write_text("checks:\n  verified-evidence:\n  roll-up: {overall_leaves_out: []}\n")
+    rules = readiness_rules.load(conn, path)
+    assert area(conn, "overall", "2018-03-31", rules)["findings"][0] == (
+        "area lscb, review of the effectiveness of the Local Safeguarding Children Board, is red"
+    )
+
+
+def test_a_value_in_an_error_is_cut_short(cli, tmp_path):
+    cli.add()
+    path = tmp_path / "rules.yml"
+    tens = ", ".join(["*a0"] * 10)
+    nested = ", ".join(f"&a{n} [{tens.replace('a0', f'a{n - 1}')}]" for n in range(1, 8))
+    path.write_text(f"current_months: [&a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1], {nested}]\n")
+    result = cli("readiness", "--rules", path, expect=1)
+    assert len(result.stderr) < 400
+    assert "current_months '[[1, 1, 1, 1, ...]" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--as-of", ""), "Error: as_of '' is not a date"),
+        (("--as-of", "２０１８"), "Error: as_of '２０１８' is not a date"),
+        (("--framework", ""), "Error: framework '' is not a known framework."),
+    ],
+)
+def test_an_empty_or_odd_option_is_an_error_not_a_default(cli, args, message):
+    cli.add()
+    assert cli("readiness", *args, expect=1).stderr.startswith(message)
+
+
+def test_the_first_and_last_days_there_are_do_not_break_it(cli):
+    cli.add()
+    assert cli.json("readiness", "--as-of", "0001-06-30")[1]["findings"][0] == (
+        "no verified evidence"
+    )
+    assert cli.json("due", "--as-of", "9999-12-25", "--within", "30")["until"] == "9999-12-31"
