@@ -143,6 +143,7 @@ _INSERTED = (
     "assurance",
     "verified_by",
     "verified_at",
+    "verified_on",
     "created_at",
     "created_by",
     "updated_at",
@@ -371,7 +372,7 @@ def verify_evidence(
     verified record. Until that day the item reads as the claim it was."""
     by = check_actor(by)
     today = today or dt.date.today()
-    day = parse_day(on, "on") if on else today
+    day = parse_day(on, "on") if on is not None else today
     if day > today:
         raise InvalidValue("on", on, f"is in the future (today is {today.isoformat()}).")
     with transaction(conn, by=by):

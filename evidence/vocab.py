@@ -312,14 +312,21 @@ def equal_areas(conn: sqlite3.Connection) -> dict[int, set[int]]:
 
 
 def mapped_into(conn: sqlite3.Connection) -> dict[int, list[tuple[int, str]]]:
-    """For each area, the areas of another framework mapped into it and how: ILACS 2023
-    children in care takes SIF 2 (equal) and SIF 2.1 (subset)."""
+    """For each area, the areas whose records count toward it across frameworks, and how
+    each relates to it: those that are part of it (SIF 2.1 is a subset of ILACS 2023
+    children in care; ILACS 2023 care leavers of ILACS 2018 children in care and care
+    leavers) and those that overlap it (SIF 3 and ILACS leaders, either way). A broader
+    area does not count toward a narrower one: evidence on children in care and care
+    leavers together may be about either. Areas mapped as equal are in `equal_areas()`."""
     into: dict[int, list[tuple[int, str]]] = {}
     for source, target, relationship in conn.execute(
         "SELECT from_area_id, to_area_id, relationship FROM area_mappings"
-        " WHERE to_area_id IS NOT NULL AND relationship != 'not-related' ORDER BY id"
+        " WHERE to_area_id IS NOT NULL ORDER BY id"
     ):
-        into.setdefault(target, []).append((source, relationship))
+        if relationship in ("subset", "intersect"):
+            into.setdefault(target, []).append((source, relationship))
+        if relationship in ("superset", "intersect"):
+            into.setdefault(source, []).append((target, _INVERSE[relationship]))
     return into
 
 

@@ -17,6 +17,7 @@ What counts toward an area (`Scope`):
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +62,8 @@ def assess(
         conn,
         day,
         months_before(day, rules.current_months),
-        whole_library=as_of is None,
+        # Assessed for today, whatever is logged counts: nothing can be dated later.
+        whole_library=day >= dt.date.today(),
         evidence_feed={index: scope.evidence for index, scope in enumerate(scopes)},
         own_feed={index: set(scope.own) for index, scope in enumerate(scopes)},
     )

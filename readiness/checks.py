@@ -178,7 +178,7 @@ class AreaChecks:
     def _claimed(self, kinds: list[str] | None, window: dt.date) -> str:
         """A note of the newest claim that could settle the finding, were it verified."""
         claimed = self.evidence.newest(self.evidence.select(assurance="claimed", kinds=kinds))
-        if claimed is None or claimed["date_end"] < window.isoformat():
+        if claimed is None or claimed["latest"] < window.isoformat():
             return ""
         return f"; {_item(claimed)} of {_when(claimed)} is claimed, not yet verified"
 
@@ -300,24 +300,26 @@ class AreaChecks:
         for measure in (m for m in self.measures if not m["context"]):
             name, code, value = measure["name"], [measure["code"]], measure["value"]
             state, stale = self._state(measure)
+            words = _words(measure)
             if state in ("floor-breached", "target-missed"):
                 self.add(
                     check,
                     settings["past_floor" if state == "floor-breached" else "short_of_target"],
                     f"{name}: {measures.format_value(measure, value)} in"
                     f" {measures.month_name(measure['period'])}"
-                    f"{measures.position(measure, value)}{_figure_notes(measure)}",
+                    f"{measures.position(measure, value)}{_figure_notes(measure)}{words}",
                     measures=code,
                 )
-            elif state == "on-target":
+                words = ""
+            elif state == "on-target" and not stale:
                 on_target.append(measure)
             if stale:
-                self.add(check, settings["no_figure"], f"{name}: {_no_figure(measure)}",
+                self.add(check, settings["no_figure"], f"{name}: {_no_figure(measure)}{words}",
                          measures=code)  # fmt: skip
         if on_target:
             listed = "; ".join(
                 f"{m['name']} ({measures.format_value(m, m['value'])}"
-                + (", claimed, not yet checked)" if m["assurance"] == "claimed" else ")")
+                f" in {measures.month_name(m['period'])}){_figure_notes(m)}{_words(m)}"
                 for m in on_target
             )
             noun = "measure" if len(on_target) == 1 else "measures"
@@ -341,7 +343,7 @@ class AreaChecks:
                 continue
             counts["rated"] += 1
             state, stale = self._state(measure)
-            if state in names:
+            if state in names and not (stale and state == "on-target"):
                 counts[names[state]] += 1
             counts["no_recent_figure"] += stale
         return counts
@@ -400,15 +402,17 @@ def months_before(day: dt.date, months: int) -> dt.date:
 
 
 def _no_figure(measure: dict[str, Any]) -> str:
-    text = (
-        f"no figure since {measures.month_name(measure['period'])}"
-        if measure["period"]
-        else "no figure recorded"
-    )
+    if measure["period"]:
+        return f"no figure since {measures.month_name(measure['period'])}"
+    return "no figure recorded"
+
+
+def _words(measure: dict[str, Any]) -> str:
+    """A month newer than the latest figure, known only in words."""
     words = measure["words_period"]
-    if words and (measure["period"] is None or words > measure["period"]):
-        text += f'; {measures.month_name(words)} known only in words: "{measure["words_note"]}"'
-    return text
+    if not words or (measure["period"] is not None and words < measure["period"]):
+        return ""
+    return f'; {measures.month_name(words)} known only in words: "{measure["words_note"]}"'
 
 
 def _figure_notes(measure: dict[str, Any]) -> str:

@@ -40,7 +40,7 @@ def due(
             "day": day.isoformat(),
             "until": until.isoformat(),
             # For today every item logged counts; for a past day, those it could show.
-            "shown_until": "9999-12-31" if as_of is None else day.isoformat(),
+            "shown_until": "9999-12-31" if day >= dt.date.today() else day.isoformat(),
         },
     ):
         item = dict(row)

@@ -20,16 +20,17 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from evidence.catalog import ASSURANCE_AS_OF_SQL, DATE_END_SQL, EARLIEST_SQL
+from evidence.catalog import ASSURANCE_AS_OF_SQL, DATE_END_SQL, EARLIEST_SQL, LATEST_SQL
 
 
 @dataclass
 class Evidence:
     """One area's evidence, by kind, assurance as of the day and whether its review-by
-    date has passed: how many items, how many current, and the keys of the newest items
-    (`date || id` by stored date, `earliest || id` by earliest possible date), with the
-    details of each item those keys name. Items of one date are told apart by their id
-    as text, which is enough to pick the same one every time."""
+    date has passed: how many items, how many current, the latest day any of them could
+    be dated (`latest_end`), and the keys of two items: the one that could be the newest
+    (`latest_key`, by its latest possible date) and the one certainly newest
+    (`proven_key`, by its earliest possible date), with the details of each. Keys are a
+    date and an id as text, which is enough to pick the same item every time."""
 
     groups: list[dict[str, Any]] = field(default_factory=list)
     details: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -43,8 +44,8 @@ class Evidence:
             if group["assurance"] == assurance and (kinds is None or group["kind"] in kinds)
         ]
 
-    def newest(self, groups: list[dict[str, Any]], key: str = "newest_key") -> dict | None:
-        """The newest item of the groups: by stored date, or `proven_key` for the one
+    def newest(self, groups: list[dict[str, Any]], key: str = "latest_key") -> dict | None:
+        """The item of the groups that could be the newest, or with `proven_key` the one
         whose earliest possible date is latest."""
         best = max((group[key] for group in groups), default=None)
         return self.details[_id_of(best)] if best else None
@@ -84,7 +85,10 @@ class Reader:
 
     def _rows(self, sql: str, **params: Any) -> list[sqlite3.Row]:
         sql = sql.format(
-            date_end=DATE_END_SQL, earliest=EARLIEST_SQL, assurance=ASSURANCE_AS_OF_SQL
+            date_end=DATE_END_SQL,
+            earliest=EARLIEST_SQL,
+            latest=LATEST_SQL,
+            assurance=ASSURANCE_AS_OF_SQL,
         )
         return self.conn.execute(sql, {**self.params, **params}).fetchall()
 
@@ -110,13 +114,13 @@ class Reader:
                     key,
                     {"kind": row["kind"], "assurance": row["assurance"],
                      "past_review": bool(row["past_review"]), "items": 0, "current": 0,
-                     "newest_key": "", "proven_key": "", "latest_end": ""},
+                     "latest_key": "", "proven_key": "", "latest_end": ""},
                 )  # fmt: skip
                 group["items"] += row["items"]
                 group["current"] += row["current"]
-                for name in ("newest_key", "proven_key", "latest_end"):
+                for name in ("latest_key", "proven_key", "latest_end"):
                     group[name] = max(group[name], row[name])
-        ids = {_id_of(g[key]) for g in groups.values() for key in ("newest_key", "proven_key")}
+        ids = {_id_of(g[key]) for g in groups.values() for key in ("latest_key", "proven_key")}
         details = {
             row["id"]: dict(row) for row in self._rows(_DETAILS_SQL, ids=json.dumps(sorted(ids)))
         }
@@ -134,15 +138,15 @@ _FEED = """
 _EVIDENCE_SQL = """
     SELECT tags, kind, assurance, past_review, count(*) AS items,
            sum(earliest >= :cutoff) AS current,
-           max(date || id) AS newest_key,
+           max(latest || id) AS latest_key,
            max(earliest || id) AS proven_key,
-           max(date_end) AS latest_end
+           max(latest) AS latest_end
     FROM (
         SELECT (SELECT group_concat(area_id) FROM evidence_areas
                 WHERE evidence_id = evidence.id) AS tags,
                id, kind, date, {assurance} AS assurance,
                coalesce(review_by < :day, 0) AS past_review,
-               {earliest} AS earliest, {date_end} AS date_end
+               {earliest} AS earliest, {latest} AS latest, {date_end} AS date_end
         FROM evidence WHERE status = 'current'
     )
     WHERE date_end <= :shown_until
@@ -150,7 +154,7 @@ _EVIDENCE_SQL = """
 """
 _DETAILS_SQL = """
     SELECT id, title, date, date_precision, date_qualifier, review_by,
-           {date_end} AS date_end, {earliest} AS earliest
+           {latest} AS latest, {earliest} AS earliest
     FROM evidence WHERE id IN (SELECT value FROM json_each(:ids))
 """
 _ALL_THEMES_SQL = """
