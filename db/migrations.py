@@ -478,6 +478,33 @@ def m007_date_each_verification(db: Database) -> None:
     create_audit_triggers(db, "evidence")
 
 
+def m008_print_packs_and_clear_items_for_print(db: Database) -> None:
+    """Every briefing pack printed (who, when, with what options, its reference and the
+    SHA-256 of the PDF), so the council can say exactly what it handed inspectors; and who
+    cleared a child story for print, and on what day, when the privacy check doubted it."""
+    db.executescript(
+        f"""
+        ALTER TABLE evidence ADD COLUMN cleared_for_print_by TEXT;
+        ALTER TABLE evidence ADD COLUMN cleared_for_print_on TEXT
+            CHECK (cleared_for_print_on {DAY_SQL});
+        CREATE TABLE packs (
+            id INTEGER PRIMARY KEY,
+            reference TEXT NOT NULL,
+            sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+            pages INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            marking TEXT NOT NULL,
+            options TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        """
+    )
+    create_audit_triggers(db, "evidence")
+    create_record_audit_triggers(db, "packs")
+    forbid_deletes(db, "packs", "they are the record of what was printed")
+
+
 MIGRATIONS = (
     m001_create_catalogue,
     m002_attach_files,
@@ -486,6 +513,7 @@ MIGRATIONS = (
     m005_remember_files_a_purge_erases,
     m006_measure_performance,
     m007_date_each_verification,
+    m008_print_packs_and_clear_items_for_print,
 )
 
 

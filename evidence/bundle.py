@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from evidence import catalog, exports, vocab
+from evidence import catalog, exports, privacy, vocab
 from evidence.dates import format_day, parse_when
 from evidence.errors import InvalidValue, Refused
 from evidence.files import CHUNK, blob_path, files_folder
@@ -58,6 +58,7 @@ def build_bundle(
     if out.is_dir():
         raise InvalidValue("out", out, "is a folder: give a file name such as library.zip.")
     items = catalog.list_evidence(conn, as_of=as_of, areas=areas or (), framework=framework)
+    privacy.check_printable(items)
     words = vocab.Vocabulary(conn)
     framework = words.framework(framework)
     folder = files_folder(conn)

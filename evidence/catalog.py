@@ -241,10 +241,15 @@ def edit_evidence(
     marking: str | None = None,
     review_by: str | None = None,
     claimed: bool = False,
+    cleared_for_print: bool = False,
     files: Sequence[Incoming] = (),
     today: dt.date | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Change the fields given (None leaves a field alone; "" clears an optional one).
+
+    `cleared_for_print` records that `by` read the item and judged it safe to print
+    although the privacy check doubted it; a later change of its title or summary
+    withdraws that clearance.
 
     `areas` and `themes` replace the item's tags (`themes=[""]` clears them); `files`
     (examined by `evidence.files.examine`) are attached beside those it has. A new date
@@ -327,12 +332,24 @@ def edit_evidence(
         if new_files:
             names = [file["name"] for file in current["files"]]
             changed["files"] = (names, names + [file.name for file in new_files])
+        cleared = (current["cleared_for_print_by"], current["cleared_for_print_on"])
+        if cleared_for_print:
+            day = (today or dt.date.today()).isoformat()
+            if cleared[0] is None or changed.keys() & {"title", "summary"}:
+                wanted.update(cleared_for_print_by=by, cleared_for_print_on=day)
+                changed["cleared_for_print_by"] = (cleared[0], by)
+        elif cleared[0] is not None and changed.keys() & {"title", "summary"}:
+            wanted.update(cleared_for_print_by=None, cleared_for_print_on=None)
+            changed["cleared_for_print_by"] = (cleared[0], None)
         if not changed:
             return {}
         if "ref" in changed:
             _check_ref_free(conn, wanted["ref"], evidence_id)
         # The evidence row is touched first, so tag changes are credited to this person.
-        update_row(conn, evidence_id, {f: wanted[f] for f in changed if f in wanted}, by, stamp)
+        columns = {f: wanted[f] for f in changed if f in wanted}
+        if "cleared_for_print_by" in changed:
+            columns["cleared_for_print_on"] = wanted["cleared_for_print_on"]
+        update_row(conn, evidence_id, columns, by, stamp)
         for table, column, (_, _, added, removed) in (
             ("evidence_areas", "area_id", tags["areas"]),
             ("evidence_themes", "theme_id", tags["themes"]),

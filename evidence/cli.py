@@ -267,6 +267,27 @@ def add(
     typer.echo(f"Logged evidence {evidence_id}")
     if claimed:
         typer.echo(f"It is a claim: once checked, run `evidence verify-item {evidence_id}`.")
+    from evidence import privacy
+    from evidence.vocab import normalise
+
+    words = privacy.item_findings({"kind": normalise(kind), "title": title, "summary": summary})
+    if words:
+        warn_privacy(f"evidence {evidence_id}", evidence_id, words)
+
+
+def warn_privacy(which: str, evidence_id: int, words: list[str], dry_run: bool = False) -> None:
+    """Tell the person who logged it that a child story may name someone."""
+    quoted = ", ".join(f"'{word}'" for word in words)
+    then = (
+        ""
+        if dry_run
+        else f" If it names no one, run `evidence edit {evidence_id} --cleared-for-print`."
+    )
+    typer.echo(
+        f"Warning: {which} may identify a child ({quoted}); it will not be printed in a pack"
+        f" or bundle until it is changed or cleared.{then}",
+        err=True,
+    )
 
 
 @app.command("list")
@@ -388,6 +409,14 @@ def edit(
     claimed: Annotated[
         bool, typer.Option("--claimed", help="Mark it an unchecked claim again.")
     ] = False,
+    cleared_for_print: Annotated[
+        bool,
+        typer.Option(
+            "--cleared-for-print",
+            help="You have read it and it names no one: print it though the privacy check"
+            " doubted it.",
+        ),
+    ] = False,
     framework: Framework = None,
     db_path: DbPath = None,
     by: By = None,
@@ -395,7 +424,8 @@ def edit(
     """Correct an item's fields, areas or themes.
 
     Only the options given change; --area and --theme replace the item's tags, and an
-    empty value ("") clears an optional field. Every change is kept in its history.
+    empty value ("") clears an optional field. Every change is kept in its history. A
+    child story cleared for print is cleared no longer once its title or summary change.
     """
     from evidence import catalog, render
 
@@ -418,6 +448,7 @@ def edit(
             marking=marking,
             review_by=review_by,
             claimed=claimed,
+            cleared_for_print=cleared_for_print,
             files=attached,
             framework=framework,
             by=actor(by),
@@ -537,6 +568,9 @@ def import_(
         typer.echo(f"Dry run of {path.name}{read_as}: {counts}. Nothing was written.")
     else:
         typer.echo(f"Imported {path.name}{read_as}: {counts}.")
+    for number, evidence_id, words in report.doubtful:
+        which = f"row {number}" if dry_run else f"evidence {evidence_id} (row {number})"
+        warn_privacy(which, evidence_id, words, dry_run)
 
 
 @app.command()

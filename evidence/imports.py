@@ -85,6 +85,8 @@ class Report:
     updated: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
     encoding: str = "utf-8"
+    # Child stories and voice items that may name someone: (row, evidence id, the words).
+    doubtful: list[tuple[int, int, list[str]]] = field(default_factory=list)
 
 
 def import_file(
@@ -122,7 +124,8 @@ def import_file(
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     problems: list[str] = []
     bad_rows = 0
-    additions: list[catalog.Item] = []
+    additions: list[tuple[int, catalog.Item]] = []
+    updated: list[tuple[int, int]] = []
     with trial(conn, by=by, at=context.stamp, keep=not dry_run):
         for number, raw in rows:
             try:
@@ -130,9 +133,11 @@ def import_file(
                 # here and written with the others in batches below.
                 outcome, result = _apply(conn, _clean(raw, names), number, context)
                 if outcome == "added":
-                    additions.append(result)
+                    additions.append((number, result))
                 else:
                     getattr(report, outcome).append(result)
+                    if outcome == "updated":
+                        updated.append((number, result))
             except InvalidValue as error:
                 column = COLUMN_OF.get(error.field, error.field)
                 problems.append(f"row {number}, column {column}: {error}")
@@ -142,8 +147,33 @@ def import_file(
                 bad_rows += 1
         if problems:
             raise ImportRejected(path, problems, bad_rows, len(rows))
-        report.added = catalog.insert_items(conn, additions, by=by, stamp=context.stamp)
+        report.added = catalog.insert_items(
+            conn, [item for _, item in additions], by=by, stamp=context.stamp
+        )
+        report.doubtful = _doubtful(conn, additions, report.added, updated)
     return report
+
+
+def _doubtful(
+    conn: sqlite3.Connection,
+    additions: list[tuple[int, catalog.Item]],
+    added: list[int],
+    updated: list[tuple[int, int]],
+) -> list[tuple[int, int, list[str]]]:
+    """The child stories and voice items imported that may name someone."""
+    from evidence import privacy
+
+    doubtful = []
+    for (number, item), evidence_id in zip(additions, added, strict=True):
+        words = privacy.item_findings(item.row)
+        if words:
+            doubtful.append((number, evidence_id, words))
+    for number, evidence_id in updated:
+        record = catalog.get_evidence(conn, evidence_id)
+        words = [] if record["cleared_for_print_by"] else privacy.item_findings(record)
+        if words:
+            doubtful.append((number, evidence_id, words))
+    return sorted(doubtful)
 
 
 @dataclass

@@ -58,6 +58,8 @@ EXPECTED_COLUMNS = {
         "verified_by": "TEXT",
         "verified_at": "TEXT",
         "verified_on": "TEXT",
+        "cleared_for_print_by": "TEXT",
+        "cleared_for_print_on": "TEXT",
         "created_at": "TEXT",
         "created_by": "TEXT",
         "updated_at": "TEXT",
@@ -93,6 +95,17 @@ EXPECTED_COLUMNS = {
         "purged_by": "TEXT",
         "reason": "TEXT",
         "files": "TEXT",
+    },
+    "packs": {
+        "id": "INTEGER",
+        "reference": "TEXT",
+        "sha256": "TEXT",
+        "pages": "INTEGER",
+        "path": "TEXT",
+        "marking": "TEXT",
+        "options": "TEXT",
+        "created_at": "TEXT",
+        "created_by": "TEXT",
     },
 }
 

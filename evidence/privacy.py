@@ -1,0 +1,108 @@
+"""A check for personal details in what is told about a child, before it is printed.
+
+Child stories and young people's voice are told with a pseudonym or an initial, with
+dates, ages and places generalised. This check looks for what slips through: a date of
+birth ("born 03/04/2009", "DOB"), a UK postcode, an NHS number (ten digits that pass
+its check digit) and a full name (a common forename, from `forenames.txt`, followed by a
+capitalised word that is not part of a role, team or title: "Leaving Care Team" and
+"Virtual Head Teacher" are not names). It warns when such an item is logged, and stops
+the pack and the bundle unless someone has cleared the item for print.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from evidence.errors import Refused
+
+KINDS = ("child-story", "voice")
+FORENAMES = Path(__file__).with_name("forenames.txt")
+# Words that follow a forename in the name of a role, a team, a place or a title rather
+# than of a person ("Leaving Care Team"): how councils name things, one per line.
+NOT_SURNAMES = Path(__file__).with_name("not_surnames.txt")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+_DATE = (
+    rf"(?:[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{2,4}}"
+    rf"|[0-9]{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+[0-9]{{4}}|{_MONTH}\s+[0-9]{{4}}|in\s+[0-9]{{4}})"
+)
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern]:
+    """Compiled when first needed, so logging an audit never pays for them."""
+    return {
+        "birth": re.compile(
+            rf"\bborn\s+(?:on\s+)?{_DATE}|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b",
+            re.IGNORECASE,
+        ),
+        "postcode": re.compile(
+            r"\b(?:GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2})\b"
+        ),
+        "ten digits": re.compile(r"(?<![0-9])([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{4})(?![0-9])"),
+        "two words": re.compile(r"\b([A-Z][a-z]+)\s+([A-Z][a-z'’-]+)\b"),
+    }
+
+
+def findings(text: str) -> list[str]:
+    """The words in `text` that look like personal details, each once, in order."""
+    patterns = _patterns()
+    found: list[str] = []
+    found += [match.group(0) for match in patterns["birth"].finditer(text)]
+    found += [match.group(0) for match in patterns["postcode"].finditer(text)]
+    found += [
+        match.group(0)
+        for match in patterns["ten digits"].finditer(text)
+        if nhs_number("".join(match.groups()))
+    ]
+    found += [
+        match.group(0)
+        for match in patterns["two words"].finditer(text)
+        if match.group(1) in words(FORENAMES) and match.group(2) not in words(NOT_SURNAMES)
+    ]
+    return list(dict.fromkeys(found))
+
+
+def nhs_number(digits: str) -> bool:
+    """Ten digits whose last is the NHS modulus 11 check digit of the first nine."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(digits[:9], range(10, 1, -1)))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def item_findings(item: dict) -> list[str]:
+    """What looks personal in a child story or a voice item: its title and summary."""
+    if item.get("kind") not in KINDS:
+        return []
+    return findings(" \n ".join(part for part in (item.get("title"), item.get("summary")) if part))
+
+
+@cache
+def words(path: Path) -> frozenset[str]:
+    return frozenset(path.read_text(encoding="utf-8").split())
+
+
+def check_printable(items: list[dict]) -> None:
+    """Stop a pack or a bundle that would print an item naming a child, unless someone has
+    read it and cleared it for print."""
+    doubtful = [
+        (item["id"], words)
+        for item in items
+        if not item.get("cleared_for_print_by") and (words := item_findings(item))
+    ]
+    if not doubtful:
+        return
+    named = "; ".join(
+        f"evidence {evidence_id} ({', '.join(repr(word) for word in words)})"
+        for evidence_id, words in doubtful
+    )
+    first = doubtful[0][0]
+    raise Refused(
+        f"{named} may identify a child, so nothing was written. Change the item, or if it"
+        f" names no one, clear it: `evidence edit {first} --cleared-for-print`."
+    )

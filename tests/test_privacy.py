@@ -1,0 +1,95 @@
+"""The privacy check on child stories and voice: what it doubts, what it lets pass, and
+the clearance that lets a doubted item be printed."""
+
+import json
+
+import pytest
+
+from evidence import privacy
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Jay was born 03/04/2009 and moved in 2016.", ["born 03/04/2009"]),
+        ("born on 3rd April 2009", ["born on 3rd April 2009"]),
+        ("born in 2009, she", ["born in 2009"]),
+        ("DOB: 3.4.09", ["DOB"]),
+        ("the D.O.B. field was left blank", ["D.O.B."]),
+        ("her date of birth was shared", ["date of birth"]),
+        ("now living near SW1A 1AA with carers", ["SW1A 1AA"]),
+        ("moved to M1 1AE", ["M1 1AE"]),
+        ("NHS number 943 476 5919", ["943 476 5919"]),
+        ("ref 9434765919", ["9434765919"]),
+        ("Sarah Jones moved schools", ["Sarah Jones"]),
+        ("with her brother, Thomas Hardy", ["Thomas Hardy"]),
+    ],
+)
+def test_personal_details_are_found(text, found):
+    assert privacy.findings(text) == found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Leaving Care Team found her a flat.",
+        "The Virtual Head Teacher chased the school.",
+        "Praised in the Times Educational Supplement.",
+        "Jay, 14 (pseudonym): from repeated missing episodes to a settled placement",
+        "Child M, a baby, was placed under early permanence.",
+        "Feedback through the Mind of My Own app.",
+        "A baby born in hospital was discharged home.",
+        "A call on 0161 234 5678 went unanswered.",  # ten digits, not an NHS number
+        "Case 9434765918 was closed.",  # the check digit is wrong
+        "Amira (a pseudonym) began a university course.",
+        "She met Sarah, her personal adviser, each week.",
+    ],
+)
+def test_roles_teams_titles_and_pseudonyms_pass(text):
+    assert privacy.findings(text) == []
+
+
+def test_the_nhs_check_digit():
+    assert privacy.nhs_number("9434765919")
+    assert not privacy.nhs_number("9434765918")
+    assert not privacy.nhs_number("943476591")
+
+
+def test_logging_a_doubtful_child_story_warns_and_names_the_words(cli):
+    result = cli("add", "child-story", "--title", "Sarah Jones, 14: settled at last",
+                 "--date", "2017-03", "--area", "2", "--summary", "Born 03/04/2009.")  # fmt: skip
+    assert result.stdout == "Logged evidence 1\n"
+    assert result.stderr == (
+        "Warning: evidence 1 may identify a child ('Born 03/04/2009', 'Sarah Jones'); it will"
+        " not be printed in a pack or bundle until it is changed or cleared. If it names no"
+        " one, run `evidence edit 1 --cleared-for-print`.\n"
+    )
+    assert cli("add", "audit", "--title", "Sarah Jones audit", "--date", "2017-03",
+               "--area", "1").stderr == ""  # fmt: skip
+
+
+def test_importing_a_doubtful_voice_item_warns(cli, tmp_path):
+    rows = [
+        {"ref": "V1", "kind": "voice", "title": "Forum notes", "date": "2017-03",
+         "areas": ["2.2"], "summary": "Lives at M1 1AE."},
+        {"ref": "V2", "kind": "voice", "title": "Forum notes again", "date": "2017-04",
+         "areas": ["2.2"]},
+    ]  # fmt: skip
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(rows))
+    result = cli("import", path, "--dry-run")
+    assert result.stderr.startswith("Warning: row 1 may identify a child ('M1 1AE');")
+    result = cli("import", path)
+    assert result.stderr.startswith("Warning: evidence 1 (row 1) may identify a child")
+
+
+def test_clearing_for_print_is_recorded_and_withdrawn_by_a_new_text(cli):
+    cli("add", "child-story", "--title", "Sarah Jones, 14", "--date", "2017-03", "--area", "2")
+    cli("edit", "1", "--cleared-for-print", "--by", "Head of QA")
+    item = cli.json("show", "1")
+    assert item["cleared_for_print_by"] == "Head of QA"
+    assert item["cleared_for_print_on"] is not None
+    cli("edit", "1", "--owner", "Service Manager")
+    assert cli.json("show", "1")["cleared_for_print_by"] == "Head of QA"
+    cli("edit", "1", "--title", "Sarah Jones, 15")
+    assert cli.json("show", "1")["cleared_for_print_by"] is None
