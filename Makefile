@@ -1,35 +1,47 @@
 # Everything a fresh machine needs, from the project's own files.
 # The install is editable in "compat" mode (the project folder on sys.path), so the `db`
 # package is found even where the current folder has a `db/` folder of libraries.
-#   make demo   install, load the fictional council's library, show it and its readiness
+#   make demo   install, load the fictional council's library, show it and its readiness,
+#               and print its briefing pack
 #   make test   install what the tests need, run them
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := db/demo/evidence.db
-# Debian packages the tests drive: headless Chromium renders what a person would see.
-DEBIAN_TEST_PACKAGES := chromium
+# Debian packages: WeasyPrint lays out the briefing pack with Pango, in fonts with
+# Arial's metrics (and DejaVu for every other character); the tests also drive headless
+# Chromium, to render what a person would see, and read PDF pages as images.
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core
+DEBIAN_TEST_PACKAGES := $(DEBIAN_PACKAGES) chromium poppler-utils
 
-.PHONY: demo test bench install system-packages clean
+.PHONY: demo test bench install system-packages test-system-packages apt-install clean
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed system-packages
 	$(BIN)/evidence demo --db $(DEMO_DB)
 	$(BIN)/evidence list --db $(DEMO_DB)
 	$(BIN)/evidence grades --db $(DEMO_DB)
 	$(BIN)/evidence action list --open --as-of 2018-03-31 --db $(DEMO_DB)
 	$(BIN)/evidence measure list --as-of 2018-03-31 --db $(DEMO_DB)
 	$(BIN)/evidence readiness --as-of 2018-03-31 --db $(DEMO_DB)
+	$(BIN)/evidence pack --as-of 2018-03-31 --out db/demo/pack.pdf --db $(DEMO_DB)
 
-test: $(VENV)/.installed-test system-packages
+test: $(VENV)/.installed-test test-system-packages
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/add_latency.py
 	$(BIN)/python bench/import_throughput.py
 	$(BIN)/python bench/readiness_scale.py
+	$(BIN)/python bench/pack_render.py
 
 system-packages:
-	@missing=$$(for package in $(DEBIAN_TEST_PACKAGES); do \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(DEBIAN_PACKAGES)"
+
+test-system-packages:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(DEBIAN_TEST_PACKAGES)"
+
+apt-install:
+	@missing=$$(for package in $(PACKAGES); do \
 		dpkg -s $$package >/dev/null 2>&1 || echo $$package; done); \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages: $$missing"; \
@@ -52,4 +64,4 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm db/demo/pack.pdf

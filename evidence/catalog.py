@@ -813,3 +813,15 @@ def _marking(value: str | None) -> str:
 
 def _clip(value: str, length: int = 40) -> str:
     return value if len(value) <= length else value[: length - 1] + "…"
+
+
+def set_setting(conn: sqlite3.Connection, key: str, value: str, *, by: str) -> None:
+    """Set one of the library's settings (the council's name)."""
+    check_actor(by)
+    text = one_line(value, key, 200, required=True)
+    with transaction(conn, by=by):
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, text],
+        )

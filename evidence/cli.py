@@ -792,6 +792,8 @@ COMMAND_MODULES = {
     "challenge": "evidence.cli_measures",
     "readiness": "evidence.cli_readiness",
     "due": "evidence.cli_readiness",
+    "pack": "evidence.cli_pack",
+    "settings": "evidence.cli_pack",
 }
 
 

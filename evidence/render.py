@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from evidence.dates import format_day
@@ -528,3 +530,17 @@ def challenges_text(rows: list[dict[str, Any]]) -> str:
             )
         )
     return "\n".join(lines)
+
+
+@contextmanager
+def progress() -> Iterator[Callable[[str], None]]:
+    """Say on stderr what a long command is doing: a spinner on a terminal, a line per
+    step otherwise."""
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if console.is_terminal:
+        with console.status("Starting…") as status:
+            yield lambda label: status.update(f"{label}…")
+    else:
+        yield lambda label: console.print(f"{label}…")

@@ -1,0 +1,136 @@
+"""The briefing pack and the library's settings.
+
+Registered on the `evidence` app by `evidence.cli` when the command line names them.
+WeasyPrint is imported only while a pack is being laid out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evidence.cli import AsJson, By, DbPath, Framework, actor, app, library, print_json
+
+
+@app.command()
+def pack(
+    out: Annotated[
+        Path | None, typer.Option("--out", metavar="FILE", help="The PDF to write.")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="As things stood at the end of this day. [default: today]",
+        ),
+    ] = None,
+    areas: Annotated[
+        list[str] | None,
+        typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
+    ] = None,
+    framework: Framework = None,
+    title: Annotated[
+        str | None,
+        typer.Option("--title", metavar="TEXT", help="[default: Inspection briefing pack]"),
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", metavar="FILE", help="A council's own readiness rules."),
+    ] = None,
+    list_packs: Annotated[
+        bool, typer.Option("--list", help="List every pack printed, and stop.")
+    ] = False,
+    as_json: AsJson = False,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Print the inspection briefing pack: cover, contents, summary, a section per area,
+    the action tracker, data quality and the evidence index, as one PDF.
+
+    Every page carries the marking (the highest of anything in the pack), "page x of y"
+    and the pack's reference, a short hash of its content. Every pack printed is entered
+    in the library's register (`--list`), with the SHA-256 of the PDF, so the council can
+    say exactly what it handed inspectors. A child story that may identify someone stops
+    the pack until it is changed or cleared (`evidence edit ID --cleared-for-print`).
+    """
+    from readiness import pack as packs
+
+    if list_packs:
+        with library(db_path) as conn:
+            found = packs.printed(conn)
+        if as_json:
+            print_json(found)
+        else:
+            _register(found)
+        return
+    from evidence.catalog import check_actor
+    from evidence.custody import refuse_inside_library
+    from evidence.errors import InvalidValue
+    from evidence.render import progress
+    from readiness import printing
+    from readiness import rules as readiness_rules
+
+    who = actor(by)
+    with library(db_path) as conn:
+        check_actor(who)
+        if out is None:
+            raise InvalidValue("out", "", "is missing: give --out pack.pdf.")
+        refuse_inside_library(conn, out, "out")
+        with progress() as step:
+            step("Reading the library")
+            chosen = readiness_rules.load(conn, rules)
+            context = packs.gather(
+                conn, as_of=as_of, areas=areas, framework=framework, title=title,
+                rules=chosen, by=who,
+            )  # fmt: skip
+            step("Laying out the pages")
+            document = printing.render_pdf(printing.render_html(context))
+            step(f"Writing {out}")
+            sha256 = printing.write_pdf(document, out)
+        options = {"as_of": context["as_of"], "areas": areas or [], "framework": context["framework"],
+                   "title": context["title"], "rules": context["rules"]}  # fmt: skip
+        packs.record(conn, context, path=str(out.resolve()), sha256=sha256,
+                     pages=len(document.pages), options=options, by=who)  # fmt: skip
+    typer.echo(
+        f"Wrote {out}: {len(document.pages)} pages, marked {context['marking']},"
+        f" reference {context['reference']}."
+    )
+
+
+def _register(found: list[dict]) -> None:
+    if not found:
+        typer.echo("No pack has been printed.")
+        return
+    for row in found:
+        options = row["options"]
+        areas = ", ".join(options["areas"]) or "every area"
+        typer.echo(
+            f"{row['id']:>3}  {row['created_at']}  {row['created_by']}  {row['reference']}"
+            f"  {row['pages']} pages  {row['marking']}\n"
+            f"     as of {options['as_of']}, {options['framework']}, {areas}:"
+            f" {row['path']}\n     sha256 {row['sha256']}"
+        )
+
+
+@app.command()
+def settings(
+    council: Annotated[
+        str | None,
+        typer.Option(
+            "--council", metavar="NAME", help="The council's name, for the pack's cover."
+        ),
+    ] = None,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Show the library's settings, or change them."""
+    from evidence import catalog
+
+    with library(db_path, create=council is not None) as conn:
+        if council is not None:
+            catalog.set_setting(conn, "council", council, by=actor(by))
+        rows = dict(conn.execute("SELECT key, value FROM settings WHERE key = 'council'"))
+    typer.echo(f"council: {rows.get('council') or '(not set)'}")

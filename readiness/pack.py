@@ -1,0 +1,383 @@
+"""The inspection briefing pack: the library as it stood on a day, gathered into plain
+dicts for the templates in `templates/pack/`.
+
+`gather()` reads; `readiness.printing` turns what it returns into HTML and a PDF. The
+pack says what readiness says, and shows the records behind it: each area's
+self-evaluation, findings, measures with their charts and revisions, key evidence (a
+claim marked as one), child stories, open actions and the themes with no current
+evidence; then the action tracker, every revision and challenge, and an index of every
+item. Nothing that would identify a child is printed (`evidence.privacy`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from typing import Any
+
+from evidence import actions, catalog, grades, measures, privacy, vocab
+from evidence.dates import as_of_day, format_day
+from readiness import charts
+from readiness.assess import assess
+from readiness.rules import Rules
+
+KEY_EVIDENCE = 10
+TOP_FINDINGS = 3
+KEY_DATE_KINDS = ("inspection-report", "monitoring-letter", "focused-visit", "jtai", "dfe-review")
+MARKINGS = {"official": "OFFICIAL", "official-sensitive": "OFFICIAL-SENSITIVE"}
+
+
+def gather(
+    conn: sqlite3.Connection,
+    *,
+    as_of: str | None = None,
+    areas: list[str] | None = None,
+    framework: str | None = None,
+    title: str | None = None,
+    rules: Rules | None = None,
+    by: str,
+) -> dict[str, Any]:
+    """Everything the pack prints, as of the end of `as_of` (default today), for the
+    areas given (each with its sub-areas) or all of them."""
+    words = vocab.Vocabulary(conn)
+    framework = words.framework(framework)
+    day = as_of_day(as_of)
+    readiness = assess(conn, as_of=as_of, framework=framework, rules=rules)
+    chosen = _chosen_codes(conn, words, framework, areas)
+    sections = [area for area in readiness["areas"] if area["code"] in chosen]
+    listed = {"as_of": as_of, "framework": framework, "areas": [s["code"] for s in sections]}
+    items = catalog.list_evidence(conn, **listed)
+    privacy.check_printable(items)
+    all_actions = actions.list_actions(
+        conn, as_of=day.isoformat(), areas=listed["areas"], framework=framework
+    )
+    measure_rows = _measures(conn, as_of, framework, sections)
+    history = grades.grade_table(conn, as_of=day.isoformat(), framework=framework, history=True)
+    graded = {area["code"]: area["grades"] for area in history["areas"]}
+    by_area = _items_by_area(conn, words, framework, sections, items)
+    context = {
+        "council": _setting(conn, "council") or "Council not named (see `evidence settings`)",
+        "title": title or "Inspection briefing pack",
+        "framework": framework,
+        "framework_name": readiness["framework_name"],
+        "as_of": day.isoformat(),
+        "as_of_display": format_day(day.isoformat()),
+        "rules": readiness["rules"],
+        "current_months": readiness["current_months"],
+        "marking": MARKINGS[_highest_marking(items)],
+        "summary": [_summary_row(area, graded[area["code"]]) for area in sections],
+        "headline_measures": list(
+            {m["code"]: m for rows in measure_rows.values() for m in rows if m["chart"]}.values()
+        ),
+        "key_dates": _key_dates(items),
+        "sections": [
+            _section(conn, area, framework, day, by_area[area["code"]], measure_rows[area["code"]])
+            for area in sections
+        ],
+        "tracker": _tracker(all_actions),
+        "data_quality": _data_quality(measure_rows),
+        "index": [_index_row(item) for item in sorted(items, key=_by_date)],
+    }
+    context["reference"] = reference(context)
+    context["generated_at"] = dt.datetime.now(dt.UTC).strftime("%d %b %Y %H:%M UTC")
+    context["generated_by"] = by
+    return context
+
+
+def reference(context: dict[str, Any]) -> str:
+    """A short name for the pack's content: the same library, day and options give the
+    same reference, and any change to what is printed gives another."""
+    digest = hashlib.sha256(json.dumps(context, sort_keys=True, default=str).encode())
+    return "PACK-" + digest.hexdigest()[:10].upper()
+
+
+def _chosen_codes(
+    conn: sqlite3.Connection, words: vocab.Vocabulary, framework: str, areas: list[str] | None
+) -> set[str]:
+    own = [area for area in words.areas if area["framework"] == framework]
+    if not areas:
+        return {area["code"] for area in own}
+    picked = words.areas_of(areas, framework)
+    family = set(vocab.area_family(conn, [area["id"] for area in picked]))
+    return {area["code"] for area in own if area["id"] in family}
+
+
+def _setting(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def _highest_marking(items: list[dict[str, Any]]) -> str:
+    sensitive = any(item["marking"] == "official-sensitive" for item in items)
+    return "official-sensitive" if sensitive else "official"
+
+
+def _items_by_area(
+    conn: sqlite3.Connection,
+    words: vocab.Vocabulary,
+    framework: str,
+    sections: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+) -> dict[str, list[dict[str, Any]]]:
+    """Each section's items, newest first, as `evidence list --area` would give them."""
+    by_id = {area["id"]: (area["framework"], area["code"]) for area in words.areas}
+    chosen: dict[str, list[dict[str, Any]]] = {}
+    for area in sections:
+        (row,) = words.areas_of([area["code"]], framework)
+        scope = {by_id[area_id] for area_id in vocab.area_scope(conn, [row["id"]])}
+        chosen[area["code"]] = [
+            item
+            for item in items
+            if any((a["framework"], a["code"]) in scope for a in item["area_details"])
+        ]
+    return chosen
+
+
+def _summary_row(area: dict[str, Any], graded: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "code": area["code"],
+        "anchor": _anchor(area["code"]),
+        "name": area["name"],
+        "rag": area["rag"],
+        "grades": [{"grade": g["grade_name"], "date": g["date_display"]} for g in graded],
+        "self_grade": area["self_evaluation"]["grade_name"] if area["self_evaluation"] else None,
+        "findings": [c for c in area["checks"] if c["rag"] != "green"][:TOP_FINDINGS],
+        "counts": area["evidence"],
+        "actions": area["actions"],
+    }
+
+
+def _measures(
+    conn: sqlite3.Connection,
+    as_of: str | None,
+    framework: str,
+    sections: list[dict[str, Any]],
+) -> dict[str, list[dict[str, Any]]]:
+    """Each section's measures as of the day, with their charts and plain words."""
+    same, into = vocab.equal_areas(conn), vocab.mapped_into(conn)
+    ids = {
+        row["code"]: row["id"]
+        for row in conn.execute("SELECT id, code FROM areas WHERE framework = ?", [framework])
+    }
+    defined = conn.execute("SELECT code, area_id FROM measures ORDER BY context, code").fetchall()
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for area in sections:
+        own = vocab.area_sources(ids[area["code"]], same, into)
+        rows[area["code"]] = []
+        for code, area_id in defined:
+            if area_id not in own:
+                continue
+            detail = measures.measure_detail(conn, code, as_of=as_of)
+            latest = detail["latest"]
+            rows[area["code"]].append(
+                {
+                    "code": detail["code"],
+                    "name": detail["name"],
+                    "context": bool(detail["context"]),
+                    "status": detail["status"],
+                    "stale": detail["stale"],
+                    "latest": measures.format_value(detail, latest["value"]) if latest else None,
+                    "latest_month": measures.month_name(latest["period"]) if latest else None,
+                    "commentary": [_sentence(s) for s in detail["commentary"]],
+                    "chart": None if detail["context"] else charts.trend(detail),
+                    "revisions": [
+                        {
+                            "month": measures.month_name(month["period"]),
+                            "was": measures.describe_reading(detail, revision),
+                            "replaced_on": format_day(revision["replaced_on"]),
+                            "reason": revision["reason"],
+                            "now": measures.describe_reading(detail, month),
+                        }
+                        for month in detail["series"]
+                        for revision in month["revisions"]
+                    ],
+                    "challenges": [
+                        {
+                            "month": challenge["period_name"],
+                            "question": challenge["question"],
+                            "raised": format_day(challenge["raised_on"]),
+                            "by": challenge["raised_by"],
+                            "cause": measures.CAUSE_NAMES.get(challenge["cause"] or "", "open"),
+                            "answer": challenge["answer"],
+                        }
+                        for challenge in detail["challenges"]
+                    ],
+                }
+            )
+    return rows
+
+
+def _section(
+    conn: sqlite3.Connection,
+    area: dict[str, Any],
+    framework: str,
+    day: dt.date,
+    listed: list[dict[str, Any]],
+    measure_rows: list[dict[str, Any]],
+) -> dict[str, Any]:
+    verified_first = sorted(listed, key=lambda item: item["assurance"] != "verified")
+    own = grades.self_evaluations(conn, area["code"], as_of=day.isoformat(), framework=framework)
+    open_actions = [
+        action
+        for action in actions.list_actions(
+            conn, as_of=day.isoformat(), areas=[area["code"]], framework=framework
+        )
+        if action["status"] != "closed"
+    ]
+    return {
+        "code": area["code"],
+        "anchor": _anchor(area["code"]),
+        "name": area["name"],
+        "rag": area["rag"],
+        "parent": area["parent"],
+        "fed_by": area["fed_by"],
+        "self_evaluation": _self_evaluation(own[0]) if own else None,
+        "self_evaluation_of": area["self_evaluation"],
+        "checks": area["checks"],
+        "evidence_counts": area["evidence"],
+        "measures": measure_rows,
+        "key_evidence": [_evidence_row(item) for item in verified_first[:KEY_EVIDENCE]],
+        "more_evidence": max(0, len(listed) - KEY_EVIDENCE),
+        "child_stories": [_evidence_row(i) for i in listed if i["kind"] == "child-story"],
+        "actions": [_action_row(action) for action in open_actions],
+        "uncovered_themes": area["themes"]["uncovered"],
+        "themes": area["themes"],
+    }
+
+
+def _self_evaluation(row: dict[str, Any]) -> dict[str, Any]:
+    from readiness.printing import markdown
+
+    return {
+        "grade": row["grade_name"],
+        "on": row["on_display"],
+        "by": row["by"],
+        "html": markdown(row["text"]),
+    }
+
+
+def _evidence_row(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": item["id"],
+        "title": item["title"],
+        "summary": item["summary"],
+        "date": item["date_display"],
+        "kind": item["kind_name"],
+        "areas": ", ".join(item["areas"]),
+        "claimed": item["assurance"] == "claimed",
+        "marking": MARKINGS[item["marking"]],
+        "source": item["source"],
+        "owner": item["owner"],
+        "files": [{"name": f["name"], "sha256": f["sha256"][:12]} for f in item["files"]],
+    }
+
+
+def _index_row(item: dict[str, Any]) -> dict[str, Any]:
+    return _evidence_row(item)
+
+
+def _by_date(item: dict[str, Any]) -> tuple:
+    return (item["date"], item["id"])
+
+
+def _action_row(action: dict[str, Any]) -> dict[str, Any]:
+    from evidence.render import STATUS_NAMES
+
+    return {
+        "id": action["id"],
+        "ref": action["ref"] or "",
+        "text": action["text"],
+        "owner": action["owner"],
+        "agency": action["agency"],
+        "due": format_day(action["due_on"]) if action["due_on"] else "not set",
+        "status": STATUS_NAMES[action["status"]],
+        "rag": action["rag"],
+        "overdue": action["overdue"],
+        "source": action["source_title"],
+        "source_id": action["source_id"],
+    }
+
+
+def _tracker(all_actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    sources: dict[int, dict[str, Any]] = {}
+    for action in all_actions:
+        source = sources.setdefault(
+            action["source_id"],
+            {
+                "id": action["source_id"],
+                "title": action["source_title"],
+                "date": action["source_date_display"],
+                "actions": [],
+            },
+        )
+        source["actions"].append(_action_row(action))
+    return list(sources.values())
+
+
+def _data_quality(measure_rows: dict[str, list[dict[str, Any]]]) -> dict[str, list]:
+    seen: dict[str, dict[str, Any]] = {}
+    for rows in measure_rows.values():
+        for row in rows:
+            seen.setdefault(row["code"], row)
+    return {
+        "revisions": [
+            {"measure": row["name"], **revision}
+            for row in seen.values()
+            for revision in row["revisions"]
+        ],
+        "challenges": [
+            {"measure": row["name"], **challenge}
+            for row in seen.values()
+            for challenge in row["challenges"]
+        ],
+    }
+
+
+def _key_dates(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    dated = [item for item in items if item["kind"] in KEY_DATE_KINDS]
+    return [
+        {"date": item["date_display"], "kind": item["kind_name"], "title": item["title"],
+         "id": item["id"]}
+        for item in sorted(dated, key=_by_date)
+    ]  # fmt: skip
+
+
+def _sentence(text: str) -> str:
+    return f"{text[0].upper()}{text[1:]}." if text else text
+
+
+def _anchor(code: str) -> str:
+    return "area-" + code.replace(".", "-")
+
+
+def record(
+    conn: sqlite3.Connection,
+    context: dict[str, Any],
+    *,
+    path: str,
+    sha256: str,
+    pages: int,
+    options: dict[str, Any],
+    by: str,
+) -> int:
+    """Enter a printed pack in the register; returns its number."""
+    from db import now, transaction
+
+    stamp = now()
+    with transaction(conn, by=by, at=stamp):
+        return conn.execute(
+            "INSERT INTO packs (reference, sha256, pages, path, marking, options, created_at,"
+            " created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [context["reference"], sha256, pages, path, context["marking"],
+             json.dumps(options, sort_keys=True), stamp, by],
+        ).lastrowid  # fmt: skip
+
+
+def printed(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every pack printed, oldest first, with its options."""
+    rows = [dict(row) for row in conn.execute("SELECT * FROM packs ORDER BY id")]
+    for row in rows:
+        row["options"] = json.loads(row["options"])
+    return rows

@@ -1,0 +1,94 @@
+"""The pack on paper: HTML from the templates in `templates/pack/`, and the PDF WeasyPrint
+lays out from it.
+
+`render_html(context)` is pure and quick to test. `write_pdf(html, out)` is the one place
+that imports WeasyPrint; it gives it a URL fetcher that reads only our own templates
+folder and `data:` URLs, so no file of the machine and no address on the network can
+reach a pack, whatever an item's text holds. Every text is escaped by the templates, and
+self-evaluation Markdown is rendered with raw HTML turned off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "pack"
+# The tagged, accessible PDF variant; WeasyPrint also sets the language, title, author
+# and subject from the HTML.
+PDF_VARIANT = "pdf/ua-1"
+
+
+def markdown(text: str) -> Markup:
+    """Self-evaluation Markdown as HTML, raw HTML in it printed as text."""
+    from markdown_it import MarkdownIt
+
+    renderer = MarkdownIt("commonmark", {"html": False, "linkify": False})
+    renderer.disable(["image"])  # a picture would be a URL to fetch
+    return Markup(renderer.render(text))
+
+
+@cache
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["rag_word"] = lambda rag: (rag or "not rated").upper()
+    return environment
+
+
+def render_html(context: dict[str, Any]) -> str:
+    return _environment().get_template("pack.html").render(**context)
+
+
+def fetcher():
+    """A WeasyPrint URL fetcher that serves `data:` URLs and files under our templates
+    folder, and refuses everything else."""
+    from weasyprint.urls import URLFetcher
+
+    class TemplatesOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:"):
+                from urllib.parse import unquote, urlparse
+
+                path = Path(unquote(urlparse(url).path)).resolve()
+                if path.is_relative_to(TEMPLATES) and path.is_file():
+                    return super().fetch(url, headers)
+            raise ValueError(f"the pack fetches nothing from {url[:80]!r}")
+
+    return TemplatesOnly(allowed_protocols=("data", "file"), allow_redirects=False)
+
+
+def render_pdf(html: str):
+    """WeasyPrint's laid-out document, for its pages and to write it."""
+    from weasyprint import HTML
+
+    page = HTML(string=html, base_url=TEMPLATES.as_uri() + "/", url_fetcher=fetcher())
+    return page.render(pdf_variant=PDF_VARIANT)  # tagged as it is laid out
+
+
+def write_pdf(document, path: Path) -> str:
+    """Write a laid-out document to `path` whole or not at all (to a temporary name, then
+    renamed into place); returns the SHA-256 of the PDF."""
+    from evidence.exports import write_file
+
+    digest: list[str] = []
+
+    def write(temporary: Path) -> None:
+        document.write_pdf(temporary, pdf_variant=PDF_VARIANT)
+        digest.append(hashlib.sha256(temporary.read_bytes()).hexdigest())
+
+    write_file(Path(path), write)
+    return digest[0]
