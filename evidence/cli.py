@@ -50,6 +50,16 @@ By = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", metavar="DATE", help="As things stood at the end of this day. [default: today]"
+    ),
+]
+AreaFilter = Annotated[
+    list[str] | None,
+    typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
+]
 Framework = Annotated[
     str | None,
     typer.Option(
@@ -292,10 +302,7 @@ def warn_privacy(which: str, evidence_id: int, words: list[str], dry_run: bool =
 
 @app.command("list")
 def list_(
-    areas: Annotated[
-        list[str] | None,
-        typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
-    ] = None,
+    areas: AreaFilter = None,
     kinds: Annotated[
         list[str] | None, typer.Option("--kind", metavar="KIND", help="Only this kind; repeat.")
     ] = None,
@@ -622,10 +629,7 @@ def bundle(
         str | None,
         typer.Option("--as-of", metavar="DATE", help="Only what the council could show then."),
     ] = None,
-    areas: Annotated[
-        list[str] | None,
-        typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
-    ] = None,
+    areas: AreaFilter = None,
     framework: Framework = None,
     db_path: DbPath = None,
 ) -> None:

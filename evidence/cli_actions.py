@@ -14,7 +14,9 @@ from typing import Annotated
 import typer
 
 from evidence.cli import (
+    AreaFilter,
     AsJson,
+    AsOf,
     By,
     DbPath,
     Framework,
@@ -49,12 +51,6 @@ SourceId = Annotated[
 On = Annotated[
     str | None,
     typer.Option("--on", metavar="DATE", help="The day it happened. [default: today]"),
-]
-AsOf = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of", metavar="DATE", help="As things stood at the end of this day. [default: today]"
-    ),
 ]
 
 
@@ -182,10 +178,7 @@ def action_list(
     source_id: Annotated[
         int | None, typer.Option("--source", metavar="ID", help="Only actions from this item.")
     ] = None,
-    areas: Annotated[
-        list[str] | None,
-        typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
-    ] = None,
+    areas: AreaFilter = None,
     as_of: AsOf = None,
     include_withdrawn: Annotated[
         bool,

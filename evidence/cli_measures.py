@@ -10,7 +10,18 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import AsJson, By, DbPath, Framework, _count, actor, app, library, print_json
+from evidence.cli import (
+    AsJson,
+    AsOf,
+    By,
+    DbPath,
+    Framework,
+    _count,
+    actor,
+    app,
+    library,
+    print_json,
+)
 
 measure_app = typer.Typer(
     help="Performance measures: their monthly figures, revisions and what they say.",
@@ -25,12 +36,6 @@ challenge_app = typer.Typer(
 
 Code = Annotated[str, typer.Argument(metavar="CODE", help="The measure's code, e.g. cp-visits.")]
 Period = Annotated[str, typer.Argument(metavar="PERIOD", help="The month, e.g. 2017-02.")]
-AsOf = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of", metavar="DATE", help="As things stood at the end of this day. [default: today]"
-    ),
-]
 On = Annotated[
     str | None,
     typer.Option("--on", metavar="DATE", help="The day it happened. [default: today]"),

@@ -11,7 +11,18 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import AsJson, By, DbPath, Framework, actor, app, library, print_json
+from evidence.cli import (
+    AreaFilter,
+    AsJson,
+    AsOf,
+    By,
+    DbPath,
+    Framework,
+    actor,
+    app,
+    library,
+    print_json,
+)
 
 
 @app.command()
@@ -19,18 +30,8 @@ def pack(
     out: Annotated[
         Path | None, typer.Option("--out", metavar="FILE", help="The PDF to write.")
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="DATE",
-            help="As things stood at the end of this day. [default: today]",
-        ),
-    ] = None,
-    areas: Annotated[
-        list[str] | None,
-        typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
-    ] = None,
+    as_of: AsOf = None,
+    areas: AreaFilter = None,
     framework: Framework = None,
     title: Annotated[
         str | None,

@@ -10,14 +10,7 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import AsJson, DbPath, Framework, app, library, print_json
-
-AsOf = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of", metavar="DATE", help="As things stood at the end of this day. [default: today]"
-    ),
-]
+from evidence.cli import AsJson, AsOf, DbPath, Framework, app, library, print_json
 
 
 @app.command()
