@@ -280,7 +280,14 @@ def add(
     from evidence import privacy
     from evidence.vocab import normalise
 
-    words = privacy.item_findings({"kind": normalise(kind), "title": title, "summary": summary})
+    words = privacy.item_findings(
+        {
+            "kind": normalise(kind),
+            "title": title,
+            "summary": summary,
+            "files": [{"name": file.name} for file in attached],
+        }
+    )
     if words:
         warn_privacy(f"evidence {evidence_id}", evidence_id, words)
 

@@ -67,9 +67,9 @@ def pack(
         else:
             _register(found)
         return
+    from db import on_rollback, transaction
     from evidence.catalog import check_actor
     from evidence.custody import refuse_inside_library
-    from evidence.errors import InvalidValue
     from evidence.render import progress
     from readiness import printing
     from readiness import rules as readiness_rules
@@ -77,9 +77,8 @@ def pack(
     who = actor(by)
     with library(db_path) as conn:
         check_actor(who)
-        if out is None:
-            raise InvalidValue("out", "", "is missing: give --out pack.pdf.")
-        refuse_inside_library(conn, out, "out")
+        target = printing.check_target(out)
+        refuse_inside_library(conn, target, "out")
         with progress() as step:
             step("Reading the library")
             chosen = readiness_rules.load(conn, rules)
@@ -89,14 +88,29 @@ def pack(
             )  # fmt: skip
             step("Laying out the pages")
             document = printing.render_pdf(printing.render_html(context))
-            step(f"Writing {out}")
-            sha256 = printing.write_pdf(document, out)
-        options = {"as_of": context["as_of"], "areas": areas or [], "framework": context["framework"],
-                   "title": context["title"], "rules": context["rules"]}  # fmt: skip
-        packs.record(conn, context, path=str(out.resolve()), sha256=sha256,
-                     pages=len(document.pages), options=options, by=who)  # fmt: skip
+            step(f"Writing {target}")
+            options = {"as_of": context["as_of"], "areas": areas or [],
+                       "framework": context["framework"], "title": context["title"],
+                       "rules": context["rules"]}  # fmt: skip
+            # The register is written, under the library's lock, before the PDF takes its
+            # name: a pack is never on disk unrecorded, nor recorded and not on disk.
+            with transaction(conn, by=who):
+                printing.write_pdf(
+                    document,
+                    target,
+                    written=lambda sha256: packs.record(
+                        conn,
+                        context,
+                        path=str(target.resolve()),
+                        sha256=sha256,
+                        pages=len(document.pages),
+                        options=options,
+                        by=who,
+                    ),
+                )
+                on_rollback(conn, lambda: target.unlink(missing_ok=True))
     typer.echo(
-        f"Wrote {out}: {len(document.pages)} pages, marked {context['marking']},"
+        f"Wrote {target}: {len(document.pages)} pages, marked {context['marking']},"
         f" reference {context['reference']}."
     )
 

@@ -24,8 +24,19 @@ FORENAMES = Path(__file__).with_name("forenames.txt")
 NOT_SURNAMES = Path(__file__).with_name("not_surnames.txt")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 _DATE = (
-    rf"(?:[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{2,4}}"
-    rf"|[0-9]{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+[0-9]{{4}}|{_MONTH}\s+[0-9]{{4}}|in\s+[0-9]{{4}})"
+    rf"(?:[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{2,4}}|[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
+    rf"|[0-9]{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+[0-9]{{4}}"
+    rf"|{_MONTH}\s+[0-9]{{1,2}}(?:st|nd|rd|th)?,?\s+[0-9]{{4}}|{_MONTH}\s+[0-9]{{4}}"
+    rf"|in\s+[0-9]{{4}})"
+)
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LOWER = "a-zß-öø-ÿ"
+# A forename (perhaps hyphenated: Olivia-Rose), then a surname (McDonald, O'Neil,
+# Smith-Jones), on one line; a third capitalised word may show it is a place's name.
+_NAME = (  # a lookahead, so that "Ms Sarah Jones" is tried at "Sarah" too
+    rf"\b(?=(([{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)[ \t]+"
+    rf"((?:Ma?c|O[’']|D[’'])?[{_UPPER}][{_LOWER}’']+(?:-[{_UPPER}][{_LOWER}]+)?)\b)"
+    rf"(?:[ \t]+([{_UPPER}][{_LOWER}]+))?)"
 )
 
 
@@ -34,14 +45,17 @@ def _patterns() -> dict[str, re.Pattern]:
     """Compiled when first needed, so logging an audit never pays for them."""
     return {
         "birth": re.compile(
-            rf"\bborn\s+(?:on\s+)?{_DATE}|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b",
+            rf"\bborn[:\s]+(?:on\s+)?{_DATE}|\bd\.?\s?o\.?\s?b\b\.?"
+            r"|\bdate[\s-]+of[\s-]+birth\b",
             re.IGNORECASE,
         ),
         "postcode": re.compile(
-            r"\b(?:GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2})\b"
+            r"\b(?:GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2})\b",
+            re.IGNORECASE,
         ),
         "ten digits": re.compile(r"(?<![0-9])([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{4})(?![0-9])"),
-        "two words": re.compile(r"\b([A-Z][a-z]+)\s+([A-Z][a-z'’-]+)\b"),
+        "name": re.compile(_NAME),
+        "capitals": re.compile(rf"\b[{_UPPER}]{{2,}}\b"),
     }
 
 
@@ -56,12 +70,25 @@ def findings(text: str) -> list[str]:
         for match in patterns["ten digits"].finditer(text)
         if nhs_number("".join(match.groups()))
     ]
-    found += [
-        match.group(0)
-        for match in patterns["two words"].finditer(text)
-        if match.group(1) in words(FORENAMES) and match.group(2) not in words(NOT_SURNAMES)
-    ]
+    # A name in capitals (JANE SMITH) is a name too.
+    titled = patterns["capitals"].sub(lambda match: match.group(0).title(), text)
+    for match in patterns["name"].finditer(titled):
+        _, forename, surname, after = match.groups()
+        if (
+            _plain(forename.split("-")[0]) in words(FORENAMES)
+            and surname not in words(NOT_SURNAMES)
+            and after not in words(NOT_SURNAMES)
+        ):
+            found.append(text[match.start(1) : match.end(1)])
     return list(dict.fromkeys(found))
+
+
+def _plain(name: str) -> str:
+    """A name without its accents: Chloé is Chloe, Zoë is Zoe."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def nhs_number(digits: str) -> bool:
@@ -76,10 +103,13 @@ def nhs_number(digits: str) -> bool:
 
 
 def item_findings(item: dict) -> list[str]:
-    """What looks personal in a child story or a voice item: its title and summary."""
+    """What looks personal in a child story or a voice item: its title, its summary and
+    the names of its files, each read on its own."""
     if item.get("kind") not in KINDS:
         return []
-    return findings(" \n ".join(part for part in (item.get("title"), item.get("summary")) if part))
+    texts = [item.get("title"), item.get("summary")]
+    texts += [file["name"] for file in item.get("files") or ()]
+    return list(dict.fromkeys(word for text in texts if text for word in findings(text)))
 
 
 @cache

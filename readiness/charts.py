@@ -57,15 +57,18 @@ def trend(measure: dict[str, Any], months: int = 24) -> dict[str, Any] | None:
         "segments": [" ".join(f"{px},{py}" for px, py in seg) for seg in segments if len(seg) > 1],
         # A month with no figure either side is a dot, not a line.
         "dots": [{"x": seg[0][0], "y": seg[0][1]} for seg in segments if len(seg) == 1],
-        "thresholds": [
-            {
-                "name": name,
-                "y": y(value),
-                "label": f"{name} {format_value(measure, value)}",
-                "x_end": WIDTH - RIGHT,
-            }
-            for name, value in lines.items()
-        ],
+        "thresholds": _apart(
+            [
+                {
+                    "name": name,
+                    "y": y(value),
+                    "label_y": y(value) + 2.5,
+                    "label": f"{name} {format_value(measure, value)}",
+                    "x_end": WIDTH - RIGHT,
+                }
+                for name, value in lines.items()
+            ]
+        ),
         "revisions": [
             {"x": x(periods.index(period)), "y": y(by_period[period])}
             for period in sorted(revised)
@@ -90,3 +93,18 @@ def _periods(last: str, count: int) -> list[str]:
         periods.append(f"{year:04d}-{month:02d}")
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return list(reversed(periods))
+
+
+LABEL_GAP = 7.0
+
+
+def _apart(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Floor and target labels moved apart when their lines are close, so neither is
+    printed over the other."""
+    if len(lines) == 2:
+        upper, lower = sorted(lines, key=lambda line: line["y"])
+        gap = lower["label_y"] - upper["label_y"]
+        if gap < LABEL_GAP:
+            upper["label_y"] = round(upper["label_y"] - (LABEL_GAP - gap) / 2, 1)
+            lower["label_y"] = round(lower["label_y"] + (LABEL_GAP - gap) / 2, 1)
+    return lines

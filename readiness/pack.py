@@ -19,6 +19,7 @@ from typing import Any
 
 from evidence import actions, catalog, grades, measures, privacy, vocab
 from evidence.dates import as_of_day, format_day
+from evidence.errors import InvalidValue
 from readiness import charts
 from readiness.assess import assess
 from readiness.rules import Rules
@@ -44,19 +45,27 @@ def gather(
     words = vocab.Vocabulary(conn)
     framework = words.framework(framework)
     day = as_of_day(as_of)
+    if day > dt.date.today():
+        raise InvalidValue("as_of", as_of, "is in the future: a pack shows what has happened.")
+    if title is not None:
+        title = catalog.one_line(title, "title", 200, required=True)
     readiness = assess(conn, as_of=as_of, framework=framework, rules=rules)
     chosen = _chosen_codes(conn, words, framework, areas)
     sections = [area for area in readiness["areas"] if area["code"] in chosen]
     listed = {"as_of": as_of, "framework": framework, "areas": [s["code"] for s in sections]}
     items = catalog.list_evidence(conn, **listed)
-    privacy.check_printable(items)
     all_actions = actions.list_actions(
         conn, as_of=day.isoformat(), areas=listed["areas"], framework=framework
     )
-    measure_rows = _measures(conn, as_of, framework, sections)
+    # An action's source is printed beside it: it is in the pack, whatever its areas.
+    shown = {item["id"] for item in items}
+    sources = {a["source_id"] for a in all_actions if a["source_id"] not in shown}
+    by_area = _items_by_area(conn, words, framework, sections, items)
+    items += [catalog.as_it_stood(catalog.get_evidence(conn, i), day) for i in sorted(sources)]
+    privacy.check_printable(items)
+    measure_rows = _measures(conn, as_of, framework, sections, every_area=not areas)
     history = grades.grade_table(conn, as_of=day.isoformat(), framework=framework, history=True)
     graded = {area["code"]: area["grades"] for area in history["areas"]}
-    by_area = _items_by_area(conn, words, framework, sections, items)
     context = {
         "council": _setting(conn, "council") or "Council not named (see `evidence settings`)",
         "title": title or "Inspection briefing pack",
@@ -78,7 +87,7 @@ def gather(
         ],
         "tracker": _tracker(all_actions),
         "data_quality": _data_quality(measure_rows),
-        "index": [_index_row(item) for item in sorted(items, key=_by_date)],
+        "index": _index(items),
     }
     context["reference"] = reference(context)
     context["generated_at"] = dt.datetime.now(dt.UTC).strftime("%d %b %Y %H:%M UTC")
@@ -154,24 +163,30 @@ def _measures(
     as_of: str | None,
     framework: str,
     sections: list[dict[str, Any]],
+    *,
+    every_area: bool,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Each section's measures as of the day, with their charts and plain words."""
+    """Each section's measures as of the day, with their charts and plain words; in a
+    pack of every area, the measures of no area too (under the key None), so their
+    figures, revisions and challenges are not left out."""
     same, into = vocab.equal_areas(conn), vocab.mapped_into(conn)
     ids = {
         row["code"]: row["id"]
         for row in conn.execute("SELECT id, code FROM areas WHERE framework = ?", [framework])
     }
     defined = conn.execute("SELECT code, area_id FROM measures ORDER BY context, code").fetchall()
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for area in sections:
-        own = vocab.area_sources(ids[area["code"]], same, into)
-        rows[area["code"]] = []
+    rows: dict[str | None, list[dict[str, Any]]] = {}
+    owners = [(a["code"], vocab.area_sources(ids[a["code"]], same, into)) for a in sections]
+    if every_area:
+        owners.append((None, {None: None}))
+    for owner, own in owners:
+        rows[owner] = []
         for code, area_id in defined:
             if area_id not in own:
                 continue
             detail = measures.measure_detail(conn, code, as_of=as_of)
             latest = detail["latest"]
-            rows[area["code"]].append(
+            rows[owner].append(
                 {
                     "code": detail["code"],
                     "name": detail["name"],
@@ -218,7 +233,6 @@ def _section(
     measure_rows: list[dict[str, Any]],
 ) -> dict[str, Any]:
     verified_first = sorted(listed, key=lambda item: item["assurance"] != "verified")
-    own = grades.self_evaluations(conn, area["code"], as_of=day.isoformat(), framework=framework)
     open_actions = [
         action
         for action in actions.list_actions(
@@ -233,8 +247,7 @@ def _section(
         "rag": area["rag"],
         "parent": area["parent"],
         "fed_by": area["fed_by"],
-        "self_evaluation": _self_evaluation(own[0]) if own else None,
-        "self_evaluation_of": area["self_evaluation"],
+        "self_evaluation": _self_evaluation(conn, area["self_evaluation"]),
         "checks": area["checks"],
         "evidence_counts": area["evidence"],
         "measures": measure_rows,
@@ -247,14 +260,24 @@ def _section(
     }
 
 
-def _self_evaluation(row: dict[str, Any]) -> dict[str, Any]:
+def _self_evaluation(
+    conn: sqlite3.Connection, chosen: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The self-evaluation readiness read for the area (perhaps one written for an area
+    mapped into it), with its text."""
     from readiness.printing import markdown
 
+    if chosen is None:
+        return None
+    (text,) = conn.execute(
+        "SELECT text FROM self_evaluations WHERE id = ?", [chosen["id"]]
+    ).fetchone()
     return {
-        "grade": row["grade_name"],
-        "on": row["on_display"],
-        "by": row["by"],
-        "html": markdown(row["text"]),
+        "grade": chosen["grade_name"],
+        "on": chosen["on_display"],
+        "by": chosen["by"],
+        "written_for": chosen["written_for"],
+        "html": markdown(text),
     }
 
 
@@ -274,8 +297,15 @@ def _evidence_row(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _index_row(item: dict[str, Any]) -> dict[str, Any]:
-    return _evidence_row(item)
+def _index(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every item, oldest first, in a table per year: short tables lay out fast."""
+    years: dict[str, list[dict[str, Any]]] = {}
+    for item in sorted(items, key=_by_date):
+        years.setdefault(item["date"][:4], []).append(_evidence_row(item))
+    return {
+        "count": len(items),
+        "years": [{"year": year, "entries": rows} for year, rows in years.items()],
+    }
 
 
 def _by_date(item: dict[str, Any]) -> tuple:
@@ -366,7 +396,7 @@ def record(
     from db import now, transaction
 
     stamp = now()
-    with transaction(conn, by=by, at=stamp):
+    with transaction(conn, by=by, at=stamp):  # within the caller's, if it has one
         return conn.execute(
             "INSERT INTO packs (reference, sha256, pages, path, marking, options, created_at,"
             " created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

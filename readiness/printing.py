@@ -11,6 +11,7 @@ self-evaluation Markdown is rendered with raw HTML turned off.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,9 @@ def markdown(text: str) -> Markup:
     from markdown_it import MarkdownIt
 
     renderer = MarkdownIt("commonmark", {"html": False, "linkify": False})
-    renderer.disable(["image"])  # a picture would be a URL to fetch
+    # No picture (a URL to fetch), no link (a live address in the PDF) and no heading (a
+    # bookmark among the pack's own): each prints as the text that was typed.
+    renderer.disable(["image", "link", "autolink", "heading", "lheading"])
     return Markup(renderer.render(text))
 
 
@@ -79,9 +82,10 @@ def render_pdf(html: str):
     return page.render(pdf_variant=PDF_VARIANT)  # tagged as it is laid out
 
 
-def write_pdf(document, path: Path) -> str:
+def write_pdf(document, path: Path, written: Callable[[str], None] | None = None) -> str:
     """Write a laid-out document to `path` whole or not at all (to a temporary name, then
-    renamed into place); returns the SHA-256 of the PDF."""
+    renamed into place); returns the SHA-256 of the PDF. `written` is called with it once
+    the PDF is complete and before it takes the name, so what records it can refuse it."""
     from evidence.exports import write_file
 
     digest: list[str] = []
@@ -89,6 +93,31 @@ def write_pdf(document, path: Path) -> str:
     def write(temporary: Path) -> None:
         document.write_pdf(temporary, pdf_variant=PDF_VARIANT)
         digest.append(hashlib.sha256(temporary.read_bytes()).hexdigest())
+        if written is not None:
+            written(digest[0])
 
     write_file(Path(path), write)
     return digest[0]
+
+
+def check_target(out: Path | None) -> Path:
+    """Where a pack may be written: a new or ordinary file, in a folder that exists.
+    Checked before the seconds of layout, not after."""
+    import os
+    import stat
+
+    from evidence.errors import InvalidValue
+
+    if out is None or not str(out).strip():
+        raise InvalidValue("out", out or "", "is missing: give --out pack.pdf.")
+    path = Path(out)
+    if path.is_dir():
+        raise InvalidValue("out", out, "is a folder: give a file name, such as pack.pdf.")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        raise InvalidValue("out", out, "is not an ordinary file (a device or a pipe).")
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise InvalidValue("out", out, f"is in a folder that does not exist ({folder}).")
+    if not os.access(folder, os.W_OK):
+        raise InvalidValue("out", out, f"is in a folder that cannot be written ({folder}).")
+    return path

@@ -23,6 +23,16 @@ from evidence import privacy
         ("ref 9434765919", ["9434765919"]),
         ("Sarah Jones moved schools", ["Sarah Jones"]),
         ("with her brother, Thomas Hardy", ["Thomas Hardy"]),
+        ("Born: 03/04/2009", ["Born: 03/04/2009"]),
+        ("born 2009-04-03", ["born 2009-04-03"]),
+        ("born April 3, 2009", ["born April 3, 2009"]),
+        ("the date-of-birth field", ["date-of-birth"]),
+        ("lives at b33 8th", ["b33 8th"]),
+        ("Sarah McDonald", ["Sarah McDonald"]),
+        ("Olivia-Rose Smith", ["Olivia-Rose Smith"]),
+        ("Chloé Martin and Zoë Smith", ["Chloé Martin", "Zoë Smith"]),
+        ("JANE SMITH", ["JANE SMITH"]),
+        ("Ms Sarah JONES", ["Sarah JONES"]),
     ],
 )
 def test_personal_details_are_found(text, found):
@@ -43,6 +53,12 @@ def test_personal_details_are_found(text, found):
         "Case 9434765918 was closed.",  # the check digit is wrong
         "Amira (a pseudonym) began a university course.",
         "She met Sarah, her personal adviser, each week.",
+        "Referred to the Anna Freud Centre.",
+        "The Lucy Faithfull Foundation ran the course.",
+        "Jack Tizard School",
+        "The Kelly Review",
+        "Amber Rating",
+        "Support for Jack\nMoved schools",
     ],
 )
 def test_roles_teams_titles_and_pseudonyms_pass(text):
@@ -60,7 +76,7 @@ def test_logging_a_doubtful_child_story_warns_and_names_the_words(cli):
                  "--date", "2017-03", "--area", "2", "--summary", "Born 03/04/2009.")  # fmt: skip
     assert result.stdout == "Logged evidence 1\n"
     assert result.stderr == (
-        "Warning: evidence 1 may identify a child ('Born 03/04/2009', 'Sarah Jones'); it will"
+        "Warning: evidence 1 may identify a child ('Sarah Jones', 'Born 03/04/2009'); it will"
         " not be printed in a pack or bundle until it is changed or cleared. If it names no"
         " one, run `evidence edit 1 --cleared-for-print`.\n"
     )
@@ -93,3 +109,14 @@ def test_clearing_for_print_is_recorded_and_withdrawn_by_a_new_text(cli):
     assert cli.json("show", "1")["cleared_for_print_by"] == "Head of QA"
     cli("edit", "1", "--title", "Sarah Jones, 15")
     assert cli.json("show", "1")["cleared_for_print_by"] is None
+
+
+def test_a_file_name_is_checked_too(cli, tmp_path):
+    named = tmp_path / "Sarah Jones born 03-04-2009.txt"
+    named.write_text("notes")
+    result = cli("add", "child-story", "--title", "Child S (pseudonym)", "--date", "2017-01-10",
+                 "--area", "2", "--file", named)  # fmt: skip
+    assert "('born 03-04-2009', 'Sarah Jones')" in result.stderr
+    assert cli("bundle", "--out", tmp_path / "b.zip", expect=1).stderr.startswith(
+        "Error: evidence 1 ('born 03-04-2009', 'Sarah Jones') may identify a child"
+    )
