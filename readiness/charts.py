@@ -1,7 +1,8 @@
 """Small trend charts for the pack, as the geometry an SVG template draws: a measure's
 monthly figures as a line (broken where a month has no figure), its floor and target as
-lines, revised months ringed, and the first and last months and latest figure labelled,
-so the chart prints crisp and its words can be read back from the PDF."""
+labelled lines, revised months ringed, the latest figure marked and the first and last
+months named, so the chart prints crisp and its words can be read back from the PDF.
+The figure itself is printed beside the chart, in the text."""
 
 from __future__ import annotations
 
