@@ -248,8 +248,8 @@ def edit_evidence(
     """Change the fields given (None leaves a field alone; "" clears an optional one).
 
     `cleared_for_print` records that `by` read the item and judged it safe to print
-    although the privacy check doubted it; a later change of its title or summary
-    withdraws that clearance.
+    although the privacy check doubted it; a later change of its title or summary, or a
+    file attached to it, withdraws that clearance.
 
     `areas` and `themes` replace the item's tags (`themes=[""]` clears them); `files`
     (examined by `evidence.files.examine`) are attached beside those it has. A new date
@@ -335,10 +335,10 @@ def edit_evidence(
         cleared = (current["cleared_for_print_by"], current["cleared_for_print_on"])
         if cleared_for_print:
             day = (today or dt.date.today()).isoformat()
-            if cleared[0] is None or changed.keys() & {"title", "summary"}:
+            if cleared[0] is None or changed.keys() & {"title", "summary", "files"}:
                 wanted.update(cleared_for_print_by=by, cleared_for_print_on=day)
                 changed["cleared_for_print_by"] = (cleared[0], by)
-        elif cleared[0] is not None and changed.keys() & {"title", "summary"}:
+        elif cleared[0] is not None and changed.keys() & {"title", "summary", "files"}:
             wanted.update(cleared_for_print_by=None, cleared_for_print_on=None)
             changed["cleared_for_print_by"] = (cleared[0], None)
         if not changed:

@@ -67,12 +67,13 @@ def pack(
         else:
             _register(found)
         return
-    from db import on_rollback, transaction
+    from db import transaction
     from evidence.catalog import check_actor
     from evidence.custody import refuse_inside_library
     from evidence.render import progress
     from readiness import printing
     from readiness import rules as readiness_rules
+    from readiness.printing import keep_or_remove
 
     who = actor(by)
     with library(db_path) as conn:
@@ -92,23 +93,17 @@ def pack(
             options = {"as_of": context["as_of"], "areas": areas or [],
                        "framework": context["framework"], "title": context["title"],
                        "rules": context["rules"]}  # fmt: skip
+
             # The register is written, under the library's lock, before the PDF takes its
             # name: a pack is never on disk unrecorded, nor recorded and not on disk.
+            def written(sha256: str) -> None:
+                packs.record(conn, context, path=str(target.resolve()), sha256=sha256,
+                             pages=len(document.pages), options=options, by=who)  # fmt: skip
+                keep_or_remove(conn, target)
+
             with transaction(conn, by=who):
-                printing.write_pdf(
-                    document,
-                    target,
-                    written=lambda sha256: packs.record(
-                        conn,
-                        context,
-                        path=str(target.resolve()),
-                        sha256=sha256,
-                        pages=len(document.pages),
-                        options=options,
-                        by=who,
-                    ),
-                )
-                on_rollback(conn, lambda: target.unlink(missing_ok=True))
+                printing.write_pdf(document, target, written=written)
+            printing.forget_previous(target)
     typer.echo(
         f"Wrote {target}: {len(document.pages)} pages, marked {context['marking']},"
         f" reference {context['reference']}."

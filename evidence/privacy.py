@@ -22,6 +22,8 @@ FORENAMES = Path(__file__).with_name("forenames.txt")
 # Words that follow a forename in the name of a role, a team, a place or a title rather
 # than of a person ("Leaving Care Team"): how councils name things, one per line.
 NOT_SURNAMES = Path(__file__).with_name("not_surnames.txt")
+# Words that, after a name, make it the name of a place ("Anna Freud Centre").
+PLACE_WORDS = Path(__file__).with_name("place_words.txt")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 _DATE = (
     rf"(?:[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{2,4}}|[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
@@ -34,9 +36,9 @@ _LOWER = "a-zß-öø-ÿ"
 # A forename (perhaps hyphenated: Olivia-Rose), then a surname (McDonald, O'Neil,
 # Smith-Jones), on one line; a third capitalised word may show it is a place's name.
 _NAME = (  # a lookahead, so that "Ms Sarah Jones" is tried at "Sarah" too
-    rf"\b(?=(([{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)[ \t]+"
+    rf"\b(?=(([{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)\s+"
     rf"((?:Ma?c|O[’']|D[’'])?[{_UPPER}][{_LOWER}’']+(?:-[{_UPPER}][{_LOWER}]+)?)\b)"
-    rf"(?:[ \t]+([{_UPPER}][{_LOWER}]+))?)"
+    rf"(?:\s+([{_UPPER}][{_LOWER}]+))?)"
 )
 
 
@@ -50,25 +52,28 @@ def _patterns() -> dict[str, re.Pattern]:
             re.IGNORECASE,
         ),
         "postcode": re.compile(
-            r"\b(?:GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2})\b",
-            re.IGNORECASE,
+            r"\b(?:GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2})\b"
+            # in lower case too, but "KS4 1st" and "Y11 2nd" are not postcodes
+            r"|\b[a-z]{1,2}[0-9][a-z0-9]? ?[0-9](?!st\b|nd\b|rd\b|th\b)[abd-hjlnp-uw-z]{2}\b"
         ),
+        "spaced digits": re.compile(r"(?<![0-9])([0-9]{3})[ -]([0-9]{3})[ -]([0-9]{4})(?![0-9])"),
         "ten digits": re.compile(r"(?<![0-9])([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{4})(?![0-9])"),
         "name": re.compile(_NAME),
         "capitals": re.compile(rf"\b[{_UPPER}]{{2,}}\b"),
     }
 
 
-def findings(text: str) -> list[str]:
-    """The words in `text` that look like personal details, each once, in order."""
+def findings(text: str, *, file_name: bool = False) -> list[str]:
+    """The words in `text` that look like personal details, each once, in order. In a
+    file name only an NHS number written in groups counts: ten digits run together are
+    far more often a timestamp."""
     patterns = _patterns()
     found: list[str] = []
     found += [match.group(0) for match in patterns["birth"].finditer(text)]
     found += [match.group(0) for match in patterns["postcode"].finditer(text)]
+    digits = patterns["spaced digits" if file_name else "ten digits"]
     found += [
-        match.group(0)
-        for match in patterns["ten digits"].finditer(text)
-        if nhs_number("".join(match.groups()))
+        match.group(0) for match in digits.finditer(text) if nhs_number("".join(match.groups()))
     ]
     # A name in capitals (JANE SMITH) is a name too.
     titled = patterns["capitals"].sub(lambda match: match.group(0).title(), text)
@@ -77,7 +82,7 @@ def findings(text: str) -> list[str]:
         if (
             _plain(forename.split("-")[0]) in words(FORENAMES)
             and surname not in words(NOT_SURNAMES)
-            and after not in words(NOT_SURNAMES)
+            and after not in words(PLACE_WORDS)
         ):
             found.append(text[match.start(1) : match.end(1)])
     return list(dict.fromkeys(found))
@@ -107,9 +112,11 @@ def item_findings(item: dict) -> list[str]:
     the names of its files, each read on its own."""
     if item.get("kind") not in KINDS:
         return []
-    texts = [item.get("title"), item.get("summary")]
-    texts += [file["name"] for file in item.get("files") or ()]
-    return list(dict.fromkeys(word for text in texts if text for word in findings(text)))
+    found = [word for text in (item.get("title"), item.get("summary")) if text
+             for word in findings(text)]  # fmt: skip
+    for file in item.get("files") or ():
+        found += findings(file["name"], file_name=True)
+    return list(dict.fromkeys(found))
 
 
 @cache

@@ -121,3 +121,32 @@ def check_target(out: Path | None) -> Path:
     if not os.access(folder, os.W_OK):
         raise InvalidValue("out", out, f"is in a folder that cannot be written ({folder}).")
     return path
+
+
+def keep_or_remove(conn, target: Path) -> None:
+    """Called just before a new pack takes its name: should the transaction recording it
+    roll back, put back the file that had the name (kept under a hidden one meanwhile),
+    or remove the new pack if there was none."""
+    import os
+
+    from db import on_rollback
+
+    real = Path(os.path.realpath(target))
+    previous = _previous(real)
+    if real.exists():
+        previous.unlink(missing_ok=True)
+        os.link(real, previous)
+        on_rollback(conn, lambda: os.replace(previous, real))
+    else:
+        on_rollback(conn, lambda: real.unlink(missing_ok=True))
+
+
+def forget_previous(target: Path) -> None:
+    """Once the pack is recorded, the file it replaced is no longer needed."""
+    import os
+
+    _previous(Path(os.path.realpath(target))).unlink(missing_ok=True)
+
+
+def _previous(real: Path) -> Path:
+    return real.with_name(f".{real.name}.previous")

@@ -309,3 +309,23 @@ def test_bad_options_are_refused_before_any_layout(cli, library_path, args, mess
     result = cli("pack", *options, expect=1)
     assert result.stderr.splitlines()[-1].startswith(message), result.stderr
     assert dump(library_path) == before
+
+
+def test_a_pack_that_cannot_be_recorded_leaves_the_file_it_would_replace(cli, tmp_path,
+                                                                          library_path):  # fmt: skip
+    import sqlite3
+
+    cli.add()
+    out = tmp_path / "pack.pdf"
+    out.write_bytes(b"the pack printed last week")
+    connection = sqlite3.connect(library_path)
+    connection.execute(
+        "CREATE TRIGGER late_failure BEFORE DELETE ON current_writer"
+        " BEGIN SELECT RAISE(ABORT, 'late failure'); END"
+    )
+    connection.commit()
+    connection.close()
+    cli("pack", "--out", out, expect=1)
+    assert out.read_bytes() == b"the pack printed last week"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["library", "pack.pdf"]
+    assert json.loads(cli("pack", "--list", "--json").stdout) == []

@@ -27,7 +27,9 @@ from evidence import privacy
         ("born 2009-04-03", ["born 2009-04-03"]),
         ("born April 3, 2009", ["born April 3, 2009"]),
         ("the date-of-birth field", ["date-of-birth"]),
-        ("lives at b33 8th", ["b33 8th"]),
+        ("lives at m1 1ae", ["m1 1ae"]),
+        ("Jack\u00a0Smith, pasted from Word", ["Jack\u00a0Smith"]),
+        ("Jack Smith Care Plan", ["Jack Smith"]),
         ("Sarah McDonald", ["Sarah McDonald"]),
         ("Olivia-Rose Smith", ["Olivia-Rose Smith"]),
         ("Chloé Martin and Zoë Smith", ["Chloé Martin", "Zoë Smith"]),
@@ -58,7 +60,9 @@ def test_personal_details_are_found(text, found):
         "Jack Tizard School",
         "The Kelly Review",
         "Amber Rating",
-        "Support for Jack\nMoved schools",
+        "Anna Freud National Centre for Children and Families",
+        "KS4 1st choice, Y11 2nd term, Block B1 3rd floor",
+        "Head of Service, Director of Children's Services, Ofsted",
     ],
 )
 def test_roles_teams_titles_and_pseudonyms_pass(text):
@@ -119,4 +123,28 @@ def test_a_file_name_is_checked_too(cli, tmp_path):
     assert "('born 03-04-2009', 'Sarah Jones')" in result.stderr
     assert cli("bundle", "--out", tmp_path / "b.zip", expect=1).stderr.startswith(
         "Error: evidence 1 ('born 03-04-2009', 'Sarah Jones') may identify a child"
+    )
+
+
+def test_each_field_is_read_on_its_own_and_file_names_carefully():
+    item = {
+        "kind": "voice",
+        "title": "Support for Jack",
+        "summary": "Moved schools in May.",
+        "files": [{"name": "Screenshot_1617123463.png"}, {"name": "NHS 943 476 5919.pdf"}],
+    }
+    assert privacy.item_findings(item) == ["943 476 5919"]
+
+
+def test_a_file_attached_later_withdraws_the_clearance(cli, tmp_path):
+    cli("add", "child-story", "--title", "Child S (pseudonym)", "--date", "2017-01", "--area", "2")
+    cli("edit", "1", "--cleared-for-print")
+    named = tmp_path / "Jack Smith born 03-04-2009.txt"
+    named.write_text("notes")
+    cli("edit", "1", "--file", named)
+    assert cli.json("show", "1")["cleared_for_print_by"] is None
+    assert (
+        cli("pack", "--out", tmp_path / "p.pdf", expect=1)
+        .stderr.splitlines()[-1]
+        .startswith("Error: evidence 1 ('born 03-04-2009', 'Jack Smith') may identify a child")
     )
