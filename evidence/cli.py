@@ -60,6 +60,14 @@ AreaFilter = Annotated[
     list[str] | None,
     typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
 ]
+RulesFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        metavar="FILE",
+        help="A council's own copy of the readiness rules. [default: readiness/rules.yml]",
+    ),
+]
 Framework = Annotated[
     str | None,
     typer.Option(

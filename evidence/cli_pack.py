@@ -18,6 +18,7 @@ from evidence.cli import (
     By,
     DbPath,
     Framework,
+    RulesFile,
     actor,
     app,
     library,
@@ -37,10 +38,7 @@ def pack(
         str | None,
         typer.Option("--title", metavar="TEXT", help="[default: Inspection briefing pack]"),
     ] = None,
-    rules: Annotated[
-        Path | None,
-        typer.Option("--rules", metavar="FILE", help="A council's own readiness rules."),
-    ] = None,
+    rules: RulesFile = None,
     list_packs: Annotated[
         bool, typer.Option("--list", help="List every pack printed, and stop.")
     ] = False,

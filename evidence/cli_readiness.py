@@ -5,26 +5,18 @@ Registered on the `evidence` app by `evidence.cli` when the command line names t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from evidence.cli import AsJson, AsOf, DbPath, Framework, app, library, print_json
+from evidence.cli import AsJson, AsOf, DbPath, Framework, RulesFile, app, library, print_json
 
 
 @app.command()
 def readiness(
     as_of: AsOf = None,
     framework: Framework = None,
-    rules: Annotated[
-        Path | None,
-        typer.Option(
-            "--rules",
-            metavar="FILE",
-            help="A council's own copy of the rules. [default: readiness/rules.yml]",
-        ),
-    ] = None,
+    rules: RulesFile = None,
     as_json: AsJson = False,
     db_path: DbPath = None,
 ) -> None:
