@@ -26,13 +26,17 @@ PDF_VARIANT = "pdf/ua-1"
 
 def markdown(text: str) -> Markup:
     """Self-evaluation Markdown as HTML, raw HTML in it printed as text."""
+    return Markup(_markdown().render(text))
+
+
+@cache
+def _markdown():
     from markdown_it import MarkdownIt
 
     renderer = MarkdownIt("commonmark", {"html": False, "linkify": False})
     # No picture (a URL to fetch), no link (a live address in the PDF) and no heading (a
     # bookmark among the pack's own): each prints as the text that was typed.
-    renderer.disable(["image", "link", "autolink", "heading", "lheading"])
-    return Markup(renderer.render(text))
+    return renderer.disable(["image", "link", "autolink", "heading", "lheading"])
 
 
 @cache
