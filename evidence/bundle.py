@@ -75,12 +75,12 @@ def build_bundle(
         if any(item["marking"] == "official-sensitive" for item in items)
         else "official"
     )
-    council = conn.execute("SELECT value FROM settings WHERE key = 'council'").fetchone()
+    council = catalog.setting(conn, "council")
     framework_name = conn.execute(
         "SELECT name FROM frameworks WHERE slug = ?", [framework]
     ).fetchone()[0]
     context = {
-        "council": council[0] if council else "Children's services",
+        "council": council or "Children's services",
         "framework_name": framework_name,
         "as_of": format_day(parse_when(as_of, "as_of").end.isoformat())
         if as_of is not None

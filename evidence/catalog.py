@@ -815,6 +815,12 @@ def _clip(value: str, length: int = 40) -> str:
     return value if len(value) <= length else value[: length - 1] + "…"
 
 
+def setting(conn: sqlite3.Connection, key: str) -> str | None:
+    """One of the library's settings (the council's name), or None if it is not set."""
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
 def set_setting(conn: sqlite3.Connection, key: str, value: str, *, by: str) -> None:
     """Set one of the library's settings (the council's name)."""
     check_actor(by)

@@ -140,5 +140,5 @@ def settings(
     with library(db_path, create=council is not None) as conn:
         if council is not None:
             catalog.set_setting(conn, "council", council, by=actor(by))
-        rows = dict(conn.execute("SELECT key, value FROM settings WHERE key = 'council'"))
-    typer.echo(f"council: {rows.get('council') or '(not set)'}")
+        council = catalog.setting(conn, "council")
+    typer.echo(f"council: {council or '(not set)'}")

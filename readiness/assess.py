@@ -103,9 +103,7 @@ def _scopes(conn: sqlite3.Connection, words: vocab.Vocabulary, framework: str) -
     scopes = []
     for area in (a for a in words.areas if a["framework"] == framework):
         own = vocab.area_sources(area["id"], same, into)
-        evidence: set[int] = set()
-        for member in vocab.area_family(conn, [area["id"]]):
-            evidence |= set(vocab.area_sources(member, same, into))
+        evidence = set(vocab.area_scope(conn, [area["id"]]))  # as `evidence list --area`
         fed_by = [
             {
                 "framework": by_id[other]["framework"],

@@ -67,7 +67,8 @@ def gather(
     history = grades.grade_table(conn, as_of=day.isoformat(), framework=framework, history=True)
     graded = {area["code"]: area["grades"] for area in history["areas"]}
     context = {
-        "council": _setting(conn, "council") or "Council not named (see `evidence settings`)",
+        "council": catalog.setting(conn, "council")
+        or "Council not named (see `evidence settings`)",
         "title": title or "Inspection briefing pack",
         "framework": framework,
         "framework_name": readiness["framework_name"],
@@ -111,11 +112,6 @@ def _chosen_codes(
     picked = words.areas_of(areas, framework)
     family = set(vocab.area_family(conn, [area["id"] for area in picked]))
     return {area["code"] for area in own if area["id"] in family}
-
-
-def _setting(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-    return row[0] if row else None
 
 
 def _highest_marking(items: list[dict[str, Any]]) -> str:
