@@ -505,6 +505,256 @@ def m008_print_packs_and_clear_items_for_print(db: Database) -> None:
     forbid_deletes(db, "packs", "they are the record of what was printed")
 
 
+def m009_browse_the_library(db: Database) -> None:
+    """What the web UI (Datasette) shows beyond the tables: views for the questions people
+    ask, one search index over each item's words and its files' words, and indexes for
+    the facets a manager clicks."""
+    lineage = """
+        WITH RECURSIVE lineage(area_id, ancestor_id) AS (
+            SELECT id, id FROM areas
+            UNION ALL
+            SELECT lineage.area_id, areas.parent_id
+            FROM lineage JOIN areas ON areas.id = lineage.ancestor_id
+            WHERE areas.parent_id IS NOT NULL
+        )
+        SELECT area_id, ancestor_id FROM lineage
+    """
+    shown = _date_shown_sql("evidence")
+    date_end = _date_end_sql("evidence")
+    done = "('complete-awaiting-assurance', 'closed')"
+    db.executescript(
+        f"""
+        CREATE INDEX evidence_kind ON evidence(kind);
+        CREATE INDEX evidence_marking ON evidence(marking);
+        CREATE INDEX evidence_assurance ON evidence(assurance);
+        CREATE INDEX evidence_status ON evidence(status);
+
+        CREATE VIEW area_lineage AS {lineage};
+
+        -- An item once under each area it is tagged to and each area above those: an item
+        -- tagged to 2.1 is evidence for area 2 as well, but counted there once.
+        CREATE VIEW evidence_by_area AS
+        SELECT areas.framework, areas.code AS area_code, areas.name AS area,
+               areas.slug AS area_slug, evidence.id AS evidence_id, evidence.title,
+               evidence.kind, evidence.date, {shown} AS shown_date, evidence.assurance,
+               evidence.marking, evidence.review_by, evidence.owner, evidence.ref
+        FROM evidence_areas
+        JOIN area_lineage ON area_lineage.area_id = evidence_areas.area_id
+        JOIN areas ON areas.id = area_lineage.ancestor_id
+        JOIN evidence ON evidence.id = evidence_areas.evidence_id
+        WHERE evidence.status = 'current'
+          AND NOT EXISTS (
+              SELECT 1 FROM evidence_areas AS other
+              JOIN area_lineage AS other_lineage ON other_lineage.area_id = other.area_id
+              WHERE other.evidence_id = evidence_areas.evidence_id
+                AND other_lineage.ancestor_id = area_lineage.ancestor_id
+                AND other.area_id < evidence_areas.area_id
+          );
+
+        CREATE VIEW stale_evidence AS
+        SELECT id, title, kind, date, {shown} AS shown_date, review_by, owner, assurance,
+               CASE WHEN review_by < date('now') THEN 'past its review-by date'
+                    ELSE 'dated more than 6 months ago' END AS why
+        FROM evidence
+        WHERE status = 'current'
+          AND (review_by < date('now') OR {date_end} < date('now', '-6 months'));
+
+        CREATE VIEW claimed_evidence AS
+        SELECT id, title, kind, date, {shown} AS shown_date, owner, source, created_by,
+               created_at
+        FROM evidence
+        WHERE status = 'current' AND assurance = 'claimed';
+
+        CREATE VIEW open_actions AS
+        SELECT actions.id, actions.ref, actions.text, actions.owner, actions.agency,
+               actions.status, actions.agreed_on, actions.due_on,
+               CASE WHEN actions.due_on < date('now') AND actions.status NOT IN {done}
+                    THEN 'overdue' WHEN actions.due_on IS NULL THEN 'no due date'
+                    ELSE 'not overdue' END AS overdue,
+               actions.source_id, evidence.title AS source
+        FROM actions JOIN evidence ON evidence.id = actions.source_id
+        WHERE actions.status != 'closed' AND evidence.status = 'current';
+
+        CREATE VIEW overdue_actions AS
+        SELECT id, ref, text, owner, agency, status, due_on,
+               CAST(julianday('now') - julianday(due_on) AS INTEGER) AS days_overdue,
+               source_id, source
+        FROM open_actions WHERE overdue = 'overdue';
+
+        -- Each measure's figure for its latest month, as last reported (a revision
+        -- replaces the figure it revises), and where it stands against floor and target.
+        CREATE VIEW latest_readings AS
+        SELECT measures.code AS measure, measures.name, readings.period, readings.value,
+               measures.unit, measures.better, measures.floor, measures.target,
+               CASE
+                   WHEN measures.context THEN 'context only'
+                   WHEN readings.value IS NULL THEN 'no figure'
+                   WHEN measures.floor IS NOT NULL AND (
+                       (measures.better = 'higher' AND readings.value < measures.floor)
+                       OR (measures.better = 'lower' AND readings.value > measures.floor))
+                       THEN 'below floor'
+                   WHEN measures.target IS NOT NULL AND (
+                       (measures.better = 'higher' AND readings.value < measures.target)
+                       OR (measures.better = 'lower' AND readings.value > measures.target))
+                       THEN 'below target'
+                   WHEN measures.floor IS NULL AND measures.target IS NULL
+                       THEN 'no floor or target'
+                   ELSE 'on target'
+               END AS standing,
+               readings.assurance, readings.reported_on,
+               CASE WHEN readings.revises IS NULL THEN 'no' ELSE 'yes' END AS revised,
+               readings.note
+        FROM measures JOIN readings ON readings.id = (
+            SELECT latest.id FROM readings AS latest
+            WHERE latest.measure = measures.code
+              AND NOT EXISTS (SELECT 1 FROM readings AS later WHERE later.revises = latest.id)
+            ORDER BY latest.period DESC, latest.reported_on DESC, latest.id DESC LIMIT 1
+        );
+
+        CREATE VIEW revised_readings AS
+        SELECT measures.code AS measure, measures.name, revision.period,
+               original.value AS first_value, original.reported_on AS first_reported_on,
+               revision.value AS revised_value, revision.reported_on AS revised_on,
+               revision.revision_reason AS reason, revision.created_by AS revised_by
+        FROM readings AS revision
+        JOIN readings AS original ON original.id = revision.revises
+        JOIN measures ON measures.code = revision.measure;
+
+        CREATE VIEW measure_challenges AS
+        SELECT challenges.id, measures.code AS measure, measures.name, challenges.period,
+               challenges.question, challenges.raised_on, challenges.raised_by,
+               CASE WHEN challenges.resolved_on IS NULL THEN 'open' ELSE 'answered' END
+                   AS state,
+               challenges.cause, challenges.answer, challenges.resolved_on,
+               challenges.resolved_by
+        FROM challenges JOIN measures ON measures.code = challenges.measure;
+
+        -- The counts behind readiness; the ratings themselves follow the readiness rules.
+        CREATE VIEW readiness_by_area AS
+        SELECT areas.framework, areas.code AS area_code, areas.name AS area,
+               areas.slug AS area_slug,
+               (SELECT count(*) FROM evidence_by_area AS item
+                WHERE item.framework = areas.framework AND item.area_code = areas.code)
+                   AS items,
+               (SELECT count(*) FROM evidence_by_area AS item
+                WHERE item.framework = areas.framework AND item.area_code = areas.code
+                  AND item.assurance = 'claimed') AS claimed,
+               (SELECT count(*) FROM evidence_by_area AS item
+                JOIN stale_evidence AS stale ON stale.id = item.evidence_id
+                WHERE item.framework = areas.framework AND item.area_code = areas.code)
+                   AS stale,
+               (SELECT count(*) FROM open_actions
+                WHERE open_actions.id IN (
+                    SELECT action_id FROM action_areas JOIN area_lineage
+                        ON area_lineage.area_id = action_areas.area_id
+                    WHERE area_lineage.ancestor_id = areas.id)) AS open_actions,
+               (SELECT count(*) FROM overdue_actions
+                WHERE overdue_actions.id IN (
+                    SELECT action_id FROM action_areas JOIN area_lineage
+                        ON area_lineage.area_id = action_areas.area_id
+                    WHERE area_lineage.ancestor_id = areas.id)) AS overdue_actions,
+               (SELECT grade FROM self_evaluations AS own
+                WHERE own.area_id = areas.id ORDER BY own.on_date DESC, own.id DESC LIMIT 1)
+                   AS self_evaluation,
+               (SELECT on_date FROM self_evaluations AS own
+                WHERE own.area_id = areas.id ORDER BY own.on_date DESC, own.id DESC LIMIT 1)
+                   AS self_evaluated_on
+        FROM areas;
+        """
+    )
+    create_search_index(db)
+
+
+def _date_shown_sql(table: str) -> str:
+    """SQL for an item's date as people read it: "17 Jan 2017", "Jan 2017", "2016",
+    "about Apr 2016", "on or before 13 Feb 2017"."""
+    month = (
+        f"substr('JanFebMarAprMayJunJulAugSepOctNovDec', substr({table}.date, 6, 2) * 3 - 2, 3)"
+    )
+    return f"""(
+        CASE {table}.date_qualifier WHEN 'approximate' THEN 'about '
+            WHEN 'on-or-before' THEN 'on or before ' WHEN 'on-or-after' THEN 'on or after '
+            ELSE '' END
+        || CASE {table}.date_precision WHEN 'year' THEN substr({table}.date, 1, 4)
+            WHEN 'month' THEN {month} || ' ' || substr({table}.date, 1, 4)
+            ELSE CAST(substr({table}.date, 9, 2) AS INTEGER) || ' ' || {month} || ' '
+                || substr({table}.date, 1, 4) END)"""
+
+
+def _date_end_sql(table: str) -> str:
+    """SQL for the last day an item's date can mean: the end of its month or year."""
+    return f"""(CASE {table}.date_precision
+        WHEN 'year' THEN date({table}.date, '+1 year', '-1 day')
+        WHEN 'month' THEN date({table}.date, '+1 month', '-1 day')
+        ELSE {table}.date END)"""
+
+
+SEARCH_TEXT_SQL = """
+    SELECT evidence.id, evidence.title, coalesce(evidence.summary, ''),
+           coalesce((SELECT group_concat(evidence_files.name || ' ' || coalesce(files.text, ''),
+                                         ' ')
+                     FROM evidence_files JOIN files ON files.sha256 = evidence_files.sha256
+                     WHERE evidence_files.evidence_id = evidence.id), '')
+    FROM evidence WHERE evidence.id = {item} AND evidence.status != 'purged'
+"""
+
+
+def create_search_index(db: Database) -> None:
+    """`evidence_search`: one full-text row per item (its title, summary, and its files'
+    names and words), kept up to date by triggers, for the web UI's search box. The
+    command line's own search (`list --search`) reads the older per-table indexes."""
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE IF NOT EXISTS evidence_search
+            USING fts5(title, summary, files, tokenize = 'porter');
+        DELETE FROM evidence_search;
+        """
+    )
+    db.execute(
+        "INSERT INTO evidence_search (rowid, title, summary, files)"
+        + SEARCH_TEXT_SQL.replace("evidence.id = {item} AND ", "")
+    )
+    refresh = (
+        "DELETE FROM evidence_search WHERE rowid = {item};"
+        " INSERT INTO evidence_search (rowid, title, summary, files) " + SEARCH_TEXT_SQL + ";"
+    )
+    each_item_of_file = (
+        "DELETE FROM evidence_search WHERE rowid IN (SELECT evidence_id FROM evidence_files"
+        " WHERE sha256 = NEW.sha256);"
+        " INSERT INTO evidence_search (rowid, title, summary, files) "
+        + SEARCH_TEXT_SQL.replace(
+            "evidence.id = {item}",
+            "evidence.id IN (SELECT evidence_id FROM evidence_files WHERE sha256 = NEW.sha256)",
+        )
+        + ";"
+    )
+    db.executescript(
+        f"""
+        DROP TRIGGER IF EXISTS evidence_search_insert;
+        CREATE TRIGGER evidence_search_insert AFTER INSERT ON evidence BEGIN
+            {refresh.format(item="NEW.id")}
+        END;
+        DROP TRIGGER IF EXISTS evidence_search_update;
+        CREATE TRIGGER evidence_search_update
+        AFTER UPDATE OF title, summary, status ON evidence BEGIN
+            {refresh.format(item="NEW.id")}
+        END;
+        DROP TRIGGER IF EXISTS evidence_search_file_added;
+        CREATE TRIGGER evidence_search_file_added AFTER INSERT ON evidence_files BEGIN
+            {refresh.format(item="NEW.evidence_id")}
+        END;
+        DROP TRIGGER IF EXISTS evidence_search_file_removed;
+        CREATE TRIGGER evidence_search_file_removed AFTER DELETE ON evidence_files BEGIN
+            {refresh.format(item="OLD.evidence_id")}
+        END;
+        DROP TRIGGER IF EXISTS evidence_search_file_text;
+        CREATE TRIGGER evidence_search_file_text AFTER UPDATE OF text ON files BEGIN
+            {each_item_of_file}
+        END;
+        """
+    )
+
+
 MIGRATIONS = (
     m001_create_catalogue,
     m002_attach_files,
@@ -514,6 +764,7 @@ MIGRATIONS = (
     m006_measure_performance,
     m007_date_each_verification,
     m008_print_packs_and_clear_items_for_print,
+    m009_browse_the_library,
 )
 
 

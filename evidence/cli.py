@@ -813,6 +813,8 @@ COMMAND_MODULES = {
     "due": "evidence.cli_readiness",
     "pack": "evidence.cli_pack",
     "settings": "evidence.cli_pack",
+    "serve": "evidence.cli_web",
+    "user": "evidence.cli_web",
 }
 
 

@@ -1,0 +1,299 @@
+"""Accounts for the web UI: who may log in, in which role, and the secret that signs
+their sessions.
+
+They are kept in a small SQLite file beside the library (`evidence.db` has
+`evidence.accounts.db`), not in the library itself: an analyst may run any SQL on the
+library, and must not read anyone's password hash. Passwords are stored as scrypt hashes
+(standard library) with a salt of their own. Nothing is deleted: an account is disabled,
+and every change is recorded in `account_changes`, who did what and when.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from db import now
+from evidence.errors import InvalidValue, Refused
+
+ROLES = ("manager", "analyst")
+ROLE_MEANINGS = {
+    "manager": "browse, search, facet and see the dashboard",
+    "analyst": "all a manager can, and run any read-only SQL query",
+}
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+# scrypt at the cost OWASP recommends (N=2^17, r=8, p=1) takes about 0.3 s and 128 MB;
+# 2^15 keeps a login near 0.1 s on a small server and is well above the minimum (2^14).
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('manager', 'analyst')),
+    password TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS account_changes (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    change TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    changed_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS secret (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    value TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS accounts_never_deleted BEFORE DELETE ON accounts BEGIN
+    SELECT RAISE(ABORT, 'accounts are never deleted: disable them instead');
+END;
+"""
+
+
+def accounts_path(library: str | os.PathLike[str]) -> Path:
+    """The accounts file of the library at `library`: its name with `.accounts.db`."""
+    library = Path(library)
+    return library.with_name(f"{library.stem}.accounts.db")
+
+
+class Accounts:
+    """The accounts file of one library, opened on each use: the web server and the
+    command line can change it at the same time."""
+
+    def __init__(self, library: str | os.PathLike[str]) -> None:
+        self.path = accounts_path(library)
+
+    def _open(self, *, create: bool = False) -> sqlite3.Connection | None:
+        if not self.path.exists() and not create:
+            return None
+        if create and not self.path.exists():
+            # Only its owner may read it: it holds password hashes and the signing secret.
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode = WAL")
+        if create:
+            conn.executescript(SCHEMA)
+        return conn
+
+    # Reading
+
+    def exists(self) -> bool:
+        """Whether any account, enabled or not, has been made: the web UI then asks
+        everyone to log in."""
+        conn = self._open()
+        if conn is None:
+            return False
+        try:
+            return conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            conn.close()
+
+    def list(self) -> list[dict[str, Any]]:
+        conn = self._open()
+        if conn is None:
+            return []
+        try:
+            rows = conn.execute(
+                "SELECT name, role, enabled, created_at, created_by, updated_at, updated_by"
+                " FROM accounts ORDER BY name COLLATE NOCASE"
+            ).fetchall()
+        finally:
+            conn.close()
+        return [{**dict(row), "enabled": bool(row["enabled"])} for row in rows]
+
+    def role(self, name: str) -> str | None:
+        """The role of an enabled account, or None."""
+        conn = self._open()
+        if conn is None:
+            return None
+        try:
+            row = conn.execute(
+                "SELECT role FROM accounts WHERE name = ? AND enabled = 1", [name]
+            ).fetchone()
+        finally:
+            conn.close()
+        return row["role"] if row else None
+
+    def check_password(self, name: str, password: str) -> str | None:
+        """The role of the enabled account `name` if `password` is its password, else
+        None. A wrong name costs as long as a wrong password."""
+        conn = self._open()
+        row = None
+        if conn is not None:
+            try:
+                row = conn.execute(
+                    "SELECT role, password FROM accounts WHERE name = ? AND enabled = 1",
+                    [name],
+                ).fetchone()
+            finally:
+                conn.close()
+        stored = row["password"] if row else _DUMMY_HASH
+        matches = verify_password(password, stored)
+        return row["role"] if row and matches else None
+
+    def secret(self) -> str:
+        """The secret that signs session cookies, made once and kept, so that logins
+        survive a restart of the web server."""
+        conn = self._open(create=True)
+        try:
+            conn.execute(
+                "INSERT OR IGNORE INTO secret (id, value) VALUES (1, ?)", [secrets.token_hex(32)]
+            )
+            return conn.execute("SELECT value FROM secret WHERE id = 1").fetchone()[0]
+        finally:
+            conn.close()
+
+    # Changing
+
+    def add(self, name: str, role: str, password: str, *, by: str) -> None:
+        name, role = check_name(name), check_role(role)
+        hashed = hash_password(check_password(password))
+        conn = self._open(create=True)
+        try:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                if conn.execute("SELECT 1 FROM accounts WHERE name = ?", [name]).fetchone():
+                    raise Refused(f"account {name!r} already exists: see `evidence user list`.")
+                at = now()
+                conn.execute(
+                    "INSERT INTO accounts (name, role, password, created_at, created_by,"
+                    " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [name, role, hashed, at, by, at, by],
+                )
+                _record(conn, name, f"added as {role}", by, at)
+        finally:
+            conn.close()
+
+    def disable(self, name: str, *, by: str) -> bool:
+        """Disable an account: it can no longer log in, and a session already open ends
+        at its next page. False if it was disabled already."""
+        return self._change(name, {"enabled": 0}, "disabled", by)
+
+    def enable(self, name: str, *, by: str) -> bool:
+        return self._change(name, {"enabled": 1}, "enabled", by)
+
+    def set_role(self, name: str, role: str, *, by: str) -> bool:
+        role = check_role(role)
+        return self._change(name, {"role": role}, f"role set to {role}", by)
+
+    def set_password(self, name: str, password: str, *, by: str) -> bool:
+        hashed = hash_password(check_password(password))
+        return self._change(name, {"password": hashed}, "password changed", by)
+
+    def _change(self, name: str, values: dict[str, Any], change: str, by: str) -> bool:
+        """Set `values` on the account `name`; False, and nothing recorded, if it held
+        them already."""
+        conn = self._open(create=self.path.exists())
+        if conn is None:
+            raise InvalidValue("account", name, "does not exist: see `evidence user list`.")
+        try:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                row = conn.execute("SELECT * FROM accounts WHERE name = ?", [name]).fetchone()
+                if row is None:
+                    raise InvalidValue(
+                        "account", name, "does not exist: see `evidence user list`."
+                    )
+                if all(row[column] == value for column, value in values.items()):
+                    return False
+                at = now()
+                assignments = ", ".join(f"{column} = ?" for column in values)
+                conn.execute(
+                    f"UPDATE accounts SET {assignments}, updated_at = ?, updated_by = ?"
+                    " WHERE name = ?",
+                    [*values.values(), at, by, name],
+                )
+                _record(conn, name, change, by, at)
+                return True
+        finally:
+            conn.close()
+
+
+def _record(conn: sqlite3.Connection, name: str, change: str, by: str, at: str) -> None:
+    conn.execute(
+        "INSERT INTO account_changes (name, change, changed_at, changed_by) VALUES (?, ?, ?, ?)",
+        [name, change, at, by],
+    )
+
+
+def check_name(name: str) -> str:
+    if not NAME.fullmatch(name or ""):
+        raise InvalidValue(
+            "name",
+            name,
+            "must be 1 to 64 letters, digits, dots, dashes, underscores or @,"
+            " starting with a letter or digit, such as j.smith.",
+        )
+    return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidValue("role", role, f"must be one of: {', '.join(ROLES)}.")
+    return role
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidValue(
+            "password", "(hidden)", f"is too short: use at least {MIN_PASSWORD} characters."
+        )
+    if len(password) > MAX_PASSWORD:
+        raise InvalidValue(
+            "password", "(hidden)", f"is too long: use at most {MAX_PASSWORD} characters."
+        )
+    if password != password.strip() or "\x00" in password:
+        raise InvalidValue(
+            "password", "(hidden)", "must not begin or end with spaces, or hold a NUL byte."
+        )
+    return password
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    key = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return "$".join(["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), _b64(salt), _b64(key)])
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, key = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        found = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(found, base64.b64decode(key))
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * 1024 * 1024, dklen=32
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+# A hash no password matches, checked when the name is unknown, so that a login takes
+# as long whether or not the name exists.
+_DUMMY_HASH = "$".join(
+    ["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), _b64(b"\0" * 16), _b64(b"\0" * 32)]
+)

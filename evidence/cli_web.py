@@ -1,0 +1,267 @@
+"""The web UI: `evidence serve`, and the accounts that may log in to it (`evidence user`).
+
+Registered on the `evidence` app by `evidence.cli` when the command line names them.
+Datasette is imported only once `serve` has checked its options.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evidence.cli import AsJson, By, DbPath, actor, app, library, print_json, reported_errors
+
+REFRESH_SECONDS = 30
+
+user_app = typer.Typer(
+    help="Accounts for the web UI: who may log in, as a manager or an analyst.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(user_app, name="user")
+
+Name = Annotated[str, typer.Argument(metavar="NAME", help="The account's name, such as j.smith.")]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password from the first line of standard input (for scripts).",
+    ),
+]
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            metavar="ADDRESS",
+            help="The address to listen on. Any address beyond this computer needs an"
+            " account first.",
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[
+        str, typer.Option("--port", metavar="PORT", help="The port to listen on.")
+    ] = "8001",
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Show readiness and the dashboard as they stood at the end of this day."
+            " [default: today]",
+        ),
+    ] = None,
+    db_path: DbPath = None,
+) -> None:
+    """Browse and search the library in a web browser (Datasette).
+
+    Everyone who is not at a terminal uses it: heads of service look up evidence,
+    the performance team checks figures, the director watches readiness. It is read only.
+
+    It listens on this computer only (127.0.0.1) unless --host says otherwise; another
+    address is refused until an account exists (`evidence user add`), and once one does,
+    every page asks for a login. Stop it with Ctrl-C.
+    """
+    import db
+    from evidence.dates import as_of_day
+    from evidence.errors import InvalidValue
+
+    with reported_errors():
+        port_number = _port(port)
+        if as_of is not None:
+            as_of = as_of_day(as_of).isoformat()
+    path = Path(db_path or db.default_path())
+    with library(path):
+        pass  # exists, is a library, and is migrated
+    from evidence.accounts import Accounts
+
+    with reported_errors():
+        loopback = _is_loopback(host)
+        if not loopback and not Accounts(path).exists():
+            raise InvalidValue(
+                "--host",
+                host,
+                "is reachable from other computers, and the library has no accounts: add"
+                " one first (`evidence user add NAME --role manager`), or serve on this"
+                " computer only (127.0.0.1).",
+            )
+        _check_free(host, port_number)
+        from evidence.web import make_datasette
+
+        datasette = make_datasette(path, as_of=as_of)
+    datasette.evidence_library.keep_refreshing(REFRESH_SECONDS)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"Serving the library {path} at http://{shown}:{port_number}/")
+    if not Accounts(path).exists():
+        typer.echo(
+            "No accounts: anyone using this computer can browse and query it. Add one with"
+            " `evidence user add NAME --role manager` and every page asks for a login."
+        )
+    typer.echo("Press Ctrl-C to stop.")
+    import uvicorn
+
+    uvicorn.run(datasette.app(), host=host, port=port_number, log_level="warning")
+
+
+def _port(value: str) -> int:
+    from evidence.errors import InvalidValue
+
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise InvalidValue(
+            "--port", value, "must be a whole number from 1 to 65535, such as 8001."
+        )
+    return int(value)
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether `host` names this computer only: every address it stands for is loopback."""
+    from evidence.errors import InvalidValue
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError):
+        raise InvalidValue("--host", host, "is not an address of this computer.") from None
+    return all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in found)
+
+
+def _check_free(host: str, port: int) -> None:
+    from evidence.errors import InvalidValue
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = "is in use" if error.errno == 98 else f"cannot be used ({error.strerror})"
+            raise InvalidValue(
+                "--port", port, f"{reason} on {host}: choose another with --port."
+            ) from None
+
+
+@user_app.command("add")
+def user_add(
+    name: Name,
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            metavar="ROLE",
+            help="manager (browse, search, dashboard) or analyst (also any SQL).",
+        ),
+    ],
+    password_stdin: PasswordStdin = False,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Add an account for the web UI. The password is asked for twice (at least 12
+    characters), or read from standard input with --password-stdin."""
+    from evidence import accounts
+
+    with reported_errors():
+        accounts.check_name(name)
+        accounts.check_role(role)
+    store = _accounts(db_path)
+    password = _password(password_stdin)
+    with reported_errors():
+        store.add(name, role, password, by=actor(by))
+    typer.echo(f"Added {name} as {role}: they can log in to `evidence serve` now.")
+
+
+@user_app.command("list")
+def user_list(as_json: AsJson = False, db_path: DbPath = None) -> None:
+    """List the accounts, enabled or not. Passwords are never shown."""
+    found = _accounts(db_path).list()
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        typer.echo("No accounts: the web UI is served on this computer only, to anyone on it.")
+        return
+    width = max(len(account["name"]) for account in found)
+    for account in found:
+        state = "enabled" if account["enabled"] else "disabled"
+        typer.echo(
+            f"{account['name']:<{width}}  {account['role']:<8} {state:<9}"
+            f" changed {account['updated_at']} by {account['updated_by']}"
+        )
+
+
+@user_app.command("disable")
+def user_disable(name: Name, db_path: DbPath = None, by: By = None) -> None:
+    """Disable an account: it cannot log in, and a session open now ends at its next page."""
+    with reported_errors():
+        changed = _accounts(db_path).disable(name, by=actor(by))
+    typer.echo(f"Disabled {name}." if changed else f"{name} was disabled already.")
+
+
+@user_app.command("enable")
+def user_enable(name: Name, db_path: DbPath = None, by: By = None) -> None:
+    """Enable a disabled account again."""
+    with reported_errors():
+        changed = _accounts(db_path).enable(name, by=actor(by))
+    typer.echo(f"Enabled {name}." if changed else f"{name} was enabled already.")
+
+
+@user_app.command("set-role")
+def user_set_role(
+    name: Name,
+    role: Annotated[str, typer.Argument(metavar="ROLE", help="manager or analyst.")],
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Change an account's role; it applies from the account's next page."""
+    with reported_errors():
+        changed = _accounts(db_path).set_role(name, role, by=actor(by))
+    typer.echo(f"{name} is now {role}." if changed else f"{name} was {role} already.")
+
+
+@user_app.command("password")
+def user_password(
+    name: Name, password_stdin: PasswordStdin = False, db_path: DbPath = None, by: By = None
+) -> None:
+    """Set an account's password (asked for twice, or read with --password-stdin)."""
+    store = _accounts(db_path)
+    with reported_errors():
+        if name not in {account["name"] for account in store.list()}:
+            from evidence.errors import InvalidValue
+
+            raise InvalidValue("account", name, "does not exist: see `evidence user list`.")
+    password = _password(password_stdin)
+    with reported_errors():
+        store.set_password(name, password, by=actor(by))
+    typer.echo(f"Changed the password of {name}.")
+
+
+def _accounts(db_path: Path | None):
+    """The accounts of the library at `db_path`, which must exist."""
+    import db
+    from evidence.accounts import Accounts
+
+    path = Path(db_path or db.default_path())
+    with library(path):
+        pass
+    return Accounts(path)
+
+
+def _password(from_stdin: bool) -> str:
+    from evidence import accounts
+
+    if from_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with reported_errors():
+        accounts.check_password(password)
+    return password

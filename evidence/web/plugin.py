@@ -1,0 +1,391 @@
+"""Our Datasette plugin: logins, the banner on every page, the home, help and login pages,
+file downloads, and the fixes a public-sector web UI needs.
+
+Registered by `evidence.web.make_datasette()`, never through an entry point, so a bare
+`datasette` started on the same file runs without it. Who may see what is declared in
+`metadata.yml` by role (`allow` blocks); this plugin says who the visitor is:
+
+- with no accounts, the web UI is served on this computer only (`evidence serve` refuses
+  any other address) and the visitor is the person at it, an analyst;
+- once an account exists, a visitor is no one until they log in, and their role is read
+  from the accounts file on each page, so a disabled account's session ends at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+from itsdangerous import BadSignature
+from markupsafe import Markup, escape
+
+from evidence.web import SESSION_HOURS
+
+COOKIE = "ds_actor"  # Datasette's own name, so its "Log out" menu item works
+SESSION_NAMESPACE = "evidence-session"
+LOCAL_ACTOR = {"id": "this computer", "role": "analyst", "local": True}
+CACHE_SECONDS = 2.0
+MAX_FAILED_LOGINS = 5
+LOCKOUT_SECONDS = 15 * 60
+SHA256 = re.compile(r"[0-9a-f]{64}")
+CHUNK = 256 * 1024
+ROBOTS = "User-agent: *\nDisallow: /\n"
+SECURITY_HEADERS = [
+    (b"x-robots-tag", b"noindex, nofollow"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+def quiet_rich_errors() -> None:
+    """With rich installed, Datasette's error handler prints every error through rich,
+    which fails outside an exception and turns a 404 into a 500. Called once Datasette
+    is loaded: importing its handler first would register it before it is defined."""
+    from datasette import handle_exception
+
+    handle_exception.rich = None
+
+
+def _state(datasette) -> Any:
+    return getattr(datasette, "evidence_library", None)
+
+
+class _Cache:
+    """Answers that may be a moment old (whether accounts exist, an account's role), so
+    that a page does not open the accounts file more than once every few seconds."""
+
+    def __init__(self) -> None:
+        self.values: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any, compute) -> Any:
+        now = time.monotonic()
+        held = self.values.get(key)
+        if held and now - held[0] < CACHE_SECONDS:
+            return held[1]
+        value = compute()
+        self.values[key] = (now, value)
+        return value
+
+
+_cache = _Cache()
+_failures: dict[str, list[float]] = {}
+
+
+def accounts_on(state) -> bool:
+    return _cache.get((state.accounts.path, "exists"), state.accounts.exists)
+
+
+# Who the visitor is
+
+
+@hookimpl
+def actor_from_request(datasette, request):
+    state = _state(datasette)
+    if state is None:
+        return None
+    if not accounts_on(state):
+        return dict(LOCAL_ACTOR)
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return None
+    try:
+        session = datasette.unsign(cookie, SESSION_NAMESPACE)
+        name, issued = str(session["n"]), float(session["t"])
+    except (BadSignature, KeyError, TypeError, ValueError):  # not a session we signed
+        return None
+    if not 0 <= time.time() - issued <= SESSION_HOURS * 3600:
+        return None
+    role = _cache.get((state.accounts.path, "role", name), lambda: state.accounts.role(name))
+    if role is None:
+        return None
+    return {"id": name, "role": role}
+
+
+@hookimpl
+def forbidden(datasette, request, message):
+    """Send a visitor who is not logged in to the login page, and back afterwards."""
+    state = _state(datasette)
+    if state is None or request.actor is not None or not accounts_on(state):
+        return None
+    if _wants_data(request):
+        return None
+    return Response.redirect("/-/login?" + urllib.parse.urlencode({"next": request.full_path}))
+
+
+def _wants_data(request) -> bool:
+    path = request.path
+    return path.endswith((".json", ".csv")) or "_shape" in request.args
+
+
+# Pages of our own
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/$", home),
+        (r"^/-/login$", login),
+        (r"^/-/help$", help_page),
+        (r"^/robots\.txt$", robots),
+        (r"^/-/files/(?P<sha256>[^/]+)/(?P<name>[^/]+)$", download),
+    ]
+
+
+async def _ensure_can_view(datasette, request, *permissions) -> None:
+    await datasette.ensure_permissions(request.actor, ["view-instance", *permissions])
+
+
+async def home(datasette, request):
+    await _ensure_can_view(datasette, request)
+    state = _state(datasette)
+    stats = datasette.get_database("stats")
+    areas = [dict(row) for row in (await stats.execute("SELECT * FROM readiness")).rows]
+    totals_rows = (await stats.execute("SELECT * FROM totals")).rows
+    for area in areas:
+        area["evidence_url"] = datasette.urls.table("evidence", "evidence_by_area") + "?" + (
+            urllib.parse.urlencode(
+                {"framework": area["framework"], "area_code": area["area_code"],
+                 "_sort_desc": "date"}
+            )
+        )  # fmt: skip
+        area["findings_list"] = (area["all_findings"] or "").split("\n")
+    can_sql = await datasette.permission_allowed(
+        request.actor, "execute-sql", "evidence", default=True
+    )
+    return Response.html(
+        await datasette.render_template(
+            "home.html",
+            {
+                "areas": areas,
+                "totals": dict(totals_rows[0]) if totals_rows else None,
+                "banner": state.banner,
+                "can_sql": can_sql,
+            },
+            request=request,
+        )
+    )
+
+
+async def help_page(datasette, request):
+    await _ensure_can_view(datasette, request)
+    from evidence.accounts import ROLE_MEANINGS
+
+    return Response.html(
+        await datasette.render_template("help.html", {"roles": ROLE_MEANINGS}, request=request)
+    )
+
+
+async def robots(datasette, request):
+    return Response.text(ROBOTS)
+
+
+async def login(datasette, request):
+    state = _state(datasette)
+    if state is None or not accounts_on(state):
+        return Response.redirect("/")
+    next_path = _safe_next(request.args.get("next"))
+    problem = None
+    name = ""
+    if request.method == "POST":
+        form = await request.post_vars()
+        name = (form.get("name") or "").strip()
+        password = form.get("password") or ""
+        next_path = _safe_next(form.get("next"))
+        if _locked_out(name):
+            problem = (
+                "Too many failed attempts for this name: try again in 15 minutes, or ask"
+                " whoever manages the accounts."
+            )
+        else:
+            role = await asyncio.to_thread(state.accounts.check_password, name, password)
+            if role is not None:
+                _failures.pop(name, None)
+                response = Response.redirect(next_path)
+                response.set_cookie(
+                    COOKIE,
+                    datasette.sign({"n": name, "t": int(time.time())}, SESSION_NAMESPACE),
+                    max_age=SESSION_HOURS * 3600,
+                    httponly=True,
+                    samesite="lax",
+                    secure=request.scheme == "https",
+                )
+                return response
+            _failures.setdefault(name, []).append(time.monotonic())
+            problem = "That name and password do not match an account that can log in."
+    return Response.html(
+        await datasette.render_template(
+            "login.html",
+            {"next": next_path, "problem": problem, "name": name},
+            request=request,
+        ),
+        status=401 if problem else 200,
+    )
+
+
+def _locked_out(name: str) -> bool:
+    now = time.monotonic()
+    recent = [at for at in _failures.get(name, []) if now - at < LOCKOUT_SECONDS]
+    _failures[name] = recent
+    return len(recent) >= MAX_FAILED_LOGINS
+
+
+def _safe_next(value: str | None) -> str:
+    """Where to go after logging in: a path on this site, never another site."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+async def download(datasette, request):
+    """A file attached to an item, from the library's files folder, by its SHA-256 and
+    the name it was attached under. Nothing else on disk can be reached: the hash must be
+    one the library records for that name, and the path is built from the hash alone."""
+    await _ensure_can_view(
+        datasette,
+        request,
+        ("view-database", "evidence"),
+        ("view-table", ("evidence", "evidence_files")),
+    )
+    sha256 = request.url_vars["sha256"]
+    name = urllib.parse.unquote(request.url_vars["name"])
+    if not SHA256.fullmatch(sha256):
+        raise NotFound("No such file.")
+    found = await datasette.get_database("evidence").execute(
+        "SELECT files.media_type FROM evidence_files"
+        " JOIN files ON files.sha256 = evidence_files.sha256"
+        " JOIN evidence ON evidence.id = evidence_files.evidence_id"
+        " WHERE evidence_files.sha256 = ? AND evidence_files.name = ?"
+        " AND evidence.status != 'purged' LIMIT 1",
+        [sha256, name],
+    )
+    if not found.rows:
+        raise NotFound("No such file.")
+    state = _state(datasette)
+    path = state.library.parent / "files" / sha256[:2] / sha256[2:]
+    if not path.is_file():
+        raise NotFound("The file is recorded but missing from the files folder.")
+    return FileResponse(path, name, found.rows[0]["media_type"])
+
+
+class FileResponse:
+    """A file sent in pieces, to be saved under its own name."""
+
+    def __init__(self, path: Path, name: str, media_type: str | None) -> None:
+        self.path, self.name = path, name
+        self.media_type = media_type or "application/octet-stream"
+
+    async def asgi_send(self, send) -> None:
+        quoted = urllib.parse.quote(self.name, safe="")
+        fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", self.name) or "file"
+        headers = [
+            (b"content-type", self.media_type.encode("latin-1")),
+            (b"content-length", str(self.path.stat().st_size).encode()),
+            (
+                b"content-disposition",
+                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quoted}".encode(),
+            ),
+            (b"cache-control", b"private, no-store"),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        handle = await asyncio.to_thread(open, self.path, "rb")
+        try:
+            while chunk := await asyncio.to_thread(handle.read, CHUNK):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finally:
+            handle.close()
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+# Every page
+
+
+@hookimpl
+def extra_template_vars(datasette, request):
+    state = _state(datasette)
+    if state is None:
+        return {}
+    banner = state.banner
+    return {
+        "marking": banner.get("marking", "OFFICIAL"),
+        "council": banner.get("council") or "Council not named",
+        "as_of_shown": banner.get("as_of_shown"),
+        "as_of_today": banner.get("today", True),
+        "accounts_on": accounts_on(state),
+    }
+
+
+# Datasette lists every column's description above a table, a screenful on the evidence
+# table: fold the list away under one line that opens it.
+FOLD_COLUMN_DESCRIPTIONS = """
+document.querySelectorAll("dl.column-descriptions").forEach((list) => {
+  const fold = document.createElement("details");
+  fold.className = "column-help";
+  const summary = document.createElement("summary");
+  summary.textContent = "What each column means";
+  list.replaceWith(fold);
+  fold.append(summary, list);
+});
+"""
+
+
+@hookimpl
+def extra_body_script():
+    return FOLD_COLUMN_DESCRIPTIONS
+
+
+@hookimpl
+def extra_css_urls():
+    return ["/assets/library.css"]
+
+
+@hookimpl
+def menu_links(datasette, actor):
+    if _state(datasette) is None or not actor:
+        return []
+    return [
+        {"href": "/", "label": "Readiness"},
+        {"href": datasette.urls.table("evidence", "evidence"), "label": "All evidence"},
+        {"href": "/-/help", "label": "Help"},
+    ]
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """A file's name links to the file itself."""
+    if database != "evidence" or table != "evidence_files" or column != "name":
+        return None
+    sha256 = row["sha256"]
+    if isinstance(sha256, dict):  # a foreign key Datasette has expanded to its label
+        sha256 = sha256.get("value")
+    if not isinstance(value, str) or not isinstance(sha256, str) or not SHA256.fullmatch(sha256):
+        return None
+    href = f"/-/files/{sha256}/{urllib.parse.quote(value, safe='')}"
+    return Markup(f'<a href="{escape(href)}" download>{escape(value)}</a>')
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def with_headers(scope, receive, send):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+
+            async def sending(message):
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers", []))
+                    headers.extend(SECURITY_HEADERS)
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            await app(scope, receive, sending)
+
+        return with_headers
+
+    return wrap
