@@ -2,7 +2,7 @@
 # The install is editable in "compat" mode (the project folder on sys.path), so the `db`
 # package is found even where the current folder has a `db/` folder of libraries.
 #   make demo   install, load the fictional council's library, show it and its readiness,
-#               and print its briefing pack
+#               print its briefing pack, and serve it at http://127.0.0.1:8001 (Ctrl-C stops)
 #   make test   install what the tests need, run them
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -24,6 +24,7 @@ demo: $(VENV)/.installed system-packages
 	$(BIN)/evidence measure list --as-of 2018-03-31 --db $(DEMO_DB)
 	$(BIN)/evidence readiness --as-of 2018-03-31 --db $(DEMO_DB)
 	$(BIN)/evidence pack --as-of 2018-03-31 --out db/demo/pack.pdf --db $(DEMO_DB)
+	$(BIN)/evidence serve --as-of 2018-03-31 --db $(DEMO_DB)
 
 test: $(VENV)/.installed-test test-system-packages
 	$(BIN)/python -m pytest
@@ -33,6 +34,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/import_throughput.py
 	$(BIN)/python bench/readiness_scale.py
 	$(BIN)/python bench/pack_render.py
+	$(BIN)/python bench/serve_latency.py
 
 system-packages:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(DEBIAN_PACKAGES)"
@@ -64,4 +66,4 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm db/demo/pack.pdf
+	rm -rf $(VENV) db/demo
