@@ -193,6 +193,8 @@ async def login(datasette, request):
     next_path = _safe_next(request.args.get("next"))
     problem = None
     name = ""
+    # A session cookie that no longer names anyone: it expired, or its account was disabled.
+    ended = request.method == "GET" and request.actor is None and bool(request.cookies.get(COOKIE))
     if request.method == "POST":
         form = await request.post_vars()
         name = (form.get("name") or "").strip()
@@ -222,7 +224,7 @@ async def login(datasette, request):
     return Response.html(
         await datasette.render_template(
             "login.html",
-            {"next": next_path, "problem": problem, "name": name},
+            {"next": next_path, "problem": problem, "name": name, "ended": ended},
             request=request,
         ),
         status=401 if problem else 200,
