@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ ROLE_MEANINGS = {
     "manager": "browse, search, facet and see the dashboard",
     "analyst": "all a manager can, and run any read-only SQL query",
 }
+MAX_FAILED_LOGINS = 5
+LOCKOUT_SECONDS = 15 * 60
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -52,6 +55,13 @@ CREATE TABLE IF NOT EXISTS account_changes (
     changed_at TEXT NOT NULL,
     changed_by TEXT NOT NULL
 );
+-- Failed logins by name, for the lockout: kept here, not in memory, so that every process
+-- of the web server counts the same attempts, and a restart does not reset them.
+CREATE TABLE IF NOT EXISTS failed_logins (
+    name TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS failed_logins_name ON failed_logins(name, at);
 CREATE TABLE IF NOT EXISTS secret (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     value TEXT NOT NULL
@@ -146,6 +156,38 @@ class Accounts:
         stored = row["password"] if row else _DUMMY_HASH
         matches = verify_password(password, stored)
         return row["role"] if row and matches else None
+
+    def locked_out(self, name: str) -> bool:
+        """Whether `name` has had MAX_FAILED_LOGINS failed logins in LOCKOUT_SECONDS."""
+        if not self.path.exists():
+            return False
+        conn = self._open(create=True)
+        try:
+            (failures,) = conn.execute(
+                "SELECT count(*) FROM failed_logins WHERE name = ? AND at > ?",
+                [name, time.time() - LOCKOUT_SECONDS],
+            ).fetchone()
+        finally:
+            conn.close()
+        return failures >= MAX_FAILED_LOGINS
+
+    def record_login(self, name: str, *, succeeded: bool) -> None:
+        """Count a failed login against `name`, or clear its count after a good one;
+        attempts older than the lockout are forgotten."""
+        conn = self._open(create=True)
+        try:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute(
+                    "DELETE FROM failed_logins WHERE at <= ? OR name = ? AND ?",
+                    [time.time() - LOCKOUT_SECONDS, name, succeeded],
+                )
+                if not succeeded:
+                    conn.execute(
+                        "INSERT INTO failed_logins (name, at) VALUES (?, ?)", [name, time.time()]
+                    )
+        finally:
+            conn.close()
 
     def secret(self) -> str:
         """The secret that signs session cookies, made once and kept, so that logins

@@ -7,6 +7,7 @@ Datasette is imported only once `serve` has checked its options.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import typer
 from evidence.cli import AsJson, By, DbPath, actor, app, library, print_json, reported_errors
 
 REFRESH_SECONDS = 30
+MAX_WORKERS = 4
 
 user_app = typer.Typer(
     help="Accounts for the web UI: who may log in, as a manager or an analyst.",
@@ -93,10 +95,12 @@ def serve(
                 " computer only (127.0.0.1).",
             )
         _check_free(host, port_number)
-        from evidence.web import make_datasette
+        from evidence import web
 
-        datasette = make_datasette(path, as_of=as_of)
-    datasette.evidence_library.keep_refreshing(REFRESH_SECONDS)
+        state = web.prepare(path, as_of=as_of)
+    state.keep_refreshing(REFRESH_SECONDS)
+    os.environ[web.SERVE_LIBRARY_ENV] = str(state.library)
+    os.environ[web.SERVE_AS_OF_ENV] = as_of or ""
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"Serving the library {path} at http://{shown}:{port_number}/")
     if not Accounts(path).exists():
@@ -107,7 +111,20 @@ def serve(
     typer.echo("Press Ctrl-C to stop.")
     import uvicorn
 
-    uvicorn.run(datasette.app(), host=host, port=port_number, log_level="warning")
+    # One process per core: Datasette answers a page mostly in Python, one at a time
+    # in each process. The statistics are kept by this process alone.
+    uvicorn.run(
+        "evidence.web:serving_app",
+        factory=True,
+        host=host,
+        port=port_number,
+        workers=_workers(),
+        log_level="warning",
+    )
+
+
+def _workers() -> int:
+    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
 
 
 def _port(value: str) -> int:

@@ -42,6 +42,10 @@ def sync_if_changed(conn: sqlite3.Connection) -> None:
         if _stored_digest(conn) == current:
             return
         sync(conn, load())
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'area_evidence'").fetchone():
+            from db.migrations import refill_area_evidence
+
+            refill_area_evidence(conn)  # an area may have moved under another
         conn.execute(
             "INSERT INTO settings (key, value) VALUES (?, ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -21,6 +21,7 @@ from evidence.web.plugin import COOKIE, SESSION_NAMESPACE
 PASSWORD = "correct horse battery"
 INTERNAL = {
     "changes", "_sqlite_migrations", "settings", "current_writer", "purges", "area_lineage",
+    "area_evidence",
 }  # fmt: skip
 
 
@@ -475,3 +476,25 @@ def test_serving_does_not_weigh_on_logging(cli):
 def test_files_folder_is_where_downloads_come_from(served):
     _, path = served
     assert (Path(path).parent / "files").is_dir()
+
+
+def test_five_wrong_passwords_lock_a_name_for_a_while(served):
+    datasette, path = served
+    Accounts(path).add("locked.out", "manager", PASSWORD, by="tester")
+
+    async def attempts():
+        client = datasette.client
+        page = await client.get("/-/login")
+        token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+        cookies = {"ds_csrftoken": page.cookies["ds_csrftoken"]}
+        answers = []
+        for password in ["wrong password 1"] * 5 + [PASSWORD]:
+            form = {"csrftoken": token, "name": "locked.out", "password": password}
+            answers.append(await client.post("/-/login", data=form, cookies=cookies))
+        return answers
+
+    answers = run(attempts())
+    assert [answer.status_code for answer in answers] == [401] * 6
+    assert "Too many failed attempts" in answers[-1].text
+    assert Accounts(path).locked_out("locked.out")
+    assert not Accounts(path).locked_out("mia.manager")

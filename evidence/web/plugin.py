@@ -31,8 +31,6 @@ COOKIE = "ds_actor"  # Datasette's own name, so its "Log out" menu item works
 SESSION_NAMESPACE = "evidence-session"
 LOCAL_ACTOR = {"id": "this computer", "role": "analyst", "local": True}
 CACHE_SECONDS = 2.0
-MAX_FAILED_LOGINS = 5
-LOCKOUT_SECONDS = 15 * 60
 SHA256 = re.compile(r"[0-9a-f]{64}")
 CHUNK = 256 * 1024
 ROBOTS = "User-agent: *\nDisallow: /\n"
@@ -75,7 +73,6 @@ class _Cache:
 
 
 _cache = _Cache()
-_failures: dict[str, list[float]] = {}
 
 
 def accounts_on(state) -> bool:
@@ -200,15 +197,15 @@ async def login(datasette, request):
         name = (form.get("name") or "").strip()
         password = form.get("password") or ""
         next_path = _safe_next(form.get("next"))
-        if _locked_out(name):
+        if await asyncio.to_thread(state.accounts.locked_out, name):
             problem = (
                 "Too many failed attempts for this name: try again in 15 minutes, or ask"
                 " whoever manages the accounts."
             )
         else:
             role = await asyncio.to_thread(state.accounts.check_password, name, password)
+            await asyncio.to_thread(state.accounts.record_login, name, succeeded=role is not None)
             if role is not None:
-                _failures.pop(name, None)
                 response = Response.redirect(next_path)
                 response.set_cookie(
                     COOKIE,
@@ -219,7 +216,6 @@ async def login(datasette, request):
                     secure=request.scheme == "https",
                 )
                 return response
-            _failures.setdefault(name, []).append(time.monotonic())
             problem = "That name and password do not match an account that can log in."
     return Response.html(
         await datasette.render_template(
@@ -229,13 +225,6 @@ async def login(datasette, request):
         ),
         status=401 if problem else 200,
     )
-
-
-def _locked_out(name: str) -> bool:
-    now = time.monotonic()
-    recent = [at for at in _failures.get(name, []) if now - at < LOCKOUT_SECONDS]
-    _failures[name] = recent
-    return len(recent) >= MAX_FAILED_LOGINS
 
 
 def _safe_next(value: str | None) -> str:
