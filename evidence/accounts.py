@@ -104,13 +104,16 @@ class Accounts:
     def exists(self) -> bool:
         """Whether any account, enabled or not, has been made: the web UI then asks
         everyone to log in."""
-        conn = self._open()
+        try:
+            conn = self._open()
+        except sqlite3.Error:
+            return True  # a file we cannot read: ask for a login rather than let anyone in
         if conn is None:
             return False
         try:
             return conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
-        except sqlite3.OperationalError:
-            return False
+        except sqlite3.Error:
+            return True  # a file we cannot read: ask for a login rather than let anyone in
         finally:
             conn.close()
 
@@ -127,18 +130,33 @@ class Accounts:
             conn.close()
         return [{**dict(row), "enabled": bool(row["enabled"])} for row in rows]
 
-    def role(self, name: str) -> str | None:
-        """The role of an enabled account, or None."""
+    def role(self, name: str, stamp: str | None = None) -> str | None:
+        """The role of an enabled account, or None; and None if `stamp` is given and is
+        not the account's session stamp (its password has changed since)."""
         conn = self._open()
         if conn is None:
             return None
         try:
             row = conn.execute(
-                "SELECT role FROM accounts WHERE name = ? AND enabled = 1", [name]
+                "SELECT role, password FROM accounts WHERE name = ? AND enabled = 1", [name]
             ).fetchone()
         finally:
             conn.close()
-        return row["role"] if row else None
+        if row is None or (stamp is not None and stamp != session_stamp(row["password"])):
+            return None
+        return row["role"]
+
+    def stamp(self, name: str) -> str | None:
+        """The account's session stamp: a session carries it, and a new password ends
+        every session made with the old one."""
+        conn = self._open()
+        if conn is None:
+            return None
+        try:
+            row = conn.execute("SELECT password FROM accounts WHERE name = ?", [name]).fetchone()
+        finally:
+            conn.close()
+        return session_stamp(row["password"]) if row else None
 
     def check_password(self, name: str, password: str) -> str | None:
         """The role of the enabled account `name` if `password` is its password, else
@@ -157,8 +175,38 @@ class Accounts:
         matches = verify_password(password, stored)
         return row["role"] if row and matches else None
 
+    def attempt_login(self, name: str) -> bool:
+        """Count a login attempt for `name` before its password is checked, in one
+        transaction with the check of its count: False if `name` has had
+        MAX_FAILED_LOGINS attempts in LOCKOUT_SECONDS, however many arrive at once. A good
+        password then clears the count (`logged_in`)."""
+        if not NAME.fullmatch(name or "") or not self.path.exists():
+            return True  # no such account: nothing to protect, nothing written
+        conn = self._open(create=True)
+        try:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                now_at = time.time()
+                conn.execute("DELETE FROM failed_logins WHERE at <= ?", [now_at - LOCKOUT_SECONDS])
+                (failures,) = conn.execute(
+                    "SELECT count(*) FROM failed_logins WHERE name = ?", [name]
+                ).fetchone()
+                if failures >= MAX_FAILED_LOGINS:
+                    return False
+                conn.execute("INSERT INTO failed_logins (name, at) VALUES (?, ?)", [name, now_at])
+                return True
+        finally:
+            conn.close()
+
+    def logged_in(self, name: str) -> None:
+        conn = self._open(create=True)
+        try:
+            with conn:
+                conn.execute("DELETE FROM failed_logins WHERE name = ?", [name])
+        finally:
+            conn.close()
+
     def locked_out(self, name: str) -> bool:
-        """Whether `name` has had MAX_FAILED_LOGINS failed logins in LOCKOUT_SECONDS."""
         if not self.path.exists():
             return False
         conn = self._open(create=True)
@@ -170,24 +218,6 @@ class Accounts:
         finally:
             conn.close()
         return failures >= MAX_FAILED_LOGINS
-
-    def record_login(self, name: str, *, succeeded: bool) -> None:
-        """Count a failed login against `name`, or clear its count after a good one;
-        attempts older than the lockout are forgotten."""
-        conn = self._open(create=True)
-        try:
-            with conn:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute(
-                    "DELETE FROM failed_logins WHERE at <= ? OR name = ? AND ?",
-                    [time.time() - LOCKOUT_SECONDS, name, succeeded],
-                )
-                if not succeeded:
-                    conn.execute(
-                        "INSERT INTO failed_logins (name, at) VALUES (?, ?)", [name, time.time()]
-                    )
-        finally:
-            conn.close()
 
     def secret(self) -> str:
         """The secret that signs session cookies, made once and kept, so that logins
@@ -274,7 +304,13 @@ def _record(conn: sqlite3.Connection, name: str, change: str, by: str, at: str) 
     )
 
 
+# Names Datasette gives powers of its own to.
+RESERVED_NAMES = {"root"}
+
+
 def check_name(name: str) -> str:
+    if name in RESERVED_NAMES:
+        raise InvalidValue("name", name, "is kept for the web server's own use: choose another.")
     if not NAME.fullmatch(name or ""):
         raise InvalidValue(
             "name",
@@ -305,6 +341,10 @@ def check_password(password: str) -> str:
             "password", "(hidden)", "must not begin or end with spaces, or hold a NUL byte."
         )
     return password
+
+
+def session_stamp(stored_hash: str) -> str:
+    return hashlib.sha256(stored_hash.encode("ascii")).hexdigest()[:16]
 
 
 def hash_password(password: str) -> str:

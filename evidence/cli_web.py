@@ -101,6 +101,7 @@ def serve(
     state.keep_refreshing(REFRESH_SECONDS)
     os.environ[web.SERVE_LIBRARY_ENV] = str(state.library)
     os.environ[web.SERVE_AS_OF_ENV] = as_of or ""
+    os.environ[web.SERVE_LOCAL_ENV] = "1" if loopback else ""
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"Serving the library {path} at http://{shown}:{port_number}/")
     if not Accounts(path).exists():

@@ -315,6 +315,9 @@ def purge_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, b
     # Copies a killed command left in a new library's private folder go too.
     database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
     sweep_leftovers(database)
+    from evidence.web.stats import blank_all  # the web UI's figures quote titles
+
+    blank_all(database)
     if not stuck:  # every file is gone: its hash need not be kept either
         with transaction(conn, by=by):
             conn.execute("UPDATE purges SET files = NULL WHERE evidence_id = ?", [evidence_id])

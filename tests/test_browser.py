@@ -239,7 +239,7 @@ def test_the_dashboard_draws_its_charts_and_figures(manager, server):
         assert box["width"] > 200 and box["height"] > 100, (chart, box)
     expect(page.locator("#chart-items p")).to_have_text(re.compile(r"^\d[\d,]*$"))
     assert int(page.locator("#chart-items p").inner_text().replace(",", "")) > 0
-    expect(page.locator("#card-items")).to_contain_text("Current items")
+    expect(page.locator("#card-items")).to_contain_text("Items not withdrawn")
     expect(page.locator("#chart-ratings table tbody tr").first).to_be_visible()
     expect(page.locator(".as-of")).to_have_text("Readiness and dashboard as of 31 Mar 2018")
     shot(page, "05-dashboard.png")

@@ -43,3 +43,27 @@ def test_evidence_by_area_follows_tags_dates_kinds_assurance_and_withdrawal(cli,
         cli(*change)
         assert rows(library_path, KEPT) == rows(library_path, FROM_SCRATCH), change
     assert not [row for row in rows(library_path, KEPT) if row[1] == third]
+
+
+def test_stale_evidence_is_what_readiness_counts_as_stale(cli, library_path):
+    import datetime as dt
+
+    today = dt.date.today()
+    month = f"{today.year - (today.month <= 7)}-{(today.month - 7) % 12 + 1:02d}"
+    old_month = cli.add("audit", "Dated by a month seven months back", month, ["1"])
+    before = cli.add("audit", "On or before last week", str(today - dt.timedelta(days=7)),
+                     ["1"], "--precision", "on-or-before")  # fmt: skip
+    cli.add("audit", "Claimed and old", "2020-01-10", ["1"], "--claimed")
+    cli.add("audit", "Verified and recent", str(today - dt.timedelta(days=7)), ["1"])
+    stale = rows(library_path, "SELECT id FROM stale_evidence")
+    assert stale == [(old_month,), (before,)]
+
+
+def test_latest_readings_show_the_latest_figure_not_a_month_known_only_in_words(cli, library_path):
+    cli("measure", "define", "cpv", "--name", "Visits in time", "--unit", "percent",
+        "--better", "higher", "--floor", "90", "--target", "95")  # fmt: skip
+    cli("measure", "record", "cpv", "2026-09", "85")
+    cli("measure", "record", "cpv", "2026-10", "--note", "system outage")
+    assert rows(library_path, "SELECT measure, period, value, standing FROM latest_readings") == [
+        ("cpv", "2026-09", 85.0, "floor breached")
+    ]

@@ -15,7 +15,7 @@ import yaml
 
 from db import open_db
 from evidence.accounts import Accounts
-from evidence.web import METADATA, make_datasette
+from evidence.web import METADATA, make_datasette, plugin
 from evidence.web.plugin import COOKIE, SESSION_NAMESPACE
 
 PASSWORD = "correct horse battery"
@@ -36,7 +36,8 @@ class Visitor:
         self.datasette = datasette
         self.cookies = {}
         if name:
-            session = {"n": name, "t": int(time.time())}
+            stamp = datasette.evidence_library.accounts.stamp(name)
+            session = {"n": name, "t": int(time.time()), "s": stamp}
             self.cookies[COOKIE] = datasette.sign(session, SESSION_NAMESPACE)
 
     def get(self, path: str):
@@ -117,21 +118,25 @@ def test_a_manager_cannot_run_sql_on_the_library_and_an_analyst_can(served):
     assert Visitor(datasette).get("/evidence/everything_about?about=x").status_code == 302
 
 
-def test_a_disabled_account_or_an_old_or_forged_session_is_no_one(served):
+def test_a_disabled_account_or_an_old_or_forged_session_is_no_one(served, monkeypatch):
+    monkeypatch.setattr(plugin, "CACHE_SECONDS", 0)  # roles are read afresh on each page
     datasette, path = served
     accounts = Accounts(path)
     accounts.add("ex.manager", "manager", PASSWORD, by="tester")
     assert Visitor(datasette, "ex.manager").get("/evidence/evidence").status_code == 200
     accounts.disable("ex.manager", by="tester")
-    time.sleep(2.1)  # roles are read afresh at most every 2 seconds
     gone = Visitor(datasette, "ex.manager").get("/evidence/evidence")
     assert gone.status_code == 302, gone.text[-3000:]
     stale = Visitor(datasette)
-    stale.cookies[COOKIE] = datasette.sign({"n": "mia.manager", "t": 1}, SESSION_NAMESPACE)
+    stamp = datasette.evidence_library.accounts.stamp("mia.manager")
+    stale.cookies[COOKIE] = datasette.sign(
+        {"n": "mia.manager", "t": 1, "s": stamp}, SESSION_NAMESPACE
+    )
     assert stale.get("/evidence/evidence").status_code == 302
     from itsdangerous import URLSafeSerializer
 
-    for value, namespace in (({"n": "ann.analyst", "t": int(time.time())}, SESSION_NAMESPACE),
+    analyst = {"n": "ann.analyst", "t": int(time.time()), "s": "0" * 16}
+    for value, namespace in ((analyst, SESSION_NAMESPACE),
                              ({"a": {"id": "root"}}, "actor")):  # fmt: skip
         forged = Visitor(datasette)
         forged.cookies[COOKIE] = URLSafeSerializer("not the secret", namespace).dumps(value)
@@ -283,10 +288,10 @@ def _query(sql: str) -> str:
 
 
 def test_everything_metadata_names_exists_and_everything_shown_is_described(served):
-    _, path = served
+    datasette, path = served
     metadata = yaml.safe_load(METADATA.read_text())
     conn = sqlite3.connect(path)
-    stats = sqlite3.connect(path.with_name("evidence.stats.db"))
+    stats = sqlite3.connect(datasette.evidence_library.stats)
     for database, db_conn in (("evidence", conn), ("stats", stats)):
         declared = metadata["databases"][database]["tables"]
         actual = {
@@ -333,7 +338,8 @@ def test_nothing_can_be_written_through_the_web_ui(served):
     )
 
 
-def test_with_no_accounts_the_person_at_this_computer_is_an_analyst(tmp_path, cli):
+def test_with_no_accounts_the_person_at_this_computer_is_an_analyst(tmp_path, cli, monkeypatch):
+    monkeypatch.setattr(plugin, "CACHE_SECONDS", 0)
     path = tmp_path / "local" / "evidence.db"
     cli("demo", "--db", path)
     datasette = make_datasette(path)
@@ -343,7 +349,6 @@ def test_with_no_accounts_the_person_at_this_computer_is_an_analyst(tmp_path, cl
     assert visitor.get("/-/login").status_code == 302
     # Once an account exists, the same visitor must log in.
     Accounts(path).add("first.one", "manager", PASSWORD, by="tester")
-    time.sleep(2.1)
     assert visitor.get("/evidence/evidence").status_code == 302
 
 
@@ -498,3 +503,72 @@ def test_five_wrong_passwords_lock_a_name_for_a_while(served):
     assert "Too many failed attempts" in answers[-1].text
     assert Accounts(path).locked_out("locked.out")
     assert not Accounts(path).locked_out("mia.manager")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/", "/\t/evil.example/", "/\\evil.example", "https://evil.example/",
+     "/ /evil.example", "/\r\nSet-Cookie: x=1", "evil.example"],
+)  # fmt: skip
+def test_logging_in_never_sends_anyone_to_another_site(target):
+    assert plugin._safe_next(target) == "/"
+    assert plugin._safe_next("/evidence/evidence?_search=a+b") == "/evidence/evidence?_search=a+b"
+
+
+def test_guesses_sent_at_once_are_counted_before_they_are_checked(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    accounts = Accounts(tmp_path / "evidence.db")
+    accounts.add("target", "manager", PASSWORD, by="tester")
+    with ThreadPoolExecutor(8) as pool:
+        allowed = list(pool.map(lambda _: accounts.attempt_login("target"), range(20)))
+    assert allowed.count(True) == 5
+    assert accounts.locked_out("target")
+
+
+def test_a_new_password_ends_sessions_made_with_the_old_one(served, monkeypatch):
+    monkeypatch.setattr(plugin, "CACHE_SECONDS", 0)
+    datasette, path = served
+    Accounts(path).add("changes.password", "manager", PASSWORD, by="tester")
+    before = Visitor(datasette, "changes.password")
+    assert before.get("/evidence/evidence").status_code == 200
+    Accounts(path).set_password("changes.password", "a whole new password", by="tester")
+    assert before.get("/evidence/evidence").status_code == 302
+    assert Visitor(datasette, "changes.password").get("/evidence/evidence").status_code == 200
+
+
+def test_root_is_not_a_name_anyone_can_take(cli):
+    cli.add()
+    result = cli("user", "add", "root", "--role", "manager", "--password-stdin",
+                 input=PASSWORD + "\n", expect=1)  # fmt: skip
+    assert result.stderr.startswith("Error: name 'root' is kept for the web server's own use")
+
+
+def test_no_database_but_the_library_and_its_figures_is_served(served):
+    datasette, _ = served
+    assert set(datasette.databases) == {"evidence", "stats", "_internal"}
+    assert Visitor(datasette, "mia.manager").get("/_memory.json?sql=select+1").status_code == 404
+
+
+def test_with_no_accounts_a_visitor_from_another_computer_is_no_one(tmp_path, cli):
+    path = tmp_path / "remote" / "evidence.db"
+    cli.add("audit", "Audit", "2017-01-10", ["1"], "--db", path)
+    datasette = make_datasette(path)
+
+    async def from_elsewhere():
+        import httpx
+
+        transport = httpx.ASGITransport(app=datasette.app(), client=("192.0.2.7", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+            return await client.get("/evidence/evidence.json")
+
+    assert run(from_elsewhere()).status_code == 403
+
+
+def test_purge_empties_the_web_uis_figures(cli, library_path):
+    item = cli.add("child-story", "Story naming Quixwright", "2017-01-10", ["1"])
+    state = make_datasette(library_path).evidence_library
+    assert b"Quixwright" in state.stats.read_bytes()
+    cli("purge", item, "--reason", "named a child", "--yes")
+    for path in library_path.parent.glob("evidence.stats*"):
+        assert b"Quixwright" not in path.read_bytes(), path

@@ -44,6 +44,7 @@ BANNER_SECONDS = 2.0
 # How `evidence serve` tells its worker processes what to serve.
 SERVE_LIBRARY_ENV = "EVIDENCE_SERVE_LIBRARY"
 SERVE_AS_OF_ENV = "EVIDENCE_SERVE_AS_OF"
+SERVE_LOCAL_ENV = "EVIDENCE_SERVE_LOCAL"
 
 
 @dataclass
@@ -54,6 +55,7 @@ class WebState:
     stats: Path
     as_of: str | None
     accounts: Any  # evidence.accounts.Accounts
+    local: bool = True  # served on this computer only: with no accounts, its user may in
     signature: tuple = ()
     lock: threading.Lock = field(default_factory=threading.Lock)
     _banner: tuple[float, dict[str, Any]] = (0.0, {})
@@ -82,7 +84,9 @@ class WebState:
         """What changes when anything is written to the library: its file and its
         write-ahead log, by size and time. An empty log (a reader opening the library
         makes one) is no change."""
-        parts = []
+        from evidence.dates import as_of_day
+
+        parts: list[Any] = [as_of_day(self.as_of)]  # "today" moves at midnight
         for path in (self.library, Path(f"{self.library}-wal")):
             try:
                 info = path.stat()
@@ -148,6 +152,7 @@ def serving_app():
     """The ASGI app of one of `evidence serve`'s worker processes: the library named in
     the environment, migrated and its statistics built (and kept) by the command itself."""
     state = _state(os.environ[SERVE_LIBRARY_ENV], os.environ.get(SERVE_AS_OF_ENV) or None)
+    state.local = os.environ.get(SERVE_LOCAL_ENV) == "1"
     return make_datasette(state.library, state=state).app()
 
 
@@ -157,7 +162,10 @@ def _state(library: str | os.PathLike[str], as_of: str | None) -> WebState:
 
     library = Path(library).resolve()
     return WebState(
-        library=library, stats=stats_path(library), as_of=as_of, accounts=Accounts(library)
+        library=library,
+        stats=stats_path(library, as_of),
+        as_of=as_of,
+        accounts=Accounts(library),
     )
 
 
@@ -187,6 +195,7 @@ def make_datasette(
         settings=SETTINGS,
         secret=_secret(state.accounts),
     )
+    datasette.remove_database("_memory")  # an in-memory database anyone may query: not here
     datasette.add_database(
         Database(datasette, path=str(state.library), is_mutable=True), name=LIBRARY
     )

@@ -88,18 +88,25 @@ def actor_from_request(datasette, request):
     if state is None:
         return None
     if not accounts_on(state):
-        return dict(LOCAL_ACTOR)
+        # Only on this computer: a server reachable from others, whose accounts file has
+        # gone, lets no one in.
+        client = (request.scope.get("client") or ("",))[0]
+        if state.local and _is_loopback(client):
+            return dict(LOCAL_ACTOR)
+        return None
     cookie = request.cookies.get(COOKIE)
     if not cookie:
         return None
     try:
         session = datasette.unsign(cookie, SESSION_NAMESPACE)
-        name, issued = str(session["n"]), float(session["t"])
+        name, issued, stamp = str(session["n"]), float(session["t"]), str(session["s"])
     except (BadSignature, KeyError, TypeError, ValueError):  # not a session we signed
         return None
     if not 0 <= time.time() - issued <= SESSION_HOURS * 3600:
         return None
-    role = _cache.get((state.accounts.path, "role", name), lambda: state.accounts.role(name))
+    role = _cache.get(
+        (state.accounts.path, "role", name, stamp), lambda: state.accounts.role(name, stamp)
+    )
     if role is None:
         return None
     return {"id": name, "role": role}
@@ -114,6 +121,15 @@ def forbidden(datasette, request, message):
     if _wants_data(request):
         return None
     return Response.redirect("/-/login?" + urllib.parse.urlencode({"next": request.full_path}))
+
+
+def _is_loopback(address: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _wants_data(request) -> bool:
@@ -197,19 +213,24 @@ async def login(datasette, request):
         name = (form.get("name") or "").strip()
         password = form.get("password") or ""
         next_path = _safe_next(form.get("next"))
-        if await asyncio.to_thread(state.accounts.locked_out, name):
+        if len(name) > 64:
+            name, problem = "", "That name and password do not match an account that can log in."
+        elif not await asyncio.to_thread(state.accounts.attempt_login, name):
             problem = (
                 "Too many failed attempts for this name: try again in 15 minutes, or ask"
                 " whoever manages the accounts."
             )
         else:
             role = await asyncio.to_thread(state.accounts.check_password, name, password)
-            await asyncio.to_thread(state.accounts.record_login, name, succeeded=role is not None)
             if role is not None:
+                await asyncio.to_thread(state.accounts.logged_in, name)
+                stamp = await asyncio.to_thread(state.accounts.stamp, name)
                 response = Response.redirect(next_path)
                 response.set_cookie(
                     COOKIE,
-                    datasette.sign({"n": name, "t": int(time.time())}, SESSION_NAMESPACE),
+                    datasette.sign(
+                        {"n": name, "t": int(time.time()), "s": stamp}, SESSION_NAMESPACE
+                    ),
                     max_age=SESSION_HOURS * 3600,
                     httponly=True,
                     samesite="lax",
@@ -228,8 +249,13 @@ async def login(datasette, request):
 
 
 def _safe_next(value: str | None) -> str:
-    """Where to go after logging in: a path on this site, never another site."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    """Where to go after logging in: a path on this site, never another site. Browsers
+    drop tabs and newlines and read a backslash as a slash, so any of those, or any other
+    control character or space, sends the visitor home instead."""
+    if not value or not value.startswith("/") or re.search(r"[\x00-\x20\x7f\\]", value):
+        return "/"
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme or parts.netloc or value.startswith("//"):
         return "/"
     return value
 
@@ -304,7 +330,7 @@ def extra_template_vars(datasette, request):
         return {}
     banner = state.banner
     return {
-        "marking": banner.get("marking", "OFFICIAL"),
+        "marking": banner.get("marking", "OFFICIAL-SENSITIVE"),
         "council": banner.get("council") or "Council not named",
         "as_of_shown": banner.get("as_of_shown"),
         "as_of_today": banner.get("today", True),

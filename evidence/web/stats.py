@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS totals (
     claimed INTEGER NOT NULL,
     open_actions INTEGER NOT NULL,
     overdue_actions INTEGER NOT NULL,
-    measures_below_floor INTEGER NOT NULL
+    floors_breached INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS evidence_per_month (
     month TEXT NOT NULL,
@@ -75,8 +75,8 @@ CREATE TABLE IF NOT EXISTS actions_by_status (
 """
 MONTHS_CHARTED = 24
 STANDINGS = {
-    "floor-breached": "below floor",
-    "target-missed": "below target",
+    "floor-breached": "floor breached",
+    "target-missed": "target missed",
     "on-target": "on target",
     "no-thresholds": "no floor or target",
     "context": "context only",
@@ -85,10 +85,36 @@ STANDINGS = {
 RATING_ORDER = {"red": 0, "amber": 1, "green": 2}
 
 
-def stats_path(library: str | os.PathLike[str]) -> Path:
-    """The statistics file of the library at `library`: its name with `.stats.db`."""
+def stats_path(library: str | os.PathLike[str], as_of: str | None = None) -> Path:
+    """The statistics file of the library at `library`: its name with `.stats.db`, or
+    with `.stats-2018-03-31.db` for a server showing an earlier day, so that two servers
+    of one library never overwrite each other's figures."""
     library = Path(library)
-    return library.with_name(f"{library.stem}.stats.db")
+    return library.with_name(f"{library.stem}.stats{'-' + as_of if as_of else ''}.db")
+
+
+def blank_all(library: str | os.PathLike[str]) -> None:
+    """Empty every statistics file of the library, leaving no page that held its text:
+    they quote item titles, and purge calls this. A running web server builds them again
+    at its next look at the library (a file is emptied, not removed, because the server
+    keeps it open)."""
+    library = Path(library)
+    for path in library.parent.glob(f"{library.stem}.stats*.db"):
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
+            conn.execute("PRAGMA secure_delete = ON")
+            tables = [
+                row[0]
+                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            ]
+            conn.execute("BEGIN IMMEDIATE")
+            for table in tables:
+                conn.execute(f'DELETE FROM "{table}"')
+            conn.execute("COMMIT")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
 
 
 def build(conn: sqlite3.Connection, path: Path, *, as_of: str | None = None) -> dict[str, Any]:
@@ -200,9 +226,9 @@ def _insert(out: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> 
 
 
 def _marking(conn: sqlite3.Connection) -> str:
-    """The highest marking of anything current in the library."""
+    """The highest marking of anything the web UI shows: withdrawn items included."""
     sensitive = conn.execute(
-        "SELECT 1 FROM evidence WHERE marking = 'official-sensitive' AND status = 'current'"
+        "SELECT 1 FROM evidence WHERE marking = 'official-sensitive' AND status != 'purged'"
         " LIMIT 1"
     ).fetchone()
     return "OFFICIAL-SENSITIVE" if sensitive else "OFFICIAL"
@@ -224,7 +250,7 @@ def _totals(
         "claimed": items - verified,
         "open_actions": sum(action["status"] != "closed" for action in tracked),
         "overdue_actions": sum(bool(action["overdue"]) for action in tracked),
-        "measures_below_floor": sum(row["standing"] == "below floor" for row in latest),
+        "floors_breached": sum(row["standing"] == "floor breached" for row in latest),
     }
 
 
