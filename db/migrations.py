@@ -540,16 +540,6 @@ def m009_browse_the_library(db: Database) -> None:
     """What the web UI (Datasette) shows beyond the tables: views for the questions people
     ask, one search index over each item's words and its files' words, and indexes for
     the facets a manager clicks."""
-    lineage = """
-        WITH RECURSIVE lineage(area_id, ancestor_id) AS (
-            SELECT id, id FROM areas
-            UNION ALL
-            SELECT lineage.area_id, areas.parent_id
-            FROM lineage JOIN areas ON areas.id = lineage.ancestor_id
-            WHERE areas.parent_id IS NOT NULL
-        )
-        SELECT area_id, ancestor_id FROM lineage
-    """
     shown = _date_shown_sql("evidence")
     earliest = (
         "(CASE evidence.date_qualifier WHEN 'on-or-before' THEN '0000-01-01'"
@@ -564,7 +554,14 @@ def m009_browse_the_library(db: Database) -> None:
         CREATE INDEX evidence_assurance ON evidence(assurance);
         CREATE INDEX evidence_status ON evidence(status);
 
-        CREATE VIEW area_lineage AS {lineage};
+        -- Each area with itself and every area above it, made again when the areas
+        -- change: read on every tag an item is given, so a table, not a view.
+        CREATE TABLE area_lineage (
+            area_id INTEGER NOT NULL REFERENCES areas(id),
+            ancestor_id INTEGER NOT NULL REFERENCES areas(id),
+            PRIMARY KEY (area_id, ancestor_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX area_lineage_ancestor ON area_lineage(ancestor_id);
 
         -- Each current item under each area it is tagged to and each area above those (an
         -- item of 2.1 is evidence for area 2 as well, once), kept by triggers, with the
@@ -762,8 +759,22 @@ def create_area_evidence_triggers(db: Database) -> None:
     )
 
 
+LINEAGE_SQL = """
+    WITH RECURSIVE lineage(area_id, ancestor_id) AS (
+        SELECT id, id FROM areas
+        UNION ALL
+        SELECT lineage.area_id, areas.parent_id
+        FROM lineage JOIN areas ON areas.id = lineage.ancestor_id
+        WHERE areas.parent_id IS NOT NULL
+    )
+    SELECT area_id, ancestor_id FROM lineage
+"""
+
+
 def refill_area_evidence(conn) -> None:
-    """Make `area_evidence` again from the tags, as when the areas themselves change."""
+    """Make `area_lineage` and `area_evidence` again, as when the areas change."""
+    conn.execute("DELETE FROM area_lineage")
+    conn.execute("INSERT OR IGNORE INTO area_lineage " + LINEAGE_SQL)
     conn.execute("DELETE FROM area_evidence")
     conn.execute(AREA_EVIDENCE_OF_SQL.format(which="1"))
 
