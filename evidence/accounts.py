@@ -83,6 +83,7 @@ class Accounts:
     command line can change it at the same time."""
 
     def __init__(self, library: str | os.PathLike[str]) -> None:
+        self.library = Path(library)
         self.path = accounts_path(library)
 
     def _open(self, *, create: bool = False) -> sqlite3.Connection | None:
@@ -205,19 +206,6 @@ class Accounts:
                 conn.execute("DELETE FROM failed_logins WHERE name = ?", [name])
         finally:
             conn.close()
-
-    def locked_out(self, name: str) -> bool:
-        if not self.path.exists():
-            return False
-        conn = self._open(create=True)
-        try:
-            (failures,) = conn.execute(
-                "SELECT count(*) FROM failed_logins WHERE name = ? AND at > ?",
-                [name, time.time() - LOCKOUT_SECONDS],
-            ).fetchone()
-        finally:
-            conn.close()
-        return failures >= MAX_FAILED_LOGINS
 
     def secret(self) -> str:
         """The secret that signs session cookies, made once and kept, so that logins

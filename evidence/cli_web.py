@@ -71,7 +71,6 @@ def serve(
     address is refused until an account exists (`evidence user add`), and once one does,
     every page asks for a login. Stop it with Ctrl-C.
     """
-    import db
     from evidence.dates import as_of_day
     from evidence.errors import InvalidValue
 
@@ -79,14 +78,11 @@ def serve(
         port_number = _port(port)
         if as_of is not None:
             as_of = as_of_day(as_of).isoformat()
-    path = Path(db_path or db.default_path())
-    with library(path):
-        pass  # exists, is a library, and is migrated
-    from evidence.accounts import Accounts
-
+    accounts = _accounts(db_path)
+    path = accounts.library
     with reported_errors():
         loopback = _is_loopback(host)
-        if not loopback and not Accounts(path).exists():
+        if not loopback and not accounts.exists():
             raise InvalidValue(
                 "--host",
                 host,
@@ -104,7 +100,7 @@ def serve(
     os.environ[web.SERVE_LOCAL_ENV] = "1" if loopback else ""
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"Serving the library {path} at http://{shown}:{port_number}/")
-    if not Accounts(path).exists():
+    if not accounts.exists():
         typer.echo(
             "No accounts: anyone using this computer can browse and query it. Add one with"
             " `evidence user add NAME --role manager` and every page asks for a login."
@@ -141,16 +137,19 @@ def _port(value: str) -> int:
 def _is_loopback(host: str) -> bool:
     """Whether `host` names this computer only: every address it stands for is loopback."""
     from evidence.errors import InvalidValue
+    from evidence.web import is_loopback_address
 
     try:
-        return ipaddress.ip_address(host).is_loopback
+        ipaddress.ip_address(host)
     except ValueError:
         pass
+    else:
+        return is_loopback_address(host)
     try:
         found = socket.getaddrinfo(host, None)
     except (socket.gaierror, UnicodeError):
         raise InvalidValue("--host", host, "is not an address of this computer.") from None
-    return all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in found)
+    return all(is_loopback_address(info[4][0].split("%")[0]) for info in found)
 
 
 def _check_free(host: str, port: int) -> None:
@@ -269,7 +268,7 @@ def _accounts(db_path: Path | None):
 
     path = Path(db_path or db.default_path())
     with library(path):
-        pass
+        pass  # exists, is a library, and is migrated
     return Accounts(path)
 
 

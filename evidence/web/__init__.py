@@ -130,6 +130,16 @@ class WebState:
         return thread
 
 
+def is_loopback_address(address: str) -> bool:
+    """Whether `address` (an IP address) is this computer's own."""
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
 def load_metadata() -> dict[str, Any]:
     import yaml
 

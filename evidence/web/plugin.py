@@ -25,7 +25,8 @@ from datasette.utils.asgi import NotFound, Response
 from itsdangerous import BadSignature
 from markupsafe import Markup, escape
 
-from evidence.web import SESSION_HOURS
+from evidence.files import blob_path
+from evidence.web import SESSION_HOURS, is_loopback_address
 
 COOKIE = "ds_actor"  # Datasette's own name, so its "Log out" menu item works
 SESSION_NAMESPACE = "evidence-session"
@@ -91,7 +92,7 @@ def actor_from_request(datasette, request):
         # Only on this computer: a server reachable from others, whose accounts file has
         # gone, lets no one in.
         client = (request.scope.get("client") or ("",))[0]
-        if state.local and _is_loopback(client):
+        if state.local and is_loopback_address(client):
             return dict(LOCAL_ACTOR)
         return None
     cookie = request.cookies.get(COOKIE)
@@ -121,15 +122,6 @@ def forbidden(datasette, request, message):
     if _wants_data(request):
         return None
     return Response.redirect("/-/login?" + urllib.parse.urlencode({"next": request.full_path}))
-
-
-def _is_loopback(address: str) -> bool:
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
 
 
 def _wants_data(request) -> bool:
@@ -285,7 +277,7 @@ async def download(datasette, request):
     if not found.rows:
         raise NotFound("No such file.")
     state = _state(datasette)
-    path = state.library.parent / "files" / sha256[:2] / sha256[2:]
+    path = blob_path(state.library.parent / "files", sha256)
     if not path.is_file():
         raise NotFound("The file is recorded but missing from the files folder.")
     return FileResponse(path, name, found.rows[0]["media_type"])
