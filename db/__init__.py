@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from db.migrations import MIGRATION_SET, migration_names
 
@@ -83,6 +85,47 @@ def _connect(path: Path, create: bool) -> sqlite3.Connection:
         except BaseException:
             conn.close()
             raise
+
+
+@contextmanager
+def set_aside(conn: sqlite3.Connection, *names: str) -> Iterator[dict[str, str]]:
+    """Drop the named triggers and indexes for a bulk write that does their work itself,
+    and make them again afterwards, inside the caller's transaction (see `transaction`):
+    no other writer sees them missing. Yields each one's SQL by name. If the block fails,
+    the transaction's rollback is what puts them back."""
+    assert conn.in_transaction, "a trigger or index is set aside only inside a transaction"
+    saved = {}
+    for name in names:
+        kind, saved[name] = conn.execute(
+            "SELECT type, sql FROM sqlite_master WHERE type IN ('trigger', 'index') AND name = ?",
+            [name],
+        ).fetchone()
+        conn.execute(f"DROP {kind.upper()} {name}")
+    yield saved
+    for sql in saved.values():
+        conn.execute(sql)
+
+
+_ROW_TRIGGER = re.compile(
+    r"CREATE TRIGGER \w+ AFTER INSERT ON (\w+) BEGIN\s+"
+    r"(INSERT INTO \w+ \([^)]*\))\s+VALUES\s*\((.*)\);\s+END",
+    re.DOTALL,
+)
+
+
+def for_rows(
+    conn: sqlite3.Connection, trigger_sql: str, where: str, params: Sequence[Any] = ()
+) -> None:
+    """Do at once, for the rows of its table matching `where` (which reads them as NEW),
+    what an AFTER INSERT trigger whose body is one INSERT ... VALUES does for each row:
+    the audit trail of a bulk insert in one statement, written by the trigger's own SQL."""
+    match = _ROW_TRIGGER.fullmatch(trigger_sql.strip())
+    assert match, f"not a one-statement AFTER INSERT trigger: {trigger_sql[:80]}"
+    table, insert, values = match.groups()
+    conn.execute(
+        f"{insert} SELECT {values} FROM {table} AS NEW WHERE {where} ORDER BY NEW.rowid",
+        params,
+    )
 
 
 def now() -> str:

@@ -368,8 +368,7 @@ def _erase(conn: sqlite3.Connection, item: dict, *, reason: str, by: str, stamp:
         " ('evidence', 'evidence_areas', 'evidence_themes', 'evidence_files')",
         [evidence_id],
     )
-    for index in ("evidence_fts", "files_fts", "evidence_search"):
-        conn.execute(f"INSERT INTO {index} ({index}) VALUES ('optimize')")
+    conn.execute("INSERT INTO evidence_search (evidence_search) VALUES ('optimize')")
     conn.execute(
         "UPDATE purges SET files = ? WHERE evidence_id = ?", [json.dumps(erased), evidence_id]
     )

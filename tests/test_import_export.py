@@ -588,3 +588,54 @@ def test_a_workbook_with_a_damaged_sheet_is_one_clear_error(cli, tmp_path):
     result = cli("import", path, expect=1)
     assert result.stderr.startswith(f"Error: file '{path}' cannot be read as an Excel workbook (")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_large_import_writes_what_row_by_row_writing_would(cli, tmp_path, monkeypatch):
+    """A batch of BULK rows or more is audited, indexed and put under its areas by one
+    statement each: the library it makes is the one the per-row triggers would make."""
+    from db import open_db
+    from evidence import catalog
+
+    path = write_csv(tmp_path / "audits.csv", thousand_rows())
+    libraries = {}
+    for label, bulk in (("bulk", catalog.BULK), ("row by row", 10**9)):
+        monkeypatch.setattr(catalog, "BULK", bulk)
+        libraries[label] = tmp_path / label / "evidence.db"
+        cli(
+            "add",
+            "audit",
+            "--title",
+            "First",
+            "--date",
+            "2017-01",
+            "--area",
+            "2",
+            "--db",
+            libraries[label],
+        )
+        cli("import", path, "--db", libraries[label])
+
+    def contents(library):
+        conn = open_db(library)
+        return {
+            "changes": conn.execute(
+                "SELECT table_name, row_id, action, old, new, changed_by FROM changes ORDER BY id"
+            ).fetchall(),
+            "search": conn.execute(
+                "SELECT rowid, title, summary, files FROM evidence_search ORDER BY rowid"
+            ).fetchall(),
+            "areas": conn.execute("SELECT * FROM area_evidence ORDER BY 1, 2").fetchall(),
+            "schema": conn.execute(
+                "SELECT type, name, sql FROM sqlite_master ORDER BY name"
+            ).fetchall(),
+            "found": conn.execute(
+                "SELECT rowid FROM evidence_search WHERE evidence_search MATCH 'number'"
+            ).fetchall(),
+        }
+
+    bulk, row_by_row = (contents(path) for path in libraries.values())
+    assert len(bulk["changes"]) == 1 + 1 + 1000 + 1500  # the first item, its tag, the rows
+    assert len(bulk["found"]) == 1000
+    assert [tuple(row) for row in bulk["areas"]] == [tuple(row) for row in row_by_row["areas"]]
+    for key in bulk:
+        assert [tuple(row) for row in bulk[key]] == [tuple(row) for row in row_by_row[key]], key

@@ -170,14 +170,16 @@ def test_audit_and_search_triggers_exist(conn):
         "evidence_areas_audit_delete",
         "evidence_themes_audit_insert",
         "evidence_themes_audit_delete",
-        "evidence_ai",
-        "evidence_ad",
-        "evidence_au",
+        "evidence_search_insert",
+        "evidence_search_update",
         "evidence_files_audit_insert",
         "evidence_files_audit_delete",
-        "files_ai",
-        "files_au",
+        "evidence_search_file_added",
+        "evidence_search_file_removed",
+        "evidence_search_file_text",
     } <= triggers
+    # Migration 10 dropped the older per-table search indexes and their triggers.
+    assert not {"evidence_ai", "evidence_ad", "evidence_au", "files_ai", "files_au"} & triggers
 
 
 def test_the_audit_trail_records_old_and_new_values_with_who_and_when(cli, conn):
