@@ -715,8 +715,8 @@ def m009_browse_the_library(db: Database) -> None:
     refill_area_evidence(db.conn)
 
 
-AREA_EVIDENCE_OF_SQL = """
-    INSERT OR IGNORE INTO area_evidence (area_id, evidence_id, date, kind, assurance)
+# Each current item's rows of `area_evidence`, for the items `which` picks.
+AREA_EVIDENCE_SQL = """
     SELECT area_lineage.ancestor_id, evidence.id, evidence.date, evidence.kind,
            evidence.assurance
     FROM evidence_areas
@@ -724,6 +724,10 @@ AREA_EVIDENCE_OF_SQL = """
     JOIN evidence ON evidence.id = evidence_areas.evidence_id
     WHERE evidence.status = 'current' AND {which}
 """
+AREA_EVIDENCE_OF_SQL = (
+    "INSERT OR IGNORE INTO area_evidence (area_id, evidence_id, date, kind, assurance)"
+    + AREA_EVIDENCE_SQL
+)
 
 
 def create_area_evidence_triggers(db: Database) -> None:

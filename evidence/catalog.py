@@ -265,6 +265,7 @@ def edit_evidence(
     cleared_for_print: bool = False,
     files: Sequence[Incoming] = (),
     today: dt.date | None = None,
+    words: vocab.Vocabulary | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Change the fields given (None leaves a field alone; "" clears an optional one).
 
@@ -276,10 +277,11 @@ def edit_evidence(
     (examined by `evidence.files.examine`) are attached beside those it has. A new date
     replaces the old one with its precision, and drops the old qualifier unless `precision`
     is given again. Returns each changed field with its old and new value; nothing is
-    written when nothing changes.
+    written when nothing changes. `words` is the library's vocabulary, if the caller (an
+    import, editing many items) has read it already.
     """
     by = check_actor(by)
-    words = vocab.Vocabulary(conn)
+    words = words or vocab.Vocabulary(conn)
     wanted: dict[str, Any] = {}
     if kind is not None:
         wanted["kind"] = words.kind(kind)

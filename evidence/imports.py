@@ -264,7 +264,13 @@ def _apply(
         # import changes assurance only to record that a claimed item was verified.
         changed = bool(
             catalog.edit_evidence(
-                conn, evidence_id, by=context.by, today=context.today, files=files, **changes
+                conn,
+                evidence_id,
+                by=context.by,
+                today=context.today,
+                files=files,
+                words=context.words,
+                **changes,
             )
         )
         if (

@@ -66,5 +66,43 @@ def _check(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int]]:
         " since purged)"
         for folder in stale_leftovers(database)
     ]
+    problems += _kept_in_step(conn)
     (items,) = conn.execute("SELECT count(*) FROM evidence").fetchone()
     return problems, {"items": items, "files": len(files)}
+
+
+def _kept_in_step(conn: sqlite3.Connection) -> list[str]:
+    """What triggers keep: one audit row for each item's creation, one search row for each
+    item not purged, and each current item under its areas and the areas above them."""
+    from db.migrations import AREA_EVIDENCE_SQL
+
+    def ids(sql: str) -> str:
+        found = [str(row[0]) for row in conn.execute(sql + " LIMIT 6")]
+        return ", ".join(found[:5]) + (" and more" if len(found) > 5 else "")
+
+    audited = "SELECT row_id FROM changes WHERE table_name = 'evidence' AND action = 'insert'"
+    searchable = "SELECT id FROM evidence WHERE status != 'purged'"
+    stored = "SELECT area_id, evidence_id, date, kind, assurance FROM area_evidence"
+    expected = AREA_EVIDENCE_SQL.format(which="1")
+    checks = (
+        (f"SELECT id FROM evidence WHERE id NOT IN ({audited}) ORDER BY id",
+         "audit trail: no record of the creation of item"),
+        (f"{audited} GROUP BY row_id HAVING count(*) > 1 ORDER BY row_id",
+         "audit trail: more than one record of the creation of item"),
+        (f"{searchable} AND id NOT IN (SELECT rowid FROM evidence_search) ORDER BY id",
+         "search index: missing item"),
+        (f"SELECT rowid FROM evidence_search WHERE rowid NOT IN ({searchable}) ORDER BY rowid",
+         "search index: holds item"),
+        (f"SELECT DISTINCT id FROM ({expected} EXCEPT {stored}) ORDER BY 1",
+         "area_evidence: missing rows of item"),
+        (f"SELECT DISTINCT evidence_id FROM ({stored} EXCEPT {expected}) ORDER BY 1",
+         "area_evidence: rows that should not be there, of item"),
+    )  # fmt: skip
+    problems = [f"{label} {found}" for sql, label in checks if (found := ids(sql))]
+    try:  # FTS5's own check of its index against its rows: it writes nothing
+        conn.execute("INSERT INTO evidence_search (evidence_search) VALUES ('integrity-check')")
+    except sqlite3.DatabaseError as error:
+        problems.append(f"search index: {error}")
+    finally:
+        conn.rollback()
+    return problems

@@ -217,6 +217,30 @@ def test_check_reports_database_problems_too(cli, library_path):
     )
 
 
+def test_check_reports_what_the_triggers_keep_going_out_of_step(cli, library_path):
+    """Another tool writing to the library with triggers off would leave these behind."""
+    import sqlite3
+
+    for title in ("One", "Two", "Three"):
+        cli.add(title=title)
+    conn = sqlite3.connect(library_path)
+    conn.executescript(
+        """
+        DELETE FROM area_evidence WHERE evidence_id = 3;
+        DELETE FROM evidence_search WHERE rowid = 2;
+        INSERT INTO changes (table_name, row_id, action, changed_at)
+            VALUES ('evidence', 1, 'insert', '2017-01-01');
+        """
+    )
+    conn.close()
+    assert cli("check", expect=1).stderr == (
+        "Problem: audit trail: more than one record of the creation of item 1\n"
+        "Problem: search index: missing item 2\n"
+        "Problem: area_evidence: missing rows of item 3\n"
+        "Error: 3 problems found.\n"
+    )
+
+
 @pytest.mark.parametrize("value", ["nan", "-1", "0", "inf", "lots", "1e308"])
 def test_a_size_limit_that_is_no_size_is_refused(cli, tmp_path, monkeypatch, library_path, value):
     note = tmp_path / "note.md"
