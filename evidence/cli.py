@@ -598,7 +598,7 @@ def import_(
 @app.command()
 def export(
     format: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="json or csv. [default: json]")
+        str, typer.Option("--format", metavar="FORMAT", help="json or csv.")
     ] = "json",
     out: Annotated[
         Path | None,

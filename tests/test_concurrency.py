@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from proof import ADDS_EACH, IMPORTED_ROWS, WRITERS
+
 from db import open_db
 from db.migrations import migration_names
 
@@ -43,3 +45,84 @@ def test_parallel_adds_into_a_new_library_all_land(library_path):
     )
     assert conn.execute("SELECT count(*) FROM kinds").fetchone()[0] == 16
     assert conn.execute("SELECT count(*) FROM area_mappings").fetchone()[0] == 19
+
+
+# One process of many: the command line's `add`, run ADDS_EACH times in turn in one
+# Python process (each a whole command: arguments read, library opened, item written in its
+# own transaction, library closed), so that 8 writers cost seconds, not a minute of starts.
+WRITER = """
+import sys
+from evidence.__main__ import main
+
+library, writer, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+failed = 0
+for n in range(count):
+    sys.argv = ["evidence", "add", "audit", "--title", f"Writer {writer} item {n}",
+                "--date", "2017-01", "--area", "2.1", "--db", library, "--by", f"writer{writer}"]
+    try:
+        main()
+    except SystemExit as stop:
+        failed += stop.code not in (0, None)
+sys.exit(failed)
+"""
+
+
+def test_eight_writers_and_an_import_at_once_lose_nothing(cli, tmp_path, library_path):
+    cli.add(title="Already there")
+    rows = tmp_path / "year.csv"
+    rows.write_text(
+        "ref,kind,title,date,areas\n"
+        + "".join(f"Y{n:04d},voice,Imported {n},2017-02,2.1\n" for n in range(IMPORTED_ROWS)),
+        encoding="utf-8",
+    )
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(library_path), str(writer), str(ADDS_EACH)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for writer in range(WRITERS)
+    ]
+    importer = subprocess.Popen(
+        [SCRIPT, "import", rows, "--db", library_path, "--by", "importer"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    outcomes = [proc.communicate(timeout=240) + (proc.returncode,) for proc in writers]
+    outcomes.append(importer.communicate(timeout=240) + (importer.returncode,))
+    assert [code for _, _, code in outcomes] == [0] * (WRITERS + 1), outcomes
+    assert not [err for _, err, _ in outcomes if "locked" in err or "Error" in err]
+    assert (
+        outcomes[-1][0]
+        == f"Imported year.csv: {IMPORTED_ROWS} items added, 0 updated, 0 unchanged.\n"
+    )
+
+    conn = open_db(library_path)
+    total = 1 + WRITERS * ADDS_EACH + IMPORTED_ROWS
+    assert conn.execute("SELECT count(*) FROM evidence").fetchone()[0] == total
+    titles = {row[0] for row in conn.execute("SELECT title FROM evidence")}
+    assert titles == (
+        {"Already there"}
+        | {f"Writer {w} item {n}" for w in range(WRITERS) for n in range(ADDS_EACH)}
+        | {f"Imported {n}" for n in range(IMPORTED_ROWS)}
+    )
+    # One audit row for each item's creation, credited to whoever wrote it.
+    audited = conn.execute(
+        "SELECT evidence.created_by, changes.changed_by, count(*) FROM evidence"
+        " JOIN changes ON changes.table_name = 'evidence' AND changes.action = 'insert'"
+        " AND changes.row_id = evidence.id GROUP BY 1, 2 ORDER BY 1"
+    ).fetchall()
+    assert [tuple(row) for row in audited] == sorted(
+        [("importer", "importer", IMPORTED_ROWS), ("tester", "tester", 1)]
+        + [(f"writer{w}", f"writer{w}", ADDS_EACH) for w in range(WRITERS)]
+    )
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM changes WHERE table_name = 'evidence' AND action = 'insert'"
+        ).fetchone()[0]
+        == total
+    )
+    conn.close()
+    assert cli("check").stdout == f"The library is sound: {total} items and 0 files checked.\n"

@@ -11,6 +11,7 @@ import time
 
 import pytest
 import yaml
+from proof import ACCESS
 
 from db import open_db
 from evidence.accounts import Accounts
@@ -210,6 +211,36 @@ def test_files_download_from_the_library_and_nothing_else_does(served):
             response = manager.get(response.headers["location"])
         assert response.status_code == 404, path
     assert Visitor(datasette).get(link).status_code == 302
+
+
+@pytest.mark.parametrize(("path", "anonymous", "manager", "analyst"), ACCESS)
+def test_each_visitor_gets_what_the_permissions_say(served, path, anonymous, manager, analyst):
+    datasette, _ = served
+    got = [
+        Visitor(datasette, name).get(path).status_code
+        for name in (None, "mia.manager", "ann.analyst")
+    ]
+    assert got == [anonymous, manager, analyst]
+
+
+def test_a_stored_file_swapped_for_a_link_to_another_file_is_not_served(served, tmp_path):
+    from evidence.files import blob_path
+
+    datasette, library = served
+    manager = Visitor(datasette, "mia.manager")
+    row = manager.get("/evidence/evidence_files.json?_shape=array").json()[0]
+    blob = blob_path(library.parent / "files", row["sha256"])
+    outside = tmp_path / "outside.txt"
+    outside.write_text("a file from elsewhere on the computer")
+    kept = blob.with_name(blob.name + ".kept")
+    blob.rename(kept)
+    try:
+        blob.symlink_to(outside)
+        assert manager.get(f"/-/files/{row['sha256']}/minutes.txt").status_code == 404
+    finally:
+        blob.unlink()
+        kept.rename(blob)
+    assert manager.get(f"/-/files/{row['sha256']}/minutes.txt").status_code == 200
 
 
 def test_every_page_carries_the_marking_and_the_council(served):

@@ -277,7 +277,10 @@ async def download(datasette, request):
     if not found.rows:
         raise NotFound("No such file.")
     state = _state(datasette)
-    path = blob_path(state.library.parent / "files", sha256)
+    folder = state.library.parent / "files"
+    path = blob_path(folder, sha256)
+    if path.is_symlink() or not path.resolve().is_relative_to(folder.resolve()):
+        raise NotFound("The file is not in the library's files folder.")  # planted on disk
     if not path.is_file():
         raise NotFound("The file is recorded but missing from the files folder.")
     return FileResponse(path, name, found.rows[0]["media_type"])
