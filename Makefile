@@ -4,6 +4,8 @@
 #   make demo   install, load the fictional council's library, show it and its readiness,
 #               print its briefing pack, and serve it at http://127.0.0.1:8001 (Ctrl-C stops)
 #   make test   install what the tests need, run them
+#   make bench  run every benchmark (about 20 minutes), print each ratio against its goal,
+#               and write the README's Guarantees from the figures
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -29,12 +31,10 @@ demo: $(VENV)/.installed system-packages
 test: $(VENV)/.installed-test test-system-packages
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed
-	$(BIN)/python bench/add_latency.py
-	$(BIN)/python bench/import_throughput.py
-	$(BIN)/python bench/readiness_scale.py
-	$(BIN)/python bench/pack_render.py
-	$(BIN)/python bench/serve_latency.py
+# Every benchmark, then the README's Guarantees written again from their figures.
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run_all.py
+	$(BIN)/cog -r README.md
 
 system-packages:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(DEBIAN_PACKAGES)"

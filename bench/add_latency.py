@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _results import record
+
 BIN = Path(sys.executable).parent
 TARGET = 1.2
 
@@ -98,6 +100,16 @@ def main() -> None:
     for name, median in medians.items():
         print(f"{name:<20} median {median * 1000:6.1f} ms over {runs} runs")
     print(f"ratio                {ratio:.2f} (target {TARGET} or less)")
+    record(
+        "add_latency",
+        "one item",
+        ours=medians["evidence add"] * 1000,
+        baseline=medians["sqlite-utils insert"] * 1000,
+        unit="ms",
+        baseline_name="sqlite-utils insert of one row",
+        goal=f"ratio {TARGET} or less",
+        met=ratio <= TARGET,
+    )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _results import record
+
 BIN = Path(sys.executable).parent
 TARGET = 2.0
 AREAS = ("1", "2", "2.1", "2.2", "3", "lscb", "overall", "1;lscb", "2;2.2")
@@ -82,6 +84,16 @@ def main() -> None:
     print(f"evidence import            {ours_time:6.2f} s for {options.rows:,} rows")
     print(f"sqlite-utils insert + fts  {peer_time:6.2f} s for {options.rows:,} rows")
     print(f"ratio                      {ours_time / peer_time:.2f} (target {TARGET} or less)")
+    record(
+        "import_throughput",
+        f"{options.rows:,} rows",
+        ours=ours_time,
+        baseline=peer_time,
+        unit="s",
+        baseline_name="sqlite-utils insert --csv and enable-fts",
+        goal=f"ratio {TARGET} or less",
+        met=ours_time / peer_time <= TARGET,
+    )
 
 
 if __name__ == "__main__":

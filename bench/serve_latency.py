@@ -42,6 +42,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _results import record
+
 from db import open_db, transaction
 from db.migrations import migration_names
 
@@ -449,6 +451,16 @@ def main() -> None:
                 runs.append(load(server.port, path, options.requests, options.clients))
             outcome = Outcome(page, *runs, configured_facets(page.table), ours_json, bare_json)
             outcome.report()
+            record(
+                "serve_latency",
+                page.name,
+                ours=outcome.ours.p95,
+                baseline=outcome.bare.p95,
+                unit="s",
+                baseline_name="bare datasette, p95",
+                goal=f"p95 under {P95_GOAL} s, ratio {RATIO_GOAL} or less",
+                met=outcome.met,
+            )
             outcomes.append(outcome)
     finally:
         for server in servers:
