@@ -395,6 +395,21 @@ def test_the_statistics_follow_the_library(tmp_path, cli):
     assert items() == 2
 
 
+def test_statistics_made_by_an_earlier_version_are_made_again(tmp_path, cli):
+    path = tmp_path / "upgraded" / "evidence.db"
+    cli.add("audit", "First audit", "2017-01-10", ["1"], "--db", path)
+    stats = make_datasette(path).evidence_library.stats
+    conn = sqlite3.connect(stats)
+    conn.executescript("DROP TABLE totals; CREATE TABLE totals (id INTEGER PRIMARY KEY);")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    state = make_datasette(path).evidence_library
+    assert state.stats == stats
+    conn = sqlite3.connect(stats)
+    assert conn.execute("SELECT items FROM totals").fetchone()[0] == 1
+    conn.close()
+
+
 # The command line
 
 

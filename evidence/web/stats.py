@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,7 @@ def build(conn: sqlite3.Connection, path: Path, *, as_of: str | None = None) -> 
     out = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
         out.execute("PRAGMA journal_mode = WAL")
-        out.executescript(SCHEMA)
+        _match_schema(out)
         out.execute("BEGIN IMMEDIATE")
         for table in ("about", "readiness", "totals", "evidence_per_month", "latest_figures",
                       "actions_by_status"):  # fmt: skip
@@ -212,6 +213,22 @@ def build(conn: sqlite3.Connection, path: Path, *, as_of: str | None = None) -> 
     finally:
         out.close()
     return about
+
+
+def _match_schema(out: sqlite3.Connection) -> None:
+    """The statistics are made again from the library each time, so a file made by an
+    earlier version, with other tables or columns, is emptied and made to this SCHEMA;
+    its `user_version` records which."""
+    version = zlib.crc32(SCHEMA.encode()) & 0x7FFFFFFF
+    if out.execute("PRAGMA user_version").fetchone()[0] == version:
+        return
+    tables = out.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    drops = "".join(f'DROP TABLE "{table}";\n' for (table,) in tables)
+    out.executescript(
+        f"BEGIN IMMEDIATE;\n{drops}{SCHEMA}\nPRAGMA user_version = {version};\nCOMMIT;"
+    )
 
 
 def _insert(out: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:
