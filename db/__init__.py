@@ -90,20 +90,31 @@ def _connect(path: Path, create: bool) -> sqlite3.Connection:
 @contextmanager
 def set_aside(conn: sqlite3.Connection, *names: str) -> Iterator[dict[str, str]]:
     """Drop the named triggers and indexes for a bulk write that does their work itself,
-    and make them again afterwards, inside the caller's transaction (see `transaction`):
-    no other writer sees them missing. Yields each one's SQL by name. If the block fails,
-    the transaction's rollback is what puts them back."""
-    assert conn.in_transaction, "a trigger or index is set aside only inside a transaction"
-    saved = {}
-    for name in names:
-        kind, saved[name] = conn.execute(
-            "SELECT type, sql FROM sqlite_master WHERE type IN ('trigger', 'index') AND name = ?",
-            [name],
-        ).fetchone()
-        conn.execute(f"DROP {kind.upper()} {name}")
-    yield saved
-    for sql in saved.values():
-        conn.execute(sql)
+    and make them again afterwards, inside the caller's transaction (see `transaction`),
+    so no other writer sees them missing. Yields the SQL of each one the library has, by
+    name. The block is a savepoint: if it fails, its rollback puts them back."""
+    if not conn.in_transaction:
+        raise RuntimeError("a trigger or index is set aside only inside a transaction")
+    conn.execute("SAVEPOINT set_aside")
+    try:
+        saved = {
+            name: (kind, sql)
+            for name, kind, sql in conn.execute(
+                "SELECT name, type, sql FROM sqlite_master WHERE type IN ('trigger', 'index')"
+                f" AND name IN ({', '.join('?' * len(names))})",
+                names,
+            )
+        }
+        for name, (kind, _) in saved.items():
+            conn.execute(f"DROP {kind.upper()} {name}")
+        yield {name: sql for name, (_, sql) in saved.items()}
+        for _, sql in saved.values():
+            conn.execute(sql)
+    except BaseException:
+        conn.execute("ROLLBACK TO set_aside")
+        conn.execute("RELEASE set_aside")
+        raise
+    conn.execute("RELEASE set_aside")
 
 
 _ROW_TRIGGER = re.compile(
@@ -120,7 +131,8 @@ def for_rows(
     what an AFTER INSERT trigger whose body is one INSERT ... VALUES does for each row:
     the audit trail of a bulk insert in one statement, written by the trigger's own SQL."""
     match = _ROW_TRIGGER.fullmatch(trigger_sql.strip())
-    assert match, f"not a one-statement AFTER INSERT trigger: {trigger_sql[:80]}"
+    if match is None:
+        raise ValueError(f"not a one-statement AFTER INSERT trigger: {trigger_sql[:80]}")
     table, insert, values = match.groups()
     conn.execute(
         f"{insert} SELECT {values} FROM {table} AS NEW WHERE {where} ORDER BY NEW.rowid",

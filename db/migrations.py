@@ -874,14 +874,14 @@ def m010_search_one_index(db: Database) -> None:
     run_script(
         db,
         """
-        DROP TRIGGER evidence_ai;
-        DROP TRIGGER evidence_ad;
-        DROP TRIGGER evidence_au;
-        DROP TABLE evidence_fts;
-        DROP TRIGGER files_ai;
-        DROP TRIGGER files_ad;
-        DROP TRIGGER files_au;
-        DROP TABLE files_fts;
+        DROP TRIGGER IF EXISTS evidence_ai;
+        DROP TRIGGER IF EXISTS evidence_ad;
+        DROP TRIGGER IF EXISTS evidence_au;
+        DROP TABLE IF EXISTS evidence_fts;
+        DROP TRIGGER IF EXISTS files_ai;
+        DROP TRIGGER IF EXISTS files_ad;
+        DROP TRIGGER IF EXISTS files_au;
+        DROP TABLE IF EXISTS files_fts;
         """,
     )
 

@@ -73,9 +73,14 @@ def dump(path: Path) -> dict[str, list[tuple]]:
                 "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
             )
         ]
-        return {
+        rows = {
             table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
             for table in tables
         }
+        # The schema too: a refused command leaves no trigger or index set aside.
+        rows["sqlite_master"] = sorted(
+            connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall(), key=repr
+        )
+        return rows
     finally:
         connection.close()

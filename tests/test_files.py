@@ -227,18 +227,46 @@ def test_check_reports_what_the_triggers_keep_going_out_of_step(cli, library_pat
     conn.executescript(
         """
         DELETE FROM area_evidence WHERE evidence_id = 3;
+        INSERT INTO area_evidence (area_id, evidence_id, date, kind, assurance)
+            SELECT id, 2, '2017-01-10', 'audit', 'verified' FROM areas WHERE code = '3';
         DELETE FROM evidence_search WHERE rowid = 2;
+        INSERT INTO evidence_search (rowid, title, summary, files) VALUES (9, 'Nine', '', '');
         INSERT INTO changes (table_name, row_id, action, changed_at)
             VALUES ('evidence', 1, 'insert', '2017-01-01');
+        DROP TRIGGER evidence_audit_insert;
+        INSERT INTO evidence (kind, title, date, date_precision, created_at, created_by,
+                              updated_at, updated_by)
+            VALUES ('audit', 'Written by another tool', '2017-01-01', 'day', 'x', 'x', 'x', 'x');
         """
     )
     conn.close()
     assert cli("check", expect=1).stderr == (
+        "Problem: audit trail: no record of the creation of item 4\n"
         "Problem: audit trail: more than one record of the creation of item 1\n"
         "Problem: search index: missing item 2\n"
+        "Problem: search index: holds item 9\n"
         "Problem: area_evidence: missing rows of item 3\n"
-        "Error: 3 problems found.\n"
+        "Problem: area_evidence: rows that should not be there, of item 2\n"
+        "Error: 6 problems found.\n"
     )
+
+
+def test_check_of_a_library_another_command_is_writing_says_it_is_busy(library_path, conn):
+    import sqlite3
+
+    from evidence import integrity
+    from evidence.errors import LibraryBusy
+
+    conn.execute("PRAGMA busy_timeout = 100")
+    writer = sqlite3.connect(library_path)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(LibraryBusy):
+            integrity.check(conn)
+    finally:
+        writer.rollback()
+        writer.close()
+    assert integrity.check(conn)[0] == []
 
 
 @pytest.mark.parametrize("value", ["nan", "-1", "0", "inf", "lots", "1e308"])

@@ -135,3 +135,14 @@ def test_csv_has_a_header_and_neutralises_formulas(cli):
     assert rows[0]["title"] == '\'=HYPERLINK("http://x")'
     assert rows[0]["areas"] == "1;3"
     assert rows[0]["date"] == "2017-01"
+
+
+def test_search_finds_words_spread_over_the_title_summary_and_a_file(cli, tmp_path):
+    minutes = tmp_path / "panel-minutes.md"
+    minutes.write_text("The panel agreed the zyxomorph protocol.\n")
+    cli.add("audit", "Audit of supervision", "2017-01", ("1",), "--summary", "Caseloads",
+            "--file", minutes)  # fmt: skip
+    cli.add("audit", "Audit of caseloads", "2017-01", ("1",))
+    for words in ("supervision caseloads zyxomorph", "panel minutes supervision"):
+        found = cli.json("list", "--search", words)
+        assert [item["title"] for item in found] == ["Audit of supervision"], words
