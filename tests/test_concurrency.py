@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from proof import ADDS_EACH, IMPORTED_ROWS, WRITERS
@@ -84,6 +85,13 @@ def test_eight_writers_and_an_import_at_once_lose_nothing(cli, tmp_path, library
         )
         for writer in range(WRITERS)
     ]
+    # The import starts once the writers are under way, so they write before and after it.
+    conn = open_db(library_path)
+    deadline = time.monotonic() + 60
+    while conn.execute("SELECT count(*) FROM evidence").fetchone()[0] < 1 + WRITERS:
+        assert time.monotonic() < deadline, "the writers did not start"
+        time.sleep(0.02)
+    conn.close()
     importer = subprocess.Popen(
         [SCRIPT, "import", rows, "--db", library_path, "--by", "importer"],
         stdout=subprocess.PIPE,
@@ -124,5 +132,16 @@ def test_eight_writers_and_an_import_at_once_lose_nothing(cli, tmp_path, library
         ).fetchone()[0]
         == total
     )
+    # They did write at the same time: the import's items, written in one transaction,
+    # have items of the writers on either side.
+    first, last = conn.execute(
+        "SELECT min(id), max(id) FROM evidence WHERE created_by = 'importer'"
+    ).fetchone()
+    assert last - first + 1 == IMPORTED_ROWS
+    before, after = conn.execute(
+        "SELECT sum(id < ?), sum(id > ?) FROM evidence WHERE created_by LIKE 'writer%'",
+        [first, last],
+    ).fetchone()
+    assert before >= WRITERS and after > 0, (before, after)
     conn.close()
     assert cli("check").stdout == f"The library is sound: {total} items and 0 files checked.\n"

@@ -159,6 +159,9 @@ def test_any_import_is_whole_or_refused_cleanly(library, tmp_path, rows, form):
     before = dump(library)
     result = invoke("import", path)
     assert_clean(result, before, library)
+    # Refused: one line for the file, or one and then each bad row, indented.
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 0 or all(line.startswith("  row ") for line in lines[1:]), lines
 
 
 # Named attacks
@@ -190,7 +193,9 @@ def test_attack_sql_in_search(cli, search):
     cli.add(title="Audit of supervision")
     result = cli("list", "--search", search, "--json")
     assert json.loads(result.stdout) == []
-    assert len(cli.json("list")) == 1
+    assert [item["title"] for item in cli.json("list", "--search", "supervision")] == [
+        "Audit of supervision"
+    ]
 
 
 HTML = '<script>alert("x")</script><img src="{url}/img.png"><a href="{url}/a">link</a>'
@@ -254,7 +259,7 @@ def test_attack_html_in_bundle(cli, tmp_path, listener):
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in index or (
         "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in index
     )
-    assert title.startswith("Audit ")
+    assert title.split("<")[0] in index
 
 
 def test_attack_html_in_web(cli, library_path, listener):

@@ -27,7 +27,7 @@ def run(*argv, **options) -> subprocess.CompletedProcess:
 def killed_after(seconds: float, *argv) -> int:
     """Start a command, SIGKILL it after `seconds`; its exit code (negative if killed)."""
     proc = subprocess.Popen(
-        [BIN / "evidence", *map(str, argv)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [BIN / "evidence", *map(str, argv)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     time.sleep(seconds)
     proc.send_signal(signal.SIGKILL)
@@ -99,11 +99,16 @@ def test_a_pack_killed_while_printing_never_leaves_a_broken_file(tmp_path):
     out = tmp_path / "pack.pdf"
     # One area's pack: any pack is written the same way, and a short one is killed sooner.
     pack = ("pack", "--as-of", "2018-03-31", "--area", "2.1", "--out", out, "--db", library)
+    # The pack already there has another title, so the new one is told from it.
+    assert run(*pack, "--title", "The pack before").returncode == 0
+    first = hashlib.sha256(out.read_bytes()).hexdigest()
     start = time.perf_counter()
     assert run(*pack).returncode == 0
     duration = time.perf_counter() - start
-    first = hashlib.sha256(out.read_bytes()).hexdigest()
     pages = len(PdfReader(out).pages)
+    assert hashlib.sha256(out.read_bytes()).hexdigest() != first
+    assert run(*pack, "--title", "The pack before").returncode == 0
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == first
 
     kept = 0
     for fraction in PACK_KILL_AT:
@@ -112,7 +117,9 @@ def test_a_pack_killed_while_printing_never_leaves_a_broken_file(tmp_path):
         reader = PdfReader(out, strict=True)
         assert len(reader.pages) == pages
         assert "page" in reader.pages[-1].extract_text().lower()
-        kept += hashlib.sha256(out.read_bytes()).hexdigest() == first
+        same = hashlib.sha256(out.read_bytes()).hexdigest() == first
+        assert same or "The pack before" not in reader.pages[0].extract_text()
+        kept += same
         sound(library)
     # A killed print leaves at most its hidden temporary file, never a file by the name.
     visible = sorted(path.name for path in tmp_path.iterdir() if not path.name.startswith("."))
