@@ -31,10 +31,9 @@ demo: $(VENV)/.installed system-packages
 test: $(VENV)/.installed-test test-system-packages
 	$(BIN)/python -m pytest
 
-# Every benchmark, then the README's Guarantees written again from their figures.
+# Every benchmark; the README's Guarantees are written again from their figures.
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py
-	$(BIN)/cog -r README.md
 
 system-packages:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(DEBIAN_PACKAGES)"

@@ -29,8 +29,9 @@ def _writers(figures: list[Figure]) -> str:
         f"- **Many writers at once.** {proof.WRITERS} processes each logged"
         f" {proof.ADDS_EACH} items through the command line's `add` (run {proof.ADDS_EACH}"
         f" times in turn in each process, a whole command each time), while one more process"
-        f" imported {proof.IMPORTED_ROWS:,} rows, all into one library at the same time."
-        f' All {total:,} items were there afterwards, with 0 "database is locked"'
+        f" imported {proof.IMPORTED_ROWS:,} rows, all into one library at the same time (the"
+        " writers' items lie on both sides of the import's)."
+        f' All {total:,} new items were there afterwards, with 0 "database is locked"'
         " failures, exactly one audit record of each item's creation, credited to the"
         " writer that made it, and `evidence check` clean (tests/test_concurrency.py)."
     )
@@ -39,7 +40,8 @@ def _writers(figures: list[Figure]) -> str:
         text += (
             f" With every add a new `evidence add` process, {figure.name} logged"
             f" {figure.ours:.1f} items a second against one writer's {figure.baseline:.1f}"
-            f" alone (ratio {figure.ratio:.2f}; {figure.cores} cores; bench/concurrency.py)."
+            f" alone (ratio {figure.ratio:.2f}, on {figure.cores} cores; bench/concurrency.py):"
+            f" its goal, {figure.goal}, was {'met' if figure.met else '**missed**'}."
         )
     return text + "\n"
 

@@ -78,8 +78,9 @@ def main() -> None:
         together, failures = run_writers(
             Path(folder) / "together" / "evidence.db", options.writers, options.adds
         )
-    alone_rate = options.adds / alone
-    rate = options.writers * options.adds / together
+    # Only the adds that succeeded count.
+    alone_rate = (options.adds - len(alone_failures)) / alone
+    rate = (options.writers * options.adds - len(failures)) / together
     locked = sum("locked" in failure for failure in failures + alone_failures)
     for failure in sorted(set(failures + alone_failures))[:5]:
         print(f"failed: {failure}")

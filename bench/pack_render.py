@@ -104,7 +104,7 @@ def measure(folder: Path, db: Path, rounds: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=9)
     options = parser.parse_args()
     met = True
     with tempfile.TemporaryDirectory() as scratch:

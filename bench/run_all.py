@@ -1,9 +1,10 @@
 """Run every benchmark in bench/ and print one line per figure held to a goal.
 
 Each line gives the figure, ours, the baseline's, their ratio, the goal and whether it
-was met. The figures are kept in bench/results.jsonl (a benchmark not run keeps its earlier
-ones), from which the README's Guarantees are written (`make bench` does both). Exits 0 when every benchmark ran, met or missed;
-1 if one failed or reported nothing.
+was met. The figures are kept in bench/results.jsonl (a benchmark not run, or that
+failed, keeps its earlier ones), and the README's Guarantees are written again from them
+(by cog). Exits 0 when every benchmark ran, met or missed; 1 if one failed or reported
+nothing.
 
     .venv/bin/python bench/run_all.py [--only NAME ...] [--results PATH]
 """
@@ -44,32 +45,39 @@ def main() -> int:
     if unknown:
         parser.error(f"no such benchmark: {', '.join(sorted(unknown))}")
     failed: list[str] = []
+    figures = []
     with tempfile.TemporaryDirectory() as scratch:
-        kept = Path(scratch) / "results.jsonl"
-        kept.touch()
         for script in chosen:
             print(f"== {script.stem}", flush=True)
+            kept = Path(scratch) / f"{script.stem}.jsonl"
+            kept.touch()
             start = time.perf_counter()
-            before = len(read(kept))
             run = subprocess.run(
                 [sys.executable, script], env={**os.environ, RESULTS_ENV: str(kept)}, check=False
             )
             print(f"   ({time.perf_counter() - start:.0f} s)", flush=True)
+            # A benchmark that failed part way is not reported, even the figures it had.
             if run.returncode != 0:
                 failed.append(f"{script.stem} exited {run.returncode}")
-            elif len(read(kept)) == before:
+            elif not read(kept):
                 failed.append(f"{script.stem} reported no figure")
-        figures = read(kept)
-    # Figures of benchmarks not run this time are kept as they were.
-    ran = {path.stem for path in chosen}
+            else:
+                figures += read(kept)
+    # A benchmark not run this time, or that failed, keeps the figures it had before.
+    fresh = {figure.bench for figure in figures}
     earlier = read(options.results) if options.results.exists() else []
+    kept_figures = sorted(
+        [figure for figure in earlier if figure.bench not in fresh] + figures,
+        key=lambda figure: figure.bench,
+    )
     options.results.write_text(
-        "".join(
-            json.dumps(asdict(figure)) + "\n"
-            for figure in [f for f in earlier if f.bench not in ran] + figures
-        ),
+        "".join(json.dumps(asdict(figure)) + "\n" for figure in kept_figures),
         encoding="utf-8",
     )
+    # The README's Guarantees quote these figures: write them again.
+    cog = Path(sys.executable).parent / "cog"
+    if cog.exists() and options.results == RESULTS:
+        subprocess.run([cog, "-r", "README.md"], cwd=HERE.parent, check=True)
     print()
     print(HEADER)
     for figure in figures:
