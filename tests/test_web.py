@@ -382,6 +382,37 @@ def test_with_no_accounts_the_person_at_this_computer_is_an_analyst(tmp_path, cl
     assert visitor.get("/evidence/evidence").status_code == 302
 
 
+def test_facet_counts_are_kept_until_the_library_changes(tmp_path, cli):
+    path = tmp_path / "facets" / "evidence.db"
+    for title in ("First audit", "Second audit"):
+        cli.add("audit", title, "2017-01-10", ["1"], "--db", path)
+    datasette = make_datasette(path)
+    cache = datasette.execute.__self__
+    asked = []
+    counted = cache._execute
+
+    async def counting(db_name, sql, *args, **options):
+        asked.append(sql)
+        return await counted(db_name, sql, *args, **options)
+
+    cache._execute = counting
+    visitor = Visitor(datasette)
+
+    def kinds(facet: str = "kind") -> dict:
+        facets = visitor.get("/evidence/evidence.json").json()["facet_results"]
+        return {row["value"]: row["count"] for row in facets[facet]["results"]}
+
+    assert kinds() == {"audit": 2}
+    facet_queries = sum(" as value, count(*) as count from (" in sql for sql in asked)
+    assert facet_queries == 4  # kind, marking, assurance, status
+    assert kinds() == {"audit": 2}
+    assert sum(" as value, count(*) as count from (" in sql for sql in asked) == facet_queries
+    cli.add("voice", "A child's view", "2017-02-10", ["1"], "--db", path)
+    assert kinds() == {"audit": 2, "voice": 1}
+    cli("withdraw", "1", "--reason", "Superseded", "--db", path)
+    assert kinds("status") == {"current": 2, "withdrawn": 1}
+
+
 def test_the_statistics_follow_the_library(tmp_path, cli):
     path = tmp_path / "follow" / "evidence.db"
     cli.add("audit", "First audit", "2017-01-10", ["1"], "--db", path)

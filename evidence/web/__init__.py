@@ -9,10 +9,12 @@ dashboard queries. Datasette is imported only here, by the commands that serve.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,7 +213,47 @@ def make_datasette(
     )
     datasette.add_database(Database(datasette, path=str(state.stats), is_mutable=True), name=STATS)
     datasette.evidence_library = state
+    datasette.execute = FacetCache(state.library, datasette.execute).execute
     return datasette
+
+
+# The query Datasette's facets run: `select <column> as value, count(*) as count from (`.
+FACET_SQL = re.compile(r"\s*select \S+ as value, count\(\*\) as count from \(")
+
+
+class FacetCache:
+    """Facet counts, which every visitor to a page of the library asks for again, change
+    only when the library does: kept in each server process, keyed by the query, and
+    forgotten when SQLite's data_version says another connection has written, or the day
+    turns (views count against today's date). Nothing else is kept."""
+
+    SIZE = 512
+
+    def __init__(self, library: Path, execute) -> None:
+        self._execute = execute
+        self._watch = sqlite3.connect(
+            f"{library.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+        )
+        self._stamp: tuple = ()
+        self._results: OrderedDict[tuple, Any] = OrderedDict()
+
+    async def execute(self, db_name, sql, params=None, **options):
+        if db_name != LIBRARY or not FACET_SQL.match(sql):
+            return await self._execute(db_name, sql, params, **options)
+        stamp = (self._watch.execute("PRAGMA data_version").fetchone()[0], time.strftime("%F"))
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self._results.clear()
+        given = sorted(params.items()) if isinstance(params, dict) else list(params or ())
+        key = (sql, repr(given), repr(sorted(options.items())))
+        if key in self._results:
+            self._results.move_to_end(key)
+            return self._results[key]
+        results = await self._execute(db_name, sql, params, **options)  # raises if timed out
+        self._results[key] = results
+        if len(self._results) > self.SIZE:
+            self._results.popitem(last=False)
+        return results
 
 
 def _secret(accounts) -> str:
