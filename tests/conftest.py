@@ -1,5 +1,7 @@
+import http.server
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,35 @@ def dump(path: Path) -> dict[str, list[tuple]]:
         return rows
     finally:
         connection.close()
+
+
+class Listener:
+    """A web server on loopback that counts what is asked of it."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        listener = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                listener.asked.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
+    yield server
+    server.close()

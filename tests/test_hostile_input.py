@@ -8,11 +8,9 @@ test below, `test_attack_<name>`.
 
 import csv
 import datetime as dt
-import http.server
 import io
 import json
 import sqlite3
-import threading
 import zipfile
 
 import pytest
@@ -199,38 +197,6 @@ def test_attack_sql_in_search(cli, search):
 
 
 HTML = '<script>alert("x")</script><img src="{url}/img.png"><a href="{url}/a">link</a>'
-
-
-class Listener:
-    """A web server on loopback that counts what is asked of it."""
-
-    def __init__(self) -> None:
-        self.asked: list[str] = []
-        listener = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                listener.asked.append(self.path)
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def listener():
-    server = Listener()
-    yield server
-    server.close()
 
 
 def hostile_item(cli, url: str) -> str:

@@ -2,10 +2,7 @@
 its marking, what `--as-of` and `--area` put in it, and what it refuses to print or fetch."""
 
 import hashlib
-import http.server
 import json
-import threading
-from typing import ClassVar
 
 import pytest
 from conftest import Cli, dump
@@ -168,41 +165,23 @@ def test_text_prints_as_text(cli, tmp_path):
     assert "<script>" not in html and "<img" not in html
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: ClassVar[list[str]] = []
-
-    def do_GET(self):
-        self.requests.append(self.path)
-        self.send_response(404)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-def test_the_renderer_fetches_nothing_but_its_own_templates(tmp_path):
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        secret = tmp_path / "secret.png"
-        secret.write_bytes(b"\x89PNG\r\n\x1a\n")
-        port = server.server_address[1]
-        html = (
-            f'<p>before</p><img src="file:///etc/passwd"><img src="{secret.as_uri()}">'
-            f'<img src="http://127.0.0.1:{port}/tracker.png"><p>after</p>'
-            '<link rel="stylesheet" href="pack.css">'
-        )
-        document = printing.render_pdf(html)
-        out = tmp_path / "out.pdf"
-        printing.write_pdf(document, out)
-    finally:
-        server.shutdown()
-    assert _Recorder.requests == []
+def test_the_renderer_fetches_nothing_but_its_own_templates(tmp_path, listener):
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n")
+    html = (
+        f'<p>before</p><img src="file:///etc/passwd"><img src="{secret.as_uri()}">'
+        f'<img src="{listener.url}/tracker.png"><p>after</p>'
+        '<link rel="stylesheet" href="pack.css">'
+    )
+    document = printing.render_pdf(html)
+    out = tmp_path / "out.pdf"
+    printing.write_pdf(document, out)
+    assert listener.asked == []
     reader = PdfReader(out)
     assert not reader.pages[0]["/Resources"].get("/XObject")  # no image was drawn
     assert "before" in reader.pages[0].extract_text()
     fetch = printing.fetcher()
-    for url in ("file:///etc/passwd", secret.as_uri(), f"http://127.0.0.1:{port}/x"):
+    for url in ("file:///etc/passwd", secret.as_uri(), f"{listener.url}/x"):
         with pytest.raises(ValueError, match="the pack fetches nothing"):
             fetch(url)
     assert fetch((printing.TEMPLATES / "pack.css").as_uri()).read().startswith(b"/*")
