@@ -225,7 +225,8 @@ class FacetCache:
     """Facet counts, which every visitor to a page of the library asks for again, change
     only when the library does: kept in each server process, keyed by the query, and
     forgotten when SQLite's data_version says another connection has written, or the day
-    turns (views count against today's date). Nothing else is kept."""
+    turns in UTC (views count against SQLite's date('now'), which is UTC). Nothing else
+    is kept."""
 
     SIZE = 512
 
@@ -240,7 +241,10 @@ class FacetCache:
     async def execute(self, db_name, sql, params=None, **options):
         if db_name != LIBRARY or not FACET_SQL.match(sql):
             return await self._execute(db_name, sql, params, **options)
-        stamp = (self._watch.execute("PRAGMA data_version").fetchone()[0], time.strftime("%F"))
+        stamp = (
+            self._watch.execute("PRAGMA data_version").fetchone()[0],
+            time.strftime("%F", time.gmtime()),
+        )
         if stamp != self._stamp:
             self._stamp = stamp
             self._results.clear()
