@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
 import proof
-from _results import Figure, read
+from _results import Figure, amount, read
 
 
 def guarantees(results: Path = HERE / "results.jsonl") -> str:
@@ -98,8 +98,8 @@ def _speed(figures: list[Figure]) -> str:
     cores = sorted({figure.cores for figure in figures})
     met = sum(figure.met for figure in figures)
     rows = "".join(
-        f"  | {figure.bench} | {figure.name} | {_amount(figure.ours, figure.unit)} |"
-        f" {_amount(figure.baseline, figure.unit)} ({figure.baseline_name}) |"
+        f"  | {figure.bench} | {figure.name} | {amount(figure.ours, figure.unit)} |"
+        f" {amount(figure.baseline, figure.unit)} ({figure.baseline_name}) |"
         f" {figure.ratio:.2f} | {figure.goal} | {'met' if figure.met else '**missed**'} |\n"
         for figure in figures
     )
@@ -115,14 +115,6 @@ def _speed(figures: list[Figure]) -> str:
 def _percentages(fractions: tuple[float, ...]) -> str:
     shown = [f"{fraction:.0%}" for fraction in fractions]
     return ", ".join(shown[:-1]) + " and " + shown[-1]
-
-
-def _amount(value: float, unit: str) -> str:
-    if unit == "s":
-        return f"{value:.2f} s" if value >= 1 else f"{value * 1000:.0f} ms"
-    if unit == "ms":
-        return f"{value:.0f} ms"
-    return f"{value:,.1f} {unit}"
 
 
 if __name__ == "__main__":

@@ -32,8 +32,8 @@ class Figure:
 
     def line(self) -> str:
         return (
-            f"{self.bench + ' ' + self.name:<40} {_amount(self.ours, self.unit):>13}"
-            f" {_amount(self.baseline, self.unit):>13} {self.ratio:>6.2f}  {self.goal:<38}"
+            f"{self.bench + ' ' + self.name:<40} {amount(self.ours, self.unit):>13}"
+            f" {amount(self.baseline, self.unit):>13} {self.ratio:>6.2f}  {self.goal:<38}"
             f" {'met' if self.met else 'MISSED'}"
         )
 
@@ -51,7 +51,6 @@ def record(
     baseline_name: str,
     goal: str,
     met: bool,
-    ratio: float | None = None,
 ) -> Figure:
     """Print the figure's summary line and, under `make bench`, keep it."""
     figure = Figure(
@@ -61,7 +60,7 @@ def record(
         baseline,
         unit,
         baseline_name,
-        ours / baseline if ratio is None else ratio,
+        ours / baseline,
         goal,
         met,
         dt.date.today().isoformat(),
@@ -80,9 +79,10 @@ def read(path: str | os.PathLike[str]) -> list[Figure]:
         return [Figure(**json.loads(line)) for line in lines if line.strip()]
 
 
-def _amount(value: float, unit: str) -> str:
+def amount(value: float, unit: str) -> str:
+    """A figure as people read it: "289 ms", "7.70 s", "11.1 adds/s"."""
     if unit == "s":
-        return f"{value:.3f} s"
+        return f"{value:.2f} s" if value >= 1 else f"{value * 1000:.0f} ms"
     if unit == "ms":
-        return f"{value:.1f} ms"
+        return f"{value:.0f} ms"
     return f"{value:,.1f} {unit}"

@@ -57,12 +57,13 @@ def main() -> int:
             )
             print(f"   ({time.perf_counter() - start:.0f} s)", flush=True)
             # A benchmark that failed part way is not reported, even the figures it had.
+            found = read(kept)
             if run.returncode != 0:
                 failed.append(f"{script.stem} exited {run.returncode}")
-            elif not read(kept):
+            elif not found:
                 failed.append(f"{script.stem} reported no figure")
             else:
-                figures += read(kept)
+                figures += found
     # A benchmark not run this time, or that failed, keeps the figures it had before.
     fresh = {figure.bench for figure in figures}
     earlier = read(options.results) if options.results.exists() else []

@@ -57,7 +57,8 @@ class WebState:
     stats: Path
     as_of: str | None
     accounts: Any  # evidence.accounts.Accounts
-    local: bool = True  # served on this computer only: with no accounts, its user may in
+    # Served on this computer only: with no accounts, the person at it is an analyst.
+    local: bool = True
     signature: tuple = ()
     lock: threading.Lock = field(default_factory=threading.Lock)
     _banner: tuple[float, dict[str, Any]] = (0.0, {})
