@@ -6,6 +6,9 @@ They are kept in a small SQLite file beside the library (`evidence.db` has
 library, and must not read anyone's password hash. Passwords are stored as scrypt hashes
 (standard library) with a salt of their own. Nothing is deleted: an account is disabled,
 and every change is recorded in `account_changes`, who did what and when.
+
+Sessions are kept here too, so that the server can end one: logging out ends it, and
+disabling an account or changing its password ends all of its sessions for good.
 """
 
 from __future__ import annotations
@@ -29,7 +32,14 @@ ROLE_MEANINGS = {
     "manager": "browse, search, facet and see the dashboard",
     "analyst": "all a manager can, and run any read-only SQL query",
 }
+# Failed logins counted over the last LOCKOUT_SECONDS: past any of these, a login is
+# refused before its password is checked. By name from one address, so that nobody can
+# lock another person out; by address, against one password tried over many names; by
+# name from any address, and over the whole library, against guessing from many addresses.
 MAX_FAILED_LOGINS = 5
+MAX_FAILURES_PER_CLIENT = 20
+MAX_FAILURES_PER_NAME = 25
+MAX_FAILURES = 100
 LOCKOUT_SECONDS = 15 * 60
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
@@ -55,13 +65,26 @@ CREATE TABLE IF NOT EXISTS account_changes (
     changed_at TEXT NOT NULL,
     changed_by TEXT NOT NULL
 );
--- Failed logins by name, for the lockout: kept here, not in memory, so that every process
--- of the web server counts the same attempts, and a restart does not reset them.
+-- Failed logins by name and address, for the lockout: kept here, not in memory, so that
+-- every process of the web server counts the same attempts, and a restart does not reset
+-- them.
 CREATE TABLE IF NOT EXISTS failed_logins (
     name TEXT NOT NULL,
-    at REAL NOT NULL
+    at REAL NOT NULL,
+    client TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS failed_logins_name ON failed_logins(name, at);
+-- Sessions of the web UI, by the SHA-256 of the token the browser holds: a session ended
+-- (logged out, its account disabled or given a new password) is never live again.
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    client TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    ended_why TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_live ON sessions(name) WHERE ended_at IS NULL;
 CREATE TABLE IF NOT EXISTS secret (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     value TEXT NOT NULL
@@ -97,6 +120,7 @@ class Accounts:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode = WAL")
         if create:
+            _upgrade(conn)
             conn.executescript(SCHEMA)
         return conn
 
@@ -131,33 +155,35 @@ class Accounts:
             conn.close()
         return [{**dict(row), "enabled": bool(row["enabled"])} for row in rows]
 
-    def role(self, name: str, stamp: str | None = None) -> str | None:
-        """The role of an enabled account, or None; and None if `stamp` is given and is
-        not the account's session stamp (its password has changed since)."""
+    def role(self, name: str) -> str | None:
+        """The role of an enabled account, or None."""
         conn = self._open()
         if conn is None:
             return None
         try:
             row = conn.execute(
-                "SELECT role, password FROM accounts WHERE name = ? AND enabled = 1", [name]
+                "SELECT role FROM accounts WHERE name = ? AND enabled = 1", [name]
             ).fetchone()
         finally:
             conn.close()
-        if row is None or (stamp is not None and stamp != session_stamp(row["password"])):
-            return None
-        return row["role"]
+        return row["role"] if row else None
 
-    def stamp(self, name: str) -> str | None:
-        """The account's session stamp: a session carries it, and a new password ends
-        every session made with the old one."""
+    def session_role(self, name: str, token: str) -> str | None:
+        """The role of the enabled account `name` if `token` is one of its sessions that
+        has not ended, else None."""
         conn = self._open()
         if conn is None:
             return None
         try:
-            row = conn.execute("SELECT password FROM accounts WHERE name = ?", [name]).fetchone()
+            row = conn.execute(
+                "SELECT accounts.role FROM sessions JOIN accounts USING (name)"
+                " WHERE sessions.id = ? AND sessions.name = ? AND sessions.ended_at IS NULL"
+                " AND accounts.enabled = 1",
+                [_token_id(token), name],
+            ).fetchone()
         finally:
             conn.close()
-        return session_stamp(row["password"]) if row else None
+        return row["role"] if row else None
 
     def check_password(self, name: str, password: str) -> str | None:
         """The role of the enabled account `name` if `password` is its password, else
@@ -176,34 +202,69 @@ class Accounts:
         matches = verify_password(password, stored)
         return row["role"] if row and matches else None
 
-    def attempt_login(self, name: str) -> bool:
-        """Count a login attempt for `name` before its password is checked, in one
-        transaction with the check of its count: False if `name` has had
-        MAX_FAILED_LOGINS attempts in LOCKOUT_SECONDS, however many arrive at once. A good
-        password then clears the count (`logged_in`)."""
+    def attempt_login(self, name: str, client: str) -> str | None:
+        """Count a login attempt for `name` from the address `client` before its
+        password is checked, in one transaction with the check of the counts: None if it
+        may go on, else which limit it is past ("name", "client" or "library"), however
+        many arrive at once. A good password then clears the count of its name from its
+        address (`log_in`)."""
         if not NAME.fullmatch(name or "") or not self.path.exists():
-            return True  # no such account: nothing to protect, nothing written
+            return None  # no such account: nothing to protect, nothing written
         conn = self._open(create=True)
         try:
             with conn:
                 conn.execute("BEGIN IMMEDIATE")
                 now_at = time.time()
                 conn.execute("DELETE FROM failed_logins WHERE at <= ?", [now_at - LOCKOUT_SECONDS])
-                (failures,) = conn.execute(
-                    "SELECT count(*) FROM failed_logins WHERE name = ?", [name]
+                counts = conn.execute(
+                    "SELECT count(*) AS library,"
+                    " count(*) FILTER (WHERE client = :client) AS client,"
+                    " count(*) FILTER (WHERE name = :name) AS any_client,"
+                    " count(*) FILTER (WHERE name = :name AND client = :client) AS name"
+                    " FROM failed_logins",
+                    {"name": name, "client": client},
                 ).fetchone()
-                if failures >= MAX_FAILED_LOGINS:
-                    return False
-                conn.execute("INSERT INTO failed_logins (name, at) VALUES (?, ?)", [name, now_at])
-                return True
+                for limit, most in (("name", MAX_FAILED_LOGINS),
+                                    ("client", MAX_FAILURES_PER_CLIENT),
+                                    ("any_client", MAX_FAILURES_PER_NAME),
+                                    ("library", MAX_FAILURES)):  # fmt: skip
+                    if counts[limit] >= most:
+                        return "name" if limit == "any_client" else limit
+                conn.execute(
+                    "INSERT INTO failed_logins (name, at, client) VALUES (?, ?, ?)",
+                    [name, now_at, client],
+                )
+                return None
         finally:
             conn.close()
 
-    def logged_in(self, name: str) -> None:
+    def log_in(self, name: str, client: str) -> str:
+        """Start a session of `name` for the browser at `client`, and forget the failed
+        attempts of that name from there: the token the browser is to hold."""
+        token = secrets.token_urlsafe(32)
         conn = self._open(create=True)
         try:
             with conn:
-                conn.execute("DELETE FROM failed_logins WHERE name = ?", [name])
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute(
+                    "DELETE FROM failed_logins WHERE name = ? AND client = ?", [name, client]
+                )
+                conn.execute(
+                    "INSERT INTO sessions (id, name, client, started_at) VALUES (?, ?, ?, ?)",
+                    [_token_id(token), name, client, now()],
+                )
+        finally:
+            conn.close()
+        return token
+
+    def log_out(self, name: str, token: str) -> None:
+        """End one session of `name` for good."""
+        conn = self._open()
+        if conn is None:
+            return
+        try:
+            with conn:
+                _end_sessions(conn, "logged out", "id = ? AND name = ?", [_token_id(token), name])
         finally:
             conn.close()
 
@@ -241,9 +302,9 @@ class Accounts:
             conn.close()
 
     def disable(self, name: str, *, by: str) -> bool:
-        """Disable an account: it can no longer log in, and a session already open ends
-        at its next page. False if it was disabled already."""
-        return self._change(name, {"enabled": 0}, "disabled", by)
+        """Disable an account: it can no longer log in, and its sessions end for good
+        (enabling it again starts none of them). False if it was disabled already."""
+        return self._change(name, {"enabled": 0}, "disabled", by, end_sessions=True)
 
     def enable(self, name: str, *, by: str) -> bool:
         return self._change(name, {"enabled": 1}, "enabled", by)
@@ -254,11 +315,13 @@ class Accounts:
 
     def set_password(self, name: str, password: str, *, by: str) -> bool:
         hashed = hash_password(check_password(password))
-        return self._change(name, {"password": hashed}, "password changed", by)
+        return self._change(name, {"password": hashed}, "password changed", by, end_sessions=True)
 
-    def _change(self, name: str, values: dict[str, Any], change: str, by: str) -> bool:
-        """Set `values` on the account `name`; False, and nothing recorded, if it held
-        them already."""
+    def _change(
+        self, name: str, values: dict[str, Any], change: str, by: str, *, end_sessions=False
+    ) -> bool:
+        """Set `values` on the account `name`, and end its sessions if asked; False, and
+        nothing recorded, if it held them already."""
         conn = self._open(create=self.path.exists())
         if conn is None:
             raise InvalidValue("account", name, "does not exist: see `evidence user list`.")
@@ -280,9 +343,30 @@ class Accounts:
                     [*values.values(), at, by, name],
                 )
                 _record(conn, name, change, by, at)
+                if end_sessions:
+                    _end_sessions(conn, change, "name = ?", [name])
                 return True
         finally:
             conn.close()
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring an accounts file made by an earlier version up to SCHEMA, which the
+    `IF NOT EXISTS` of its statements cannot do for a column."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(failed_logins)")}
+    if columns and "client" not in columns:
+        conn.execute("ALTER TABLE failed_logins ADD COLUMN client TEXT NOT NULL DEFAULT ''")
+
+
+def _end_sessions(conn: sqlite3.Connection, why: str, where: str, params: list[Any]) -> None:
+    conn.execute(
+        f"UPDATE sessions SET ended_at = ?, ended_why = ? WHERE ended_at IS NULL AND {where}",
+        [now(), why, *params],
+    )
+
+
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def _record(conn: sqlite3.Connection, name: str, change: str, by: str, at: str) -> None:
@@ -329,10 +413,6 @@ def check_password(password: str) -> str:
             "password", "(hidden)", "must not begin or end with spaces, or hold a NUL byte."
         )
     return password
-
-
-def session_stamp(stored_hash: str) -> str:
-    return hashlib.sha256(stored_hash.encode("ascii")).hexdigest()[:16]
 
 
 def hash_password(password: str) -> str:

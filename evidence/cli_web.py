@@ -51,6 +51,16 @@ def serve(
     port: Annotated[
         str, typer.Option("--port", metavar="PORT", help="The port to listen on.")
     ] = "8001",
+    allowed_hosts: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            metavar="NAME",
+            help="A host name or address people type to reach the web UI, such as"
+            " evidence.fenmoor.gov.uk; repeat for each. Requests naming any other are"
+            " refused. Needed with --host 0.0.0.0.",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -69,8 +79,10 @@ def serve(
 
     It listens on this computer only (127.0.0.1) unless --host says otherwise; another
     address is refused until an account exists (`evidence user add`), and once one does,
-    every page asks for a login. Stop it with Ctrl-C.
+    every page asks for a login. It answers only requests that name it by 127.0.0.1,
+    localhost, [::1], the --host given, or an --allowed-host. Stop it with Ctrl-C.
     """
+    from evidence import web
     from evidence.dates import as_of_day
     from evidence.errors import InvalidValue
 
@@ -78,6 +90,7 @@ def serve(
         port_number = _port(port)
         if as_of is not None:
             as_of = as_of_day(as_of).isoformat()
+        names = [web.allowed_host(name) for name in allowed_hosts or []]
     accounts = _accounts(db_path)
     path = accounts.library
     with reported_errors():
@@ -90,15 +103,25 @@ def serve(
                 " one first (`evidence user add NAME --role manager`), or serve on this"
                 " computer only (127.0.0.1).",
             )
+        if _is_wildcard(host):
+            if not names:
+                raise InvalidValue(
+                    "--host",
+                    host,
+                    "listens on every address of this computer: name each one people will"
+                    " type with --allowed-host NAME (the computer's name or address), or"
+                    " serve on one address with --host.",
+                )
+        elif not loopback:
+            names.insert(0, web.allowed_host(host))
         _check_free(host, port_number)
-        from evidence import web
-
-        state = web.prepare(path, as_of=as_of)
+        state = web.prepare(path, as_of=as_of, allowed_hosts=names)
     state.keep_refreshing(REFRESH_SECONDS)
     os.environ[web.SERVE_LIBRARY_ENV] = str(state.library)
     os.environ[web.SERVE_AS_OF_ENV] = as_of or ""
     os.environ[web.SERVE_LOCAL_ENV] = "1" if loopback else ""
-    shown = f"[{host}]" if ":" in host else host
+    os.environ[web.SERVE_HOSTS_ENV] = ",".join(names)
+    shown = names[0] if names else (f"[{host}]" if ":" in host else host)
     typer.echo(f"Serving the library {path} at http://{shown}:{port_number}/")
     if not accounts.exists():
         typer.echo(
@@ -150,6 +173,14 @@ def _is_loopback(host: str) -> bool:
     except (socket.gaierror, UnicodeError):
         raise InvalidValue("--host", host, "is not an address of this computer.") from None
     return all(is_loopback_address(info[4][0].split("%")[0]) for info in found)
+
+
+def _is_wildcard(host: str) -> bool:
+    """Whether `host` is an address that listens on every address (0.0.0.0, ::)."""
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
 
 
 def _check_free(host: str, port: int) -> None:
@@ -217,7 +248,8 @@ def user_list(as_json: AsJson = False, db_path: DbPath = None) -> None:
 
 @user_app.command("disable")
 def user_disable(name: Name, db_path: DbPath = None, by: By = None) -> None:
-    """Disable an account: it cannot log in, and a session open now ends at its next page."""
+    """Disable an account: it cannot log in, and its sessions end for good at their next
+    page (enabling it again starts none of them)."""
     with reported_errors():
         changed = _accounts(db_path).disable(name, by=actor(by))
     typer.echo(f"Disabled {name}." if changed else f"{name} was disabled already.")
@@ -248,7 +280,8 @@ def user_set_role(
 def user_password(
     name: Name, password_stdin: PasswordStdin = False, db_path: DbPath = None, by: By = None
 ) -> None:
-    """Set an account's password (asked for twice, or read with --password-stdin)."""
+    """Set an account's password (asked for twice, or read with --password-stdin): every
+    session made with the old one ends."""
     store = _accounts(db_path)
     with reported_errors():
         if name not in {account["name"] for account in store.list()}:

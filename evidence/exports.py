@@ -61,7 +61,7 @@ def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
             "themes": ";".join(row["themes"]),
             "files": ";".join(file["name"] for file in row["files"]),
         }
-        writer.writerow([_cell(flat[field]) for field in FIELDS])
+        writer.writerow([spreadsheet_safe(flat[field]) for field in FIELDS])
 
 
 def write_text_file(path: Path, write: Callable[[IO[str]], None]) -> None:
@@ -104,7 +104,7 @@ def write_file(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def _cell(value: Any) -> Any:
+def spreadsheet_safe(value: Any) -> Any:
     """Neutralise text a spreadsheet would run as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value

@@ -55,4 +55,61 @@ ACCESS = [
     ("/evidence/everything_about.json?about=Child+F", 403, 200, 200),
     ("/-/dashboards/readiness", 302, 200, 200),
     ("/-/metadata.json", 403, 200, 200),  # descriptions of the tables: no data
+    # What the server says of itself (files, versions, plugins, threads): analysts only.
+    ("/-/databases.json", 403, 403, 200),
+    ("/-/databases", 302, 403, 200),
+    ("/-/versions.json", 403, 403, 200),
+    ("/-/plugins.json", 403, 403, 200),
+    ("/-/threads.json", 403, 403, 200),
+    ("/-/actor.json", 403, 403, 200),
+    ("/-/settings.json", 403, 403, 200),
+    ("/-/allow-debug", 302, 403, 200),
+    ("/-/messages", 302, 403, 200),
+    ("/-/patterns", 302, 403, 200),
 ]
+
+# Requests another site started (tests/test_web_seal.py): what a logged-in analyst's
+# browser gets when a page elsewhere, or on another port of this computer, sends it to an
+# address. A link followed (a navigation) may open a page; anything else (an image, a
+# script, a fetch, a frame) is refused, and so is any SQL, JSON or CSV.
+FOREIGN = [
+    ("/evidence/evidence", 200),
+    ("/-/dashboards/readiness", 200),
+    ("/evidence/evidence.json", 403),
+    ("/evidence/evidence.csv", 403),
+    ("/evidence?sql=select+title+from+evidence", 403),
+    ("/evidence.json?sql=select+title+from+evidence", 403),
+    ("/evidence/evidence?_where=1=1", 403),
+    ("/stats.json?sql=select+items+from+totals", 403),
+    ("/evidence/everything_about.json?about=audit", 403),
+]
+
+# Attacks on the web UI, each a test `test_attack_<name>` in tests/test_web_seal.py or,
+# where it takes a browser to show, in tests/test_browser.py (Chromium).
+WEB_ATTACKS = {
+    "markdown-exfiltration": "a page elsewhere sends the browser to SQL that makes a"
+    " `_markdown` column of the library's titles inside an image address: the listener"
+    " named in it receives 0 requests, with accounts or without (Chromium)",
+    "markdown-column": "SQL naming a column `_markdown` or `_html`: shown as text",
+    "script-in-dashboard": "a title that is HTML with a script, quoted by the worst finding"
+    " on the dashboard: shown as text, the page's title unchanged and no element added"
+    " (Chromium)",
+    "dns-rebinding": "a request under any host name the server was not started for: 400",
+    "cross-site-request": "SQL, JSON or CSV asked for by another site's page, or an image,"
+    " script, fetch or frame of any page: 403",
+    "session-after-logout": "a session cookie copied before its owner logged out: no one",
+    "session-revived": "a session of an account disabled, then enabled again: no one",
+    "login-csrf": "a login form another site sends, without the form's own cookie and"
+    " token or from another origin: refused",
+    "lockout-of-another": "five wrong passwords from one address: that address is locked"
+    " out, the account's owner is not",
+    "password-spraying": "one password tried over many names from one address: refused"
+    " after 20 failures",
+    "distributed-guessing": "wrong passwords from many addresses: past a ceiling for the"
+    " whole library, every login waits",
+    "huge-login-form": "a 300 MB login form: refused once 64 KB have arrived",
+    "huge-answer": "an analyst's `select hex(zeroblob(50000000))`, and 1,000 rows of"
+    " 800 KB: refused, the server growing by 12 MB at most",
+    "csv-formulas-web": "spreadsheet formulas downloaded as CSV from a table, a view, a"
+    " canned query or an analyst's SQL: neutralised as `evidence export` does",
+}

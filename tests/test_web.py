@@ -36,8 +36,8 @@ class Visitor:
         self.datasette = datasette
         self.cookies = {}
         if name:
-            stamp = datasette.evidence_library.accounts.stamp(name)
-            session = {"n": name, "t": int(time.time()), "s": stamp}
+            token = datasette.evidence_library.accounts.log_in(name, "127.0.0.1")
+            session = {"n": name, "t": int(time.time()), "s": token}
             self.cookies[COOKIE] = datasette.sign(session, SESSION_NAMESPACE)
 
     def get(self, path: str):
@@ -128,11 +128,17 @@ def test_a_disabled_account_or_an_old_or_forged_session_is_no_one(served, monkey
     gone = Visitor(datasette, "ex.manager").get("/evidence/evidence")
     assert gone.status_code == 302, gone.text[-3000:]
     stale = Visitor(datasette)
-    stamp = datasette.evidence_library.accounts.stamp("mia.manager")
+    token = datasette.evidence_library.accounts.log_in("mia.manager", "127.0.0.1")
     stale.cookies[COOKIE] = datasette.sign(
-        {"n": "mia.manager", "t": 1, "s": stamp}, SESSION_NAMESPACE
+        {"n": "mia.manager", "t": 1, "s": token}, SESSION_NAMESPACE
     )
     assert stale.get("/evidence/evidence").status_code == 302
+    # A session of one account does not let in another.
+    other = Visitor(datasette)
+    other.cookies[COOKIE] = datasette.sign(
+        {"n": "ann.analyst", "t": int(time.time()), "s": token}, SESSION_NAMESPACE
+    )
+    assert other.get("/evidence/evidence").status_code == 302
     from itsdangerous import URLSafeSerializer
 
     analyst = {"n": "ann.analyst", "t": int(time.time()), "s": "0" * 16}
@@ -452,6 +458,41 @@ def test_serve_refuses_another_computer_with_no_accounts(cli, library_path):
     assert not Accounts(library_path).path.exists()
 
 
+def test_serving_on_every_address_names_the_hosts_it_answers(cli, library_path):
+    cli.add()
+    cli("user", "add", "j.smith", "--role", "manager", "--password-stdin", input=PASSWORD + "\n")
+    result = cli("serve", "--host", "0.0.0.0", expect=1)
+    assert result.stderr.startswith("Error: --host '0.0.0.0' listens on every address")
+    assert result.stderr.count("\n") == 1
+    for bad in ("http://evidence.example", "evidence.example:8001", "*.example", "0.0.0.0",
+                "évidence.example", "evidence..example", "[::]"):  # fmt: skip
+        result = cli("serve", "--host", "0.0.0.0", "--allowed-host", bad, expect=1)
+        assert result.stderr.startswith(f"Error: --allowed-host {bad!r} must be"), bad
+        assert result.stderr.count("\n") == 1
+
+
+def test_a_server_process_answers_the_names_serve_gave_it(tmp_path, cli, monkeypatch):
+    import httpx
+
+    from evidence import web
+
+    path = tmp_path / "named" / "evidence.db"
+    cli.add("audit", "Audit", "2017-01-10", ["1"], "--db", path)
+    web.prepare(path)
+    monkeypatch.setenv(web.SERVE_LIBRARY_ENV, str(path))
+    monkeypatch.setenv(web.SERVE_LOCAL_ENV, "1")
+    monkeypatch.setenv(web.SERVE_HOSTS_ENV, "evidence.example,10.0.0.5")
+    app = web.serving_app()
+
+    async def ask(host):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
+            return (await client.get("/evidence/evidence.json")).status_code
+
+    assert [run(ask(host)) for host in ("evidence.example", "10.0.0.5:8001", "127.0.0.1",
+                                        "localhost", "other.example")] == [200] * 4 + [400]  # fmt: skip
+
+
 def test_serve_checks_its_options_before_starting(cli):
     cli.add()
     assert "Error: --port 'eighty'" in cli("serve", "--port", "eighty", expect=1).stderr
@@ -597,9 +638,26 @@ def test_guesses_sent_at_once_are_counted_before_they_are_checked(tmp_path):
     accounts = Accounts(tmp_path / "evidence.db")
     accounts.add("target", "manager", PASSWORD, by="tester")
     with ThreadPoolExecutor(8) as pool:
-        allowed = list(pool.map(lambda _: accounts.attempt_login("target"), range(20)))
-    assert allowed.count(True) == 5
-    assert accounts.attempt_login("target") is False
+        refused = list(
+            pool.map(lambda _: accounts.attempt_login("target", "192.0.2.1"), range(20))
+        )
+    assert refused.count(None) == 5
+    assert set(refused) == {None, "name"}
+    assert accounts.attempt_login("target", "192.0.2.1") == "name"
+
+
+def test_an_accounts_file_of_an_earlier_version_is_brought_up_to_date(tmp_path):
+    accounts = Accounts(tmp_path / "evidence.db")
+    conn = sqlite3.connect(accounts.path)
+    conn.executescript(
+        "CREATE TABLE failed_logins (name TEXT NOT NULL, at REAL NOT NULL);"
+        "INSERT INTO failed_logins VALUES ('target', 1e12);"
+    )
+    conn.close()
+    accounts.add("target", "manager", PASSWORD, by="tester")
+    assert accounts.attempt_login("target", "192.0.2.1") is None
+    token = accounts.log_in("target", "192.0.2.1")
+    assert accounts.session_role("target", token) == "manager"
 
 
 def test_a_new_password_ends_sessions_made_with_the_old_one(served, monkeypatch):
@@ -635,7 +693,7 @@ def test_with_no_accounts_a_visitor_from_another_computer_is_no_one(tmp_path, cl
         import httpx
 
         transport = httpx.ASGITransport(app=datasette.app(), client=("192.0.2.7", 5000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             return await client.get("/evidence/evidence.json")
 
     assert run(from_elsewhere()).status_code == 403

@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,10 @@ BANNER_SECONDS = 2.0
 SERVE_LIBRARY_ENV = "EVIDENCE_SERVE_LIBRARY"
 SERVE_AS_OF_ENV = "EVIDENCE_SERVE_AS_OF"
 SERVE_LOCAL_ENV = "EVIDENCE_SERVE_LOCAL"
+SERVE_HOSTS_ENV = "EVIDENCE_SERVE_HOSTS"
+# The names this computer goes by on loopback, answered by every server.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @dataclass
@@ -59,6 +64,8 @@ class WebState:
     accounts: Any  # evidence.accounts.Accounts
     # Served on this computer only: with no accounts, the person at it is an analyst.
     local: bool = True
+    # The host names a request may use: a browser sends the one in its address bar.
+    allowed_hosts: frozenset[str] = frozenset(LOOPBACK_HOSTS)
     signature: tuple = ()
     lock: threading.Lock = field(default_factory=threading.Lock)
     _banner: tuple[float, dict[str, Any]] = (0.0, {})
@@ -143,6 +150,61 @@ def is_loopback_address(address: str) -> bool:
         return False
 
 
+def host_name(value: str) -> str:
+    """The host name of a `Host` header (`Localhost:8001` is `localhost`, `[::1]:8001` is
+    `[::1]`), or "" if it is not one."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        name, bracket, port = value[1:].partition("]")
+        if not bracket or not _address(name, 6):
+            return ""
+        if port and not (port.startswith(":") and port[1:].isdigit()):
+            return ""
+        return f"[{name}]"
+    name, colon, port = value.partition(":")
+    if colon and not port.isdigit():
+        return ""
+    return name if _address(name, 4) or _host(name) else ""
+
+
+def allowed_host(value: str) -> str:
+    """A host name or address given to `evidence serve --allowed-host`, as requests will
+    name it; an error if it is not one (a port, a scheme or a wildcard)."""
+    from evidence.errors import InvalidValue
+
+    text = value.strip().lower()
+    if text.startswith("[") and host_name(text) == text:
+        text = text[1:-1]
+    if _address(text, 4) or _address(text, 6):
+        if not _address(text, 0):
+            return f"[{text}]" if ":" in text else text
+    elif _host(text):
+        return text
+    raise InvalidValue(
+        "--allowed-host",
+        value,
+        "must be a host name or an address, with no port, scheme or wildcard, such as"
+        " evidence.fenmoor.gov.uk or 10.0.0.5 (a name with letters beyond a-z in its"
+        " xn-- form).",
+    )
+
+
+def _address(text: str, version: int) -> bool:
+    """Whether `text` is an IP address of `version` (4 or 6), or with 0 a wildcard one
+    (0.0.0.0, ::), which names no computer."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return address.is_unspecified if version == 0 else address.version == version
+
+
+def _host(text: str) -> bool:
+    return len(text) <= 253 and all(_LABEL.fullmatch(label) for label in text.split("."))
+
+
 def load_metadata() -> dict[str, Any]:
     import yaml
 
@@ -150,12 +212,18 @@ def load_metadata() -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def prepare(library: str | os.PathLike[str], *, as_of: str | None = None) -> WebState:
+def prepare(
+    library: str | os.PathLike[str],
+    *,
+    as_of: str | None = None,
+    allowed_hosts: Sequence[str] = (),
+) -> WebState:
     """The library at `library` migrated (the views exist) and its statistics built, as
-    things stand at the end of `as_of` (default today)."""
+    things stand at the end of `as_of` (default today), to be served under the loopback
+    names and `allowed_hosts`."""
     import db
 
-    state = _state(library, as_of)
+    state = _state(library, as_of, allowed_hosts)
     db.open_db(state.library, create=False).close()
     state.refresh_stats(force=True)
     return state
@@ -164,12 +232,18 @@ def prepare(library: str | os.PathLike[str], *, as_of: str | None = None) -> Web
 def serving_app():
     """The ASGI app of one of `evidence serve`'s worker processes: the library named in
     the environment, migrated and its statistics built (and kept) by the command itself."""
-    state = _state(os.environ[SERVE_LIBRARY_ENV], os.environ.get(SERVE_AS_OF_ENV) or None)
+    state = _state(
+        os.environ[SERVE_LIBRARY_ENV],
+        os.environ.get(SERVE_AS_OF_ENV) or None,
+        [name for name in os.environ.get(SERVE_HOSTS_ENV, "").split(",") if name],
+    )
     state.local = os.environ.get(SERVE_LOCAL_ENV) == "1"
     return make_datasette(state.library, state=state).app()
 
 
-def _state(library: str | os.PathLike[str], as_of: str | None) -> WebState:
+def _state(
+    library: str | os.PathLike[str], as_of: str | None, allowed_hosts: Sequence[str] = ()
+) -> WebState:
     from evidence.accounts import Accounts
     from evidence.web.stats import stats_path
 
@@ -179,6 +253,7 @@ def _state(library: str | os.PathLike[str], as_of: str | None) -> WebState:
         stats=stats_path(library, as_of),
         as_of=as_of,
         accounts=Accounts(library),
+        allowed_hosts=frozenset(LOOPBACK_HOSTS) | {allowed_host(name) for name in allowed_hosts},
     )
 
 
@@ -186,18 +261,20 @@ def make_datasette(
     library: str | os.PathLike[str],
     *,
     as_of: str | None = None,
+    allowed_hosts: Sequence[str] = (),
     state: WebState | None = None,
 ):
     """Datasette on the library at `library`, as things stand at the end of `as_of`
-    (default today): migrated and its statistics built, unless `state` says they are."""
+    (default today), answering to the loopback names and `allowed_hosts`: migrated and
+    its statistics built, unless `state` says they are."""
     from datasette.app import Datasette
-    from datasette.database import Database
     from datasette.plugins import pm
 
     from evidence.web import plugin
+    from evidence.web.bounds import BoundedDatabase
 
-    state = state or prepare(library, as_of=as_of)
-    plugin.quiet_rich_errors()
+    state = state or prepare(library, as_of=as_of, allowed_hosts=allowed_hosts)
+    plugin.adjust_datasette()
     if not pm.is_registered(plugin):
         pm.register(plugin, name="evidence-library")
     datasette = Datasette(
@@ -209,10 +286,10 @@ def make_datasette(
         secret=_secret(state.accounts),
     )
     datasette.remove_database("_memory")  # an in-memory database anyone may query: not here
-    datasette.add_database(
-        Database(datasette, path=str(state.library), is_mutable=True), name=LIBRARY
-    )
-    datasette.add_database(Database(datasette, path=str(state.stats), is_mutable=True), name=STATS)
+    for name, path in ((LIBRARY, state.library), (STATS, state.stats)):
+        datasette.add_database(
+            BoundedDatabase(datasette, path=str(path), is_mutable=True), name=name
+        )
     datasette.evidence_library = state
     datasette.execute = FacetCache(state.library, datasette.execute).execute
     return datasette

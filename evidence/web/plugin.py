@@ -1,5 +1,5 @@
-"""Our Datasette plugin: logins, the banner on every page, the home, help and login pages,
-file downloads, and the fixes a public-sector web UI needs.
+"""Our Datasette plugin: logins and sessions, the banner on every page, the home, help,
+login and logout pages, file downloads, and the fixes a public-sector web UI needs.
 
 Registered by `evidence.web.make_datasette()`, never through an entry point, so a bare
 `datasette` started on the same file runs without it. Who may see what is declared in
@@ -7,13 +7,19 @@ Registered by `evidence.web.make_datasette()`, never through an entry point, so 
 
 - with no accounts, the web UI is served on this computer only (`evidence serve` refuses
   any other address) and the visitor is the person at it, an analyst;
-- once an account exists, a visitor is no one until they log in, and their role is read
-  from the accounts file on each page, so a disabled account's session ends at once.
+- once an account exists, a visitor is no one until they log in, and their session and
+  role are read from the accounts file on every request, so a session logged out, or of
+  an account disabled, ends at once.
+
+Every request passes `evidence.web.guard` first; no value from the data is ever written
+into a page as HTML (the plugins that would, by a column's name, are switched off).
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
+import hmac
 import re
 import time
 import urllib.parse
@@ -25,8 +31,9 @@ from datasette.utils.asgi import NotFound, Response
 from itsdangerous import BadSignature
 from markupsafe import Markup, escape
 
+from evidence.accounts import NAME
 from evidence.files import blob_path
-from evidence.web import SESSION_HOURS, is_loopback_address
+from evidence.web import SESSION_HOURS, guard, is_loopback_address
 
 COOKIE = "ds_actor"  # Datasette's own name, so its "Log out" menu item works
 SESSION_NAMESPACE = "evidence-session"
@@ -35,21 +42,61 @@ CACHE_SECONDS = 2.0
 SHA256 = re.compile(r"[0-9a-f]{64}")
 CHUNK = 256 * 1024
 ROBOTS = "User-agent: *\nDisallow: /\n"
-SECURITY_HEADERS = [
-    (b"x-robots-tag", b"noindex, nofollow"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"same-origin"),
-]
+CSRF_COOKIE = "ds_csrftoken"  # asgi-csrf's, as Datasette names it
+# Plugins installed with datasette-dashboards that write data into pages as HTML: the
+# Markdown renderer turns any column named `*_markdown` into HTML, images of any address
+# included, and Leaflet writes a script into every page and draws tiles from elsewhere.
+SWITCHED_OFF = ("datasette_render_markdown", "datasette_leaflet")
+LOGIN_REFUSALS = {
+    "name": "Too many failed attempts for this name: try again in 15 minutes, or ask"
+    " whoever manages the accounts.",
+    "client": "Too many failed attempts from this computer: try again in 15 minutes, or"
+    " ask whoever manages the accounts.",
+    "library": "Too many failed logins to the library in the last 15 minutes: try again"
+    " later, or ask whoever manages the accounts.",
+}
+NO_MATCH = "That name and password do not match an account that can log in."
 
 
-def quiet_rich_errors() -> None:
-    """With rich installed, Datasette's error handler prints every error through rich,
-    which fails outside an exception and turns a 404 into a 500. Called once Datasette
-    is loaded: importing its handler first would register it before it is defined."""
+def adjust_datasette() -> None:
+    """What Datasette and the plugins installed with it must do differently here. Called
+    once Datasette is loaded (importing its handler first would register it before it is
+    defined); doing it again changes nothing.
+
+    - With rich installed, Datasette's error handler prints every error through rich,
+      which fails outside an exception and turns a 404 into a 500.
+    - Its CSV downloads keep spreadsheet formulas: they are written as `evidence export`
+      writes them.
+    - The plugins in SWITCHED_OFF are not used.
+    """
     from datasette import handle_exception
+    from datasette.plugins import pm
+    from datasette.views import base
 
     handle_exception.rich = None
+    base.csv = FormulaSafeCsv
+    for module in list(pm.get_plugins()):
+        if getattr(module, "__name__", None) in SWITCHED_OFF:
+            pm.unregister(module)
+
+
+class FormulaSafeCsv:
+    """Stands for the `csv` module where Datasette's views write CSV: its writer writes
+    any text a spreadsheet would run as a formula as `evidence export` does."""
+
+    @staticmethod
+    def writer(out, *args, **kwargs):
+        return _FormulaSafeWriter(csv.writer(out, *args, **kwargs))
+
+
+class _FormulaSafeWriter:
+    def __init__(self, writer) -> None:
+        self._writer = writer
+
+    def writerow(self, row):
+        from evidence.exports import spreadsheet_safe
+
+        return self._writer.writerow([spreadsheet_safe(value) for value in row])
 
 
 def _state(datasette) -> Any:
@@ -57,8 +104,8 @@ def _state(datasette) -> Any:
 
 
 class _Cache:
-    """Answers that may be a moment old (whether accounts exist, an account's role), so
-    that a page does not open the accounts file more than once every few seconds."""
+    """Answers that may be a few seconds old (whether any account exists: asked on every
+    request, and it changes once in a library's life)."""
 
     def __init__(self) -> None:
         self.values: dict[Any, tuple[float, Any]] = {}
@@ -85,32 +132,55 @@ def accounts_on(state) -> bool:
 
 @hookimpl
 def actor_from_request(datasette, request):
+    return visitor(datasette, request)
+
+
+def visitor(datasette, request) -> dict[str, Any] | None:
+    """Who is asking: the person at this computer (no accounts), an account by its live
+    session, or no one (None)."""
     state = _state(datasette)
     if state is None:
         return None
     if not accounts_on(state):
         # Only on this computer: a server reachable from others, whose accounts file has
         # gone, lets no one in.
-        client = (request.scope.get("client") or ("",))[0]
-        if state.local and is_loopback_address(client):
+        if state.local and is_loopback_address(_client(request)):
             return dict(LOCAL_ACTOR)
         return None
+    session = _session(datasette, request)
+    if session is None:
+        return None
+    # Read on every request (a fifth of a millisecond), never kept: a session logged out
+    # or an account disabled is no one at once, in every process of the server.
+    name, token = session
+    role = state.accounts.session_role(name, token)
+    if role is None:
+        return None
+    return {"id": name, "role": role}
+
+
+def _session(datasette, request) -> tuple[str, str] | None:
+    """The account name and session token the request's cookie carries, if we signed
+    it within the last SESSION_HOURS."""
     cookie = request.cookies.get(COOKIE)
     if not cookie:
         return None
     try:
         session = datasette.unsign(cookie, SESSION_NAMESPACE)
-        name, issued, stamp = str(session["n"]), float(session["t"]), str(session["s"])
+        name, issued, token = str(session["n"]), float(session["t"]), str(session["s"])
     except (BadSignature, KeyError, TypeError, ValueError):  # not a session we signed
         return None
     if not 0 <= time.time() - issued <= SESSION_HOURS * 3600:
         return None
-    role = _cache.get(
-        (state.accounts.path, "role", name, stamp), lambda: state.accounts.role(name, stamp)
-    )
-    if role is None:
-        return None
-    return {"id": name, "role": role}
+    return name, token
+
+
+def _client(request) -> str:
+    return (request.scope.get("client") or ("",))[0]
+
+
+def login_url(request) -> str:
+    return "/-/login?" + urllib.parse.urlencode({"next": request.full_path})
 
 
 @hookimpl
@@ -121,7 +191,7 @@ def forbidden(datasette, request, message):
         return None
     if _wants_data(request):
         return None
-    return Response.redirect("/-/login?" + urllib.parse.urlencode({"next": request.full_path}))
+    return Response.redirect(login_url(request))
 
 
 def _wants_data(request) -> bool:
@@ -137,6 +207,7 @@ def register_routes():
     return [
         (r"^/$", home),
         (r"^/-/login$", login),
+        (r"^/-/logout$", logout),
         (r"^/-/help$", help_page),
         (r"^/robots\.txt$", robots),
         (r"^/-/files/(?P<sha256>[^/]+)/(?P<name>[^/]+)$", download),
@@ -197,6 +268,7 @@ async def login(datasette, request):
         return Response.redirect("/")
     next_path = _safe_next(request.args.get("next"))
     problem = None
+    status = 200
     name = ""
     # A session cookie that no longer names anyone: it expired, or its account was disabled.
     ended = request.method == "GET" and request.actor is None and bool(request.cookies.get(COOKIE))
@@ -205,39 +277,68 @@ async def login(datasette, request):
         name = (form.get("name") or "").strip()
         password = form.get("password") or ""
         next_path = _safe_next(form.get("next"))
-        if len(name) > 64:
-            name, problem = "", "That name and password do not match an account that can log in."
-        elif not await asyncio.to_thread(state.accounts.attempt_login, name):
-            problem = (
-                "Too many failed attempts for this name: try again in 15 minutes, or ask"
-                " whoever manages the accounts."
-            )
+        client = _client(request)
+        if not _form_is_ours(request, form):
+            # Another site's form (asgi-csrf lets one with no cookies at all through):
+            # it would log this browser in to the attacker's account.
+            name, status = "", 403
+            problem = "The login form had expired or came from elsewhere: log in again."
+        elif not NAME.fullmatch(name):
+            name, status, problem = "", 401, NO_MATCH
+        elif refused := await asyncio.to_thread(state.accounts.attempt_login, name, client):
+            status, problem = 401, LOGIN_REFUSALS[refused]
         else:
             role = await asyncio.to_thread(state.accounts.check_password, name, password)
             if role is not None:
-                await asyncio.to_thread(state.accounts.logged_in, name)
-                stamp = await asyncio.to_thread(state.accounts.stamp, name)
+                token = await asyncio.to_thread(state.accounts.log_in, name, client)
                 response = Response.redirect(next_path)
                 response.set_cookie(
                     COOKIE,
                     datasette.sign(
-                        {"n": name, "t": int(time.time()), "s": stamp}, SESSION_NAMESPACE
+                        {"n": name, "t": int(time.time()), "s": token}, SESSION_NAMESPACE
                     ),
                     max_age=SESSION_HOURS * 3600,
                     httponly=True,
-                    samesite="lax",
+                    samesite="strict",
                     secure=request.scheme == "https",
                 )
                 return response
-            problem = "That name and password do not match an account that can log in."
+            status, problem = 401, NO_MATCH
     return Response.html(
         await datasette.render_template(
             "login.html",
             {"next": next_path, "problem": problem, "name": name, "ended": ended},
             request=request,
         ),
-        status=401 if problem else 200,
+        status=status,
     )
+
+
+def _form_is_ours(request, form) -> bool:
+    """Whether a form carries the CSRF token of the cookie our own form page set."""
+    cookie, token = request.cookies.get(CSRF_COOKIE) or "", form.get("csrftoken") or ""
+    return bool(cookie) and hmac.compare_digest(cookie.encode(), token.encode())
+
+
+async def logout(datasette, request):
+    """End the visitor's session on the server, not only in their browser."""
+    state = _state(datasette)
+    if request.method != "POST":
+        if request.actor is None or state is None or not accounts_on(state):
+            return Response.redirect("/")
+        return Response.html(
+            await datasette.render_template(
+                "logout.html", {"actor": request.actor}, request=request
+            )
+        )
+    session = _session(datasette, request)
+    if state is not None and session is not None:
+        name, token = session
+        await asyncio.to_thread(state.accounts.log_out, name, token)
+    response = Response.redirect("/-/login" if state and accounts_on(state) else "/")
+    response.set_cookie(COOKIE, "", max_age=0, httponly=True, samesite="strict")
+    datasette.add_message(request, "You have logged out.", datasette.INFO)
+    return response
 
 
 def _safe_next(value: str | None) -> str:
@@ -333,23 +434,10 @@ def extra_template_vars(datasette, request):
     }
 
 
-# Datasette lists every column's description above a table, a screenful on the evidence
-# table: fold the list away under one line that opens it.
-FOLD_COLUMN_DESCRIPTIONS = """
-document.querySelectorAll("dl.column-descriptions").forEach((list) => {
-  const fold = document.createElement("details");
-  fold.className = "column-help";
-  const summary = document.createElement("summary");
-  summary.textContent = "What each column means";
-  list.replaceWith(fold);
-  fold.append(summary, list);
-});
-"""
-
-
 @hookimpl
-def extra_body_script():
-    return FOLD_COLUMN_DESCRIPTIONS
+def extra_js_urls():
+    # A module runs once the page is read: it folds the column descriptions away.
+    return [{"url": "/assets/library.js", "module": True}]
 
 
 @hookimpl
@@ -384,20 +472,4 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    def wrap(app):
-        async def with_headers(scope, receive, send):
-            if scope["type"] != "http":
-                return await app(scope, receive, send)
-
-            async def sending(message):
-                if message["type"] == "http.response.start":
-                    headers = list(message.get("headers", []))
-                    headers.extend(SECURITY_HEADERS)
-                    message = {**message, "headers": headers}
-                await send(message)
-
-            await app(scope, receive, sending)
-
-        return with_headers
-
-    return wrap
+    return lambda app: guard.wrap(app, datasette)

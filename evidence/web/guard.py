@@ -1,0 +1,197 @@
+"""What every request to the web UI passes before Datasette sees it, and what every answer
+carries.
+
+The library holds OFFICIAL-SENSITIVE material about children, and a browser visits other
+sites too: a page elsewhere can send that browser to any address here, load it as an
+image or a frame, or post a form to it. So, in order:
+
+1. A request must name this server by a host name it was started for (`evidence serve
+   --allowed-host`), or a page elsewhere whose name was pointed at this computer (DNS
+   rebinding) could read every answer: 400.
+2. A request another site started (`Sec-Fetch-Site: cross-site`, or `same-site`, which
+   is how a browser counts a page on another port of this computer) may only open a page
+   by following a link: no SQL, JSON or CSV, no image, script, fetch or frame: 403.
+3. A request that changes something (a form) must come from this server's own pages
+   (`Origin`): 403.
+4. A body is read to 64 KB at most (BODY_LIMITS names any route allowed more): 413.
+5. What the server says of itself (its files, versions, plugins, threads) is for
+   analysts only.
+
+Every answer, refusals included, carries a Content-Security-Policy under which the browser
+runs no script but the web UI's own files, loads nothing from elsewhere and sends no form
+elsewhere, and headers that keep it out of frames, search engines and other sites' pages.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from typing import Any
+
+from datasette.utils.asgi import Request, Response
+
+from evidence.web import bounds, host_name
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        # Datasette's templates set colours and sizes in style attributes. Styles cannot
+        # run script, and nothing they name can be fetched from elsewhere (img-src,
+        # font-src), so inline styles are allowed; nothing else inline is.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"x-robots-tag", b"noindex, nofollow"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+BODY_LIMIT = 64 * 1024
+# Routes that take a larger body than BODY_LIMIT, by path: none yet.
+BODY_LIMITS: dict[str, int] = {}
+FOREIGN_SITES = {"cross-site", "same-site"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Query arguments that make a page an answer to SQL or a download of data.
+DATA_ARGUMENTS = {"sql", "_where", "_shape", "_stream", "_dl", "_json", "_format", "_trace"}
+DATA_SUFFIXES = (".json", ".csv", ".db", ".blob")
+ANALYSTS_ONLY = re.compile(
+    r"/-/(databases|versions|plugins|threads|actor|settings|messages|allow-debug|patterns)"
+    r"(\.json)?"
+)
+
+
+def wrap(app, datasette):
+    """The ASGI app `app` (Datasette's), behind the checks above."""
+
+    async def guarded(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                kept = [(key, value) for key, value in message.get("headers", [])
+                        if key.lower() not in _OURS]  # fmt: skip
+                message = {**message, "headers": kept + SECURITY_HEADERS}
+            await send(message)
+
+        request = Request(scope, receive)
+        refusal = _refusal(datasette, request)
+        if refusal is None:
+            receive, refusal = await _read_body(scope, receive)
+        if refusal is not None:
+            return await refusal.asgi_send(with_headers)
+        asks_sql = bool(request.args.get("sql") or request.args.get("_where"))
+        token = bounds.analysts_sql.set(asks_sql)
+        try:
+            await app(scope, receive, with_headers)
+        finally:
+            bounds.analysts_sql.reset(token)
+
+    return guarded
+
+
+_OURS = {key for key, _ in SECURITY_HEADERS}
+
+
+def _refusal(datasette, request: Request) -> Response | None:
+    state = datasette.evidence_library
+    host = host_name(request.headers.get("host", ""))
+    if not host or host not in state.allowed_hosts:
+        return _refuse(
+            400,
+            "This server does not answer to that host name: open the web UI at the"
+            " address it was started for (see `evidence serve --allowed-host`).",
+        )
+    method = request.method.upper()
+    site = request.headers.get("sec-fetch-site", "").lower()
+    if site in FOREIGN_SITES and not _following_a_link(request):
+        return _refuse(
+            403,
+            "Refused: this request came from another site. Open the web UI from its own"
+            " address, or follow a link to one of its pages.",
+        )
+    if method not in SAFE_METHODS and not _from_here(request):
+        return _refuse(403, "Refused: this form was sent from another site.")
+    if ANALYSTS_ONLY.fullmatch(request.path):
+        return _analysts_only(datasette, request)
+    return None
+
+
+def _following_a_link(request: Request) -> bool:
+    """Whether a request from another site is a person following a link to a page: a
+    navigation of the whole tab, to a page that is not an answer to SQL or a download."""
+    return (
+        request.method.upper() in ("GET", "HEAD")
+        and request.headers.get("sec-fetch-mode", "").lower() == "navigate"
+        and request.headers.get("sec-fetch-dest", "document").lower() == "document"
+        and not request.path.endswith(DATA_SUFFIXES)
+        and not DATA_ARGUMENTS & set(request.args.keys())
+    )
+
+
+def _from_here(request: Request) -> bool:
+    """Whether a form was sent from a page of this server: its `Origin`, which browsers
+    send with every form, names this server. A client that sends no `Origin` is not a
+    browser another site drives, and the form's CSRF token still applies."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    parts = urllib.parse.urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == (
+        request.headers.get("host", "").lower()
+    )
+
+
+def _analysts_only(datasette, request: Request) -> Response | None:
+    from evidence.web import plugin
+
+    visitor = plugin.visitor(datasette, request)
+    if visitor is not None and visitor.get("role") == "analyst":
+        return None
+    if visitor is None and not request.path.endswith(".json"):
+        if plugin.accounts_on(datasette.evidence_library):
+            return Response.redirect(plugin.login_url(request))
+    return _refuse(403, "Forbidden: what the server says of itself is for analysts.")
+
+
+async def _read_body(scope: dict[str, Any], receive) -> tuple[Any, Response | None]:
+    """The request's body, read to its limit and no further, and a `receive` that gives
+    it to Datasette again; or a refusal if it is longer than the limit."""
+    limit = BODY_LIMITS.get(scope["path"], BODY_LIMIT)
+    refusal = _refuse(413, f"Refused: a request may carry at most {limit // 1024} KB.")
+    headers = dict(scope.get("headers") or [])
+    declared = headers.get(b"content-length", b"0")
+    if not declared.isdigit() or int(declared) > limit:
+        return receive, refusal
+    messages, size = [], 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        if size > limit:
+            return receive, refusal
+        if not message.get("more_body"):
+            break
+
+    async def replay():
+        return messages.pop(0) if messages else await receive()
+
+    return replay, None
+
+
+def _refuse(status: int, text: str) -> Response:
+    return Response.text(text + "\n", status=status)
