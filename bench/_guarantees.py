@@ -19,7 +19,9 @@ from _results import Figure, amount, read
 
 def guarantees(results: Path = HERE / "results.jsonl") -> str:
     figures = read(results) if results.exists() else []
-    parts = [_writers(figures), _power_cut(), _input(), _access(), _speed(figures)]
+    parts = [
+        _writers(figures), _power_cut(), _input(), _access(), _web_attacks(), _speed(figures)
+    ]  # fmt: skip
     return "\n".join(parts)
 
 
@@ -88,6 +90,25 @@ def _access() -> str:
         " the library's files folder can be downloaded, even one linked into it.\n\n"
         "  | Address | Not logged in | Manager | Analyst |\n"
         "  | --- | --- | --- | --- |\n" + rows
+    )
+
+
+def _web_attacks() -> str:
+    attacks = "".join(f"  - {what};\n" for what in proof.WEB_ATTACKS.values())
+    foreign = "".join(f"  | `{path}` | {status} | 403 |\n" for path, status in proof.FOREIGN)
+    return (
+        "- **The web UI, attacked.** Each of these attacks is a test of its own"
+        " (tests/test_web_seal.py, and in Chromium tests/test_browser.py), and each was"
+        " shown as text or refused:\n" + attacks.rstrip(";\n") + ".\n\n"
+        "  Every answer carries a Content-Security-Policy under which the browser runs no"
+        " script but the web UI's own files, and fetches, frames and sends forms to"
+        " nothing elsewhere; in Chromium the dashboard draws every chart under it, and no"
+        " page breaks it. What a logged-in analyst's browser gets when a page elsewhere"
+        " (or on another port of this computer) sends it to an address (the session"
+        " cookie is `SameSite=Strict`, so a link followed from another site opens the"
+        " login page first):\n\n"
+        "  | Address | A link followed | An image, script, fetch or frame |\n"
+        "  | --- | --- | --- |\n" + foreign
     )
 
 
