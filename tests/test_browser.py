@@ -314,7 +314,8 @@ def test_no_page_breaks_the_content_security_policy(browser, server):
                      "/-/dashboards/readiness/figures", "/-/databases"):  # fmt: skip
             page.console_refusals.clear()
             page.goto(server + path)
-            page.wait_for_load_state("networkidle")
+            if "dashboards" in path:
+                expect(page.locator(".vega-embed svg.marks")).to_be_visible()
             assert refused(page) == [], path
         # The SQL editor is drawn by CodeMirror, from a file of its own.
         page.goto(server + "/evidence?sql=select+title+from+evidence")
@@ -493,18 +494,24 @@ def local_library(tmp_path_factory) -> Path:
 HOSTILE_TITLE = "<img src=x onerror=document.title='PWNED'>"
 
 
-def test_attack_markdown_exfiltration(browser, server, library, local_library, attacker):
+@pytest.fixture(scope="module")
+def local_server(local_library):
+    """`evidence serve` of the library with no accounts, as of today."""
+    with serving(local_library, as_of=None) as base:
+        yield base
+
+
+def test_attack_markdown_exfiltration(browser, server, local_server, attacker):
     # Without accounts: whoever is at this computer may run SQL.
-    with serving(local_library, as_of=None) as local:
-        page = new_page(browser)
-        try:
-            attacker.trap(local)
-            page.goto(attacker.url + "/")
-            page.wait_for_url(re.compile(re.escape(local)), timeout=10_000)
-            page.wait_for_load_state("networkidle")
-            shot(page, "08-exfiltration-refused.png")
-        finally:
-            page.context.close()
+    page = new_page(browser)
+    try:
+        attacker.trap(local_server)
+        page.goto(attacker.url + "/")
+        page.wait_for_url(re.compile(re.escape(local_server)), timeout=10_000)
+        page.wait_for_load_state("networkidle")
+        shot(page, "08-exfiltration-refused.png")
+    finally:
+        page.context.close()
     # With accounts: an analyst, logged in, visits the page elsewhere.
     page = new_page(browser)
     try:
@@ -520,24 +527,23 @@ def test_attack_markdown_exfiltration(browser, server, library, local_library, a
     assert attacker.received == []
 
 
-def test_attack_script_in_dashboard(browser, local_library):
-    with serving(local_library, as_of=None) as local:
-        page = new_page(browser)
-        try:
-            page.goto(local + "/-/dashboards/readiness")
-            worst = page.locator("#chart-ratings table tbody tr").nth(1).locator("td").nth(6)
-            expect(worst).to_contain_text(HOSTILE_TITLE)
-            for chart in VEGA_CHARTS:
-                expect(page.locator(drawing(chart))).to_be_visible()
-            page.wait_for_timeout(500)
-            assert page.title() == "Readiness dashboard"
-            assert page.locator("#chart-ratings img, #chart-ratings script").count() == 0
-            assert page.locator("img").count() == 0
-            shot(page, "09-hostile-title.png")
-            assert refused(page) == []
-            # The home page quotes it too, as text.
-            page.goto(local + "/")
-            expect(page.locator("table.readiness")).to_contain_text(HOSTILE_TITLE)
-            assert page.title() != "PWNED" and page.locator("img").count() == 0
-        finally:
-            page.context.close()
+def test_attack_script_in_dashboard(browser, local_server):
+    page = new_page(browser)
+    try:
+        page.goto(local_server + "/-/dashboards/readiness")
+        worst = page.locator("#chart-ratings table tbody tr").nth(1).locator("td").nth(6)
+        expect(worst).to_contain_text(HOSTILE_TITLE)
+        for chart in VEGA_CHARTS:
+            expect(page.locator(drawing(chart))).to_be_visible()
+        page.wait_for_timeout(500)
+        assert page.title() == "Readiness dashboard"
+        assert page.locator("#chart-ratings img, #chart-ratings script").count() == 0
+        assert page.locator("img").count() == 0
+        shot(page, "09-hostile-title.png")
+        assert refused(page) == []
+        # The home page quotes it too, as text.
+        page.goto(local_server + "/")
+        expect(page.locator("table.readiness")).to_contain_text(HOSTILE_TITLE)
+        assert page.title() != "PWNED" and page.locator("img").count() == 0
+    finally:
+        page.context.close()

@@ -21,7 +21,7 @@ import pytest
 from proof import FOREIGN, WEB_ATTACKS
 
 from evidence.accounts import Accounts
-from evidence.web import make_datasette, plugin
+from evidence.web import make_datasette
 
 PASSWORD = "correct horse battery"
 HOSTILE_SQL = (
@@ -107,11 +107,6 @@ def fresh(tmp_path, cli):
     for name, role in (("mia.manager", "manager"), ("ann.analyst", "analyst")):
         Accounts(path).add(name, role, PASSWORD, by="tester")
     return path
-
-
-@pytest.fixture
-def no_role_cache(monkeypatch):
-    monkeypatch.setattr(plugin, "CACHE_SECONDS", 0)
 
 
 def logged_in(datasette, name: str, address: str = "127.0.0.1") -> Browser:
@@ -313,7 +308,7 @@ def test_the_session_cookie_stays_on_this_site(fresh):
 # 4. Sessions and logging in
 
 
-def test_attack_session_after_logout(fresh, no_role_cache):
+def test_attack_session_after_logout(fresh):
     """A session cookie copied before its owner logged out is no one afterwards."""
     datasette = make_datasette(fresh)
     browser = logged_in(datasette, "ann.analyst")
@@ -329,7 +324,7 @@ def test_attack_session_after_logout(fresh, no_role_cache):
     assert Browser(datasette).get(sql, headers=thief).status_code == 403
 
 
-def test_attack_session_revived(fresh, no_role_cache, cli):
+def test_attack_session_revived(fresh, cli):
     """Disabling an account ends its sessions for good: enabling it again does not bring
     them back, and nor does a new password."""
     datasette = make_datasette(fresh)
