@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import os
 import re
 import secrets
@@ -33,9 +34,12 @@ ROLE_MEANINGS = {
     "analyst": "all a manager can, and run any read-only SQL query",
 }
 # Failed logins counted over the last LOCKOUT_SECONDS: past any of these, a login is
-# refused before its password is checked. By name from one address, so that nobody can
-# lock another person out; by address, against one password tried over many names; by
-# name from any address, and over the whole library, against guessing from many addresses.
+# refused before its password is checked. By name from one address (an IPv6 address by
+# its /64), so that nobody can lock another person out; by address, against one password
+# tried over many names; by name from any address, and over the whole library, against
+# guessing from many addresses. A browser that has logged in to the name before (it holds
+# a device token for it) is held to the first limit alone, counted by that token, so
+# guesses from elsewhere never lock out an account's owner on their own computer.
 MAX_FAILED_LOGINS = 5
 MAX_FAILURES_PER_CLIENT = 20
 MAX_FAILURES_PER_NAME = 25
@@ -120,7 +124,9 @@ class Accounts:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode = WAL")
         if create:
-            _upgrade(conn)
+            with conn:  # one process at a time, so that no two upgrade it at once
+                conn.execute("BEGIN IMMEDIATE")
+                _upgrade(conn)
             conn.executescript(SCHEMA)
         return conn
 
@@ -154,19 +160,6 @@ class Accounts:
         finally:
             conn.close()
         return [{**dict(row), "enabled": bool(row["enabled"])} for row in rows]
-
-    def role(self, name: str) -> str | None:
-        """The role of an enabled account, or None."""
-        conn = self._open()
-        if conn is None:
-            return None
-        try:
-            row = conn.execute(
-                "SELECT role FROM accounts WHERE name = ? AND enabled = 1", [name]
-            ).fetchone()
-        finally:
-            conn.close()
-        return row["role"] if row else None
 
     def session_role(self, name: str, token: str) -> str | None:
         """The role of the enabled account `name` if `token` is one of its sessions that
@@ -202,14 +195,19 @@ class Accounts:
         matches = verify_password(password, stored)
         return row["role"] if row and matches else None
 
-    def attempt_login(self, name: str, client: str) -> str | None:
-        """Count a login attempt for `name` from the address `client` before its
-        password is checked, in one transaction with the check of the counts: None if it
-        may go on, else which limit it is past ("name", "client" or "library"), however
-        many arrive at once. A good password then clears the count of its name from its
-        address (`log_in`)."""
+    def attempt_login(self, name: str, client: str, device: str | None = None) -> str | None:
+        """Count a login attempt for `name` from the address `client` (or the browser
+        holding `device`, a device token of `name`) before its password is checked, in
+        one transaction with the check of the counts: None if it may go on, else which
+        limit it is past ("name", "client" or "library"), however many arrive at once. A
+        good password then clears the count of its name from there (`log_in`)."""
         if not NAME.fullmatch(name or "") or not self.path.exists():
             return None  # no such account: nothing to protect, nothing written
+        source = _source(client, device)
+        limits = [("name", MAX_FAILED_LOGINS)]
+        if device is None:
+            limits += [("client", MAX_FAILURES_PER_CLIENT), ("any_client", MAX_FAILURES_PER_NAME),
+                       ("library", MAX_FAILURES)]  # fmt: skip
         conn = self._open(create=True)
         try:
             with conn:
@@ -222,23 +220,20 @@ class Accounts:
                     " count(*) FILTER (WHERE name = :name) AS any_client,"
                     " count(*) FILTER (WHERE name = :name AND client = :client) AS name"
                     " FROM failed_logins",
-                    {"name": name, "client": client},
+                    {"name": name, "client": source},
                 ).fetchone()
-                for limit, most in (("name", MAX_FAILED_LOGINS),
-                                    ("client", MAX_FAILURES_PER_CLIENT),
-                                    ("any_client", MAX_FAILURES_PER_NAME),
-                                    ("library", MAX_FAILURES)):  # fmt: skip
+                for limit, most in limits:
                     if counts[limit] >= most:
                         return "name" if limit == "any_client" else limit
                 conn.execute(
                     "INSERT INTO failed_logins (name, at, client) VALUES (?, ?, ?)",
-                    [name, now_at, client],
+                    [name, now_at, source],
                 )
                 return None
         finally:
             conn.close()
 
-    def log_in(self, name: str, client: str) -> str:
+    def log_in(self, name: str, client: str, device: str | None = None) -> str:
         """Start a session of `name` for the browser at `client`, and forget the failed
         attempts of that name from there: the token the browser is to hold."""
         token = secrets.token_urlsafe(32)
@@ -247,7 +242,8 @@ class Accounts:
             with conn:
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute(
-                    "DELETE FROM failed_logins WHERE name = ? AND client = ?", [name, client]
+                    "DELETE FROM failed_logins WHERE name = ? AND client = ?",
+                    [name, _source(client, device)],
                 )
                 conn.execute(
                     "INSERT INTO sessions (id, name, client, started_at) VALUES (?, ?, ?, ?)",
@@ -363,6 +359,20 @@ def _end_sessions(conn: sqlite3.Connection, why: str, where: str, params: list[A
         f"UPDATE sessions SET ended_at = ?, ended_why = ? WHERE ended_at IS NULL AND {where}",
         [now(), why, *params],
     )
+
+
+def _source(client: str, device: str | None) -> str:
+    """Where failed logins are counted from: a device token, or an address (an IPv6
+    address by its /64 network, which one computer may have all of)."""
+    if device is not None:
+        return "device:" + _token_id(device)
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if address.version == 6 and not address.is_loopback:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return client
 
 
 def _token_id(token: str) -> str:

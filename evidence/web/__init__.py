@@ -142,46 +142,51 @@ class WebState:
 
 def is_loopback_address(address: str) -> bool:
     """Whether `address` (an IP address) is this computer's own."""
-    import ipaddress
+    ip = _ip(address)
+    return bool(ip and ip.is_loopback)
 
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
+
+def is_wildcard_address(address: str) -> bool:
+    """Whether `address` listens on every address of this computer (0.0.0.0, ::)."""
+    ip = _ip(address)
+    return bool(ip and ip.is_unspecified)
 
 
 def host_name(value: str) -> str:
-    """The host name of a `Host` header (`Localhost:8001` is `localhost`, `[::1]:8001` is
-    `[::1]`), or "" if it is not one."""
+    """The host name of a `Host` header, as `allowed_host` writes it (`Localhost:8001` is
+    `localhost`, `[2001:db8:0::1]:8001` is `[2001:db8::1]`), or "" if it is not one."""
     value = value.strip().lower()
     if value.startswith("["):
         name, bracket, port = value[1:].partition("]")
-        if not bracket or not _address(name, 6):
+        ip = _ip(name)
+        if not bracket or not ip or ip.version != 6:
             return ""
         if port and not (port.startswith(":") and port[1:].isdigit()):
             return ""
-        return f"[{name}]"
+        return f"[{ip}]"
     name, colon, port = value.partition(":")
     if colon and not port.isdigit():
         return ""
-    return name if _address(name, 4) or _host(name) else ""
+    ip = _ip(name)
+    if ip is not None:
+        return str(ip) if ip.version == 4 else ""
+    return name if _host(name) else ""
 
 
-def allowed_host(value: str) -> str:
-    """A host name or address given to `evidence serve --allowed-host`, as requests will
-    name it; an error if it is not one (a port, a scheme or a wildcard)."""
+def allowed_host(value: str, field: str = "--allowed-host") -> str:
+    """A host name or address given to `evidence serve --host` or `--allowed-host`, as
+    requests will name it; an error if it is not one (a port, a scheme or a wildcard)."""
     from evidence.errors import InvalidValue
 
     text = value.strip().lower()
-    if text.startswith("[") and host_name(text) == text:
-        text = text[1:-1]
-    if _address(text, 4) or _address(text, 6):
-        if not _address(text, 0):
-            return f"[{text}]" if ":" in text else text
-    elif _host(text):
+    bracketed = text.startswith("[") and text.endswith("]")
+    ip = _ip(text[1:-1] if bracketed else text)
+    if ip is not None and not ip.is_unspecified and (ip.version == 6 or not bracketed):
+        return f"[{ip}]" if ip.version == 6 else str(ip)
+    if ip is None and not bracketed and _host(text):
         return text
     raise InvalidValue(
-        "--allowed-host",
+        field,
         value,
         "must be a host name or an address, with no port, scheme or wildcard, such as"
         " evidence.fenmoor.gov.uk or 10.0.0.5 (a name with letters beyond a-z in its"
@@ -189,16 +194,14 @@ def allowed_host(value: str) -> str:
     )
 
 
-def _address(text: str, version: int) -> bool:
-    """Whether `text` is an IP address of `version` (4 or 6), or with 0 a wildcard one
-    (0.0.0.0, ::), which names no computer."""
+def _ip(text: str):
+    """`text` as an IP address, or None if it is not one."""
     import ipaddress
 
     try:
-        address = ipaddress.ip_address(text)
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
-    return address.is_unspecified if version == 0 else address.version == version
+        return None
 
 
 def _host(text: str) -> bool:
@@ -225,6 +228,7 @@ def prepare(
 
     state = _state(library, as_of, allowed_hosts)
     db.open_db(state.library, create=False).close()
+    _secret(state.accounts)  # made (or brought up to date) once, before any worker starts
     state.refresh_stats(force=True)
     return state
 

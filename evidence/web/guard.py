@@ -63,9 +63,11 @@ BODY_LIMIT = 64 * 1024
 BODY_LIMITS: dict[str, int] = {}
 FOREIGN_SITES = {"cross-site", "same-site"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-# Query arguments that make a page an answer to SQL or a download of data.
-DATA_ARGUMENTS = {"sql", "_where", "_shape", "_stream", "_dl", "_json", "_format", "_trace"}
-DATA_SUFFIXES = (".json", ".csv", ".db", ".blob")
+# Query arguments that carry SQL; and the suffixes of Datasette's formats and the query
+# arguments that ask for data rather than a page.
+SQL_ARGUMENTS = {"sql", "_where"}
+DATA_SUFFIXES = (".json", ".jsono", ".csv", ".db", ".blob")
+DATA_ARGUMENTS = {"_shape", "_stream", "_dl", "_json", "_format", "_trace"}
 ANALYSTS_ONLY = re.compile(
     r"/-/(databases|versions|plugins|threads|actor|settings|messages|allow-debug|patterns)"
     r"(\.json)?"
@@ -92,8 +94,7 @@ def wrap(app, datasette):
             receive, refusal = await _read_body(scope, receive)
         if refusal is not None:
             return await refusal.asgi_send(with_headers)
-        asks_sql = bool(request.args.get("sql") or request.args.get("_where"))
-        token = bounds.analysts_sql.set(asks_sql)
+        token = bounds.analysts_sql.set(asks_sql(request))
         try:
             await app(scope, receive, with_headers)
         finally:
@@ -124,20 +125,35 @@ def _refusal(datasette, request: Request) -> Response | None:
         )
     if method not in SAFE_METHODS and not _from_here(request):
         return _refuse(403, "Refused: this form was sent from another site.")
+    if asks_sql(request) and "_json" in request.args:  # see bounds.py
+        return _refuse(
+            400, "Refused: _json with a query of your own. Use json_extract() in the query."
+        )
     if ANALYSTS_ONLY.fullmatch(request.path):
         return _analysts_only(datasette, request)
     return None
 
 
+def asks_sql(request: Request) -> bool:
+    """Whether the request carries SQL of its own, which bounds.py bounds."""
+    return any(request.args.get(name) for name in SQL_ARGUMENTS)
+
+
+def wants_data(request: Request) -> bool:
+    """Whether the request asks Datasette for data (JSON, CSV, the database, a blob)
+    rather than a page."""
+    return request.path.endswith(DATA_SUFFIXES) or bool(DATA_ARGUMENTS & set(request.args))
+
+
 def _following_a_link(request: Request) -> bool:
     """Whether a request from another site is a person following a link to a page: a
-    navigation of the whole tab, to a page that is not an answer to SQL or a download."""
+    navigation of the whole tab, to a page that is neither data nor an answer to SQL."""
     return (
         request.method.upper() in ("GET", "HEAD")
         and request.headers.get("sec-fetch-mode", "").lower() == "navigate"
         and request.headers.get("sec-fetch-dest", "document").lower() == "document"
-        and not request.path.endswith(DATA_SUFFIXES)
-        and not DATA_ARGUMENTS & set(request.args.keys())
+        and not wants_data(request)
+        and not SQL_ARGUMENTS & set(request.args.keys())
     )
 
 

@@ -21,6 +21,7 @@ import asyncio
 import csv
 import hmac
 import re
+import secrets
 import time
 import urllib.parse
 from pathlib import Path
@@ -37,6 +38,11 @@ from evidence.web import SESSION_HOURS, guard, is_loopback_address
 
 COOKIE = "ds_actor"  # Datasette's own name, so its "Log out" menu item works
 SESSION_NAMESPACE = "evidence-session"
+# A browser that has logged in to an account keeps a token saying so, for DEVICE_DAYS:
+# guesses at that account from elsewhere never lock it out there (evidence.accounts).
+DEVICE_COOKIE = "evidence_device"
+DEVICE_NAMESPACE = "evidence-device"
+DEVICE_DAYS = 180
 LOCAL_ACTOR = {"id": "this computer", "role": "analyst", "local": True}
 CACHE_SECONDS = 2.0
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -189,14 +195,9 @@ def forbidden(datasette, request, message):
     state = _state(datasette)
     if state is None or request.actor is not None or not accounts_on(state):
         return None
-    if _wants_data(request):
+    if guard.wants_data(request):
         return None
     return Response.redirect(login_url(request))
-
-
-def _wants_data(request) -> bool:
-    path = request.path
-    return path.endswith((".json", ".csv")) or "_shape" in request.args
 
 
 # Pages of our own
@@ -278,6 +279,7 @@ async def login(datasette, request):
         password = form.get("password") or ""
         next_path = _safe_next(form.get("next"))
         client = _client(request)
+        device = _device(datasette, request, name)
         if not _form_is_ours(request, form):
             # Another site's form (asgi-csrf lets one with no cookies at all through):
             # it would log this browser in to the attacker's account.
@@ -285,22 +287,29 @@ async def login(datasette, request):
             problem = "The login form had expired or came from elsewhere: log in again."
         elif not NAME.fullmatch(name):
             name, status, problem = "", 401, NO_MATCH
-        elif refused := await asyncio.to_thread(state.accounts.attempt_login, name, client):
+        elif refused := await asyncio.to_thread(
+            state.accounts.attempt_login, name, client, device
+        ):
             status, problem = 401, LOGIN_REFUSALS[refused]
         else:
             role = await asyncio.to_thread(state.accounts.check_password, name, password)
             if role is not None:
-                token = await asyncio.to_thread(state.accounts.log_in, name, client)
+                token = await asyncio.to_thread(state.accounts.log_in, name, client, device)
                 response = Response.redirect(next_path)
+                kept = {"httponly": True, "samesite": "strict", "secure": request.scheme == "https"}
+                session = {"n": name, "t": int(time.time()), "s": token}
                 response.set_cookie(
                     COOKIE,
-                    datasette.sign(
-                        {"n": name, "t": int(time.time()), "s": token}, SESSION_NAMESPACE
-                    ),
+                    datasette.sign(session, SESSION_NAMESPACE),
                     max_age=SESSION_HOURS * 3600,
-                    httponly=True,
-                    samesite="strict",
-                    secure=request.scheme == "https",
+                    **kept,
+                )
+                held = {"n": name, "d": device or secrets.token_urlsafe(24)}
+                response.set_cookie(
+                    DEVICE_COOKIE,
+                    datasette.sign(held, DEVICE_NAMESPACE),
+                    max_age=DEVICE_DAYS * 86400,
+                    **kept,
                 )
                 return response
             status, problem = 401, NO_MATCH
@@ -312,6 +321,18 @@ async def login(datasette, request):
         ),
         status=status,
     )
+
+
+def _device(datasette, request, name: str) -> str | None:
+    """The device token of `name` this browser holds, if it has logged in to it here."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie:
+        return None
+    try:
+        held = datasette.unsign(cookie, DEVICE_NAMESPACE)
+        return str(held["d"]) if held["n"] == name else None
+    except (BadSignature, KeyError, TypeError):
+        return None
 
 
 def _form_is_ours(request, form) -> bool:
