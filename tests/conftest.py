@@ -89,14 +89,22 @@ def dump(path: Path) -> dict[str, list[tuple]]:
 
 
 class Listener:
-    """A web server on loopback that counts what is asked of it."""
+    """A web server on loopback that counts what is asked of it; it may serve one page."""
 
     def __init__(self) -> None:
         self.asked: list[str] = []
+        self.page: bytes | None = None  # served at /, and not counted, when set
         listener = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
+                if self.path == "/" and listener.page is not None:
+                    self.send_response(200)
+                    self.send_header("content-type", "text/html; charset=utf-8")
+                    self.send_header("content-length", str(len(listener.page)))
+                    self.end_headers()
+                    self.wfile.write(listener.page)
+                    return
                 listener.asked.append(self.path)
                 self.send_response(200)
                 self.end_headers()

