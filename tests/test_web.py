@@ -118,8 +118,7 @@ def test_a_manager_cannot_run_sql_on_the_library_and_an_analyst_can(served):
     assert Visitor(datasette).get("/evidence/everything_about?about=x").status_code == 302
 
 
-def test_a_disabled_account_or_an_old_or_forged_session_is_no_one(served, monkeypatch):
-    monkeypatch.setattr(plugin, "CACHE_SECONDS", 0)  # roles are read afresh on each page
+def test_a_disabled_account_or_an_old_or_forged_session_is_no_one(served):
     datasette, path = served
     accounts = Accounts(path)
     accounts.add("ex.manager", "manager", PASSWORD, by="tester")
@@ -693,8 +692,7 @@ def test_an_accounts_file_of_an_earlier_version_is_brought_up_to_date(tmp_path):
     assert accounts.session_role("target", token) == "manager"
 
 
-def test_a_new_password_ends_sessions_made_with_the_old_one(served, monkeypatch):
-    monkeypatch.setattr(plugin, "CACHE_SECONDS", 0)
+def test_a_new_password_ends_sessions_made_with_the_old_one(served):
     datasette, path = served
     Accounts(path).add("changes.password", "manager", PASSWORD, by="tester")
     before = Visitor(datasette, "changes.password")

@@ -153,7 +153,7 @@ def _following_a_link(request: Request) -> bool:
         and request.headers.get("sec-fetch-mode", "").lower() == "navigate"
         and request.headers.get("sec-fetch-dest", "document").lower() == "document"
         and not wants_data(request)
-        and not SQL_ARGUMENTS & set(request.args.keys())
+        and not SQL_ARGUMENTS & set(request.args)
     )
 
 
@@ -176,21 +176,22 @@ def _analysts_only(datasette, request: Request) -> Response | None:
     visitor = plugin.visitor(datasette, request)
     if visitor is not None and visitor.get("role") == "analyst":
         return None
-    if visitor is None and not request.path.endswith(".json"):
-        if plugin.accounts_on(datasette.evidence_library):
-            return Response.redirect(plugin.login_url(request))
-    return _refuse(403, "Forbidden: what the server says of itself is for analysts.")
+    return plugin.login_redirect(datasette, request, visitor) or _refuse(
+        403, "Forbidden: what the server says of itself is for analysts."
+    )
 
 
 async def _read_body(scope: dict[str, Any], receive) -> tuple[Any, Response | None]:
     """The request's body, read to its limit and no further, and a `receive` that gives
     it to Datasette again; or a refusal if it is longer than the limit."""
     limit = BODY_LIMITS.get(scope["path"], BODY_LIMIT)
-    refusal = _refuse(413, f"Refused: a request may carry at most {limit // 1024} KB.")
-    headers = dict(scope.get("headers") or [])
-    declared = headers.get(b"content-length", b"0")
+
+    def too_long():
+        return receive, _refuse(413, f"Refused: a request may carry at most {limit // 1024} KB.")
+
+    declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
     if not declared.isdigit() or int(declared) > limit:
-        return receive, refusal
+        return too_long()
     messages, size = [], 0
     while True:
         message = await receive()
@@ -199,7 +200,7 @@ async def _read_body(scope: dict[str, Any], receive) -> tuple[Any, Response | No
             break
         size += len(message.get("body", b""))
         if size > limit:
-            return receive, refusal
+            return too_long()
         if not message.get("more_body"):
             break
 

@@ -191,9 +191,14 @@ def login_url(request) -> str:
 
 @hookimpl
 def forbidden(datasette, request, message):
-    """Send a visitor who is not logged in to the login page, and back afterwards."""
+    return login_redirect(datasette, request, request.actor)
+
+
+def login_redirect(datasette, request, actor) -> Response | None:
+    """A visitor refused a page who is not logged in is sent to the login page, and back
+    afterwards; None for anyone else, and for a request for data, which is refused."""
     state = _state(datasette)
-    if state is None or request.actor is not None or not accounts_on(state):
+    if state is None or actor is not None or not accounts_on(state):
         return None
     if guard.wants_data(request):
         return None
