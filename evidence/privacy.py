@@ -88,6 +88,40 @@ def findings(text: str, *, file_name: bool = False) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def normalise(text: str) -> str:
+    """`text` as a reader sees it, so that spelling cannot hide a name or a date from a
+    check or a search: Unicode compatibility forms folded (full-width and mathematical
+    letters, ligatures, non-breaking spaces: NFKC), invisible format characters removed
+    (zero-width spaces and joiners, soft hyphens, bidirectional controls), and letters
+    that look like Latin ones (Cyrillic а, Greek Ο) folded to them."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    text = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    folds = _look_alikes()
+    return "".join(folds.get(char, char) for char in text)
+
+
+@cache
+def _look_alikes() -> dict[str, str]:
+    """Each letter or digit Unicode's confusables table says looks like one Latin letter or
+    digit, with that letter (the table from the confusable_homoglyphs package). The table
+    folds capital I to small l, as Unicode's skeletons do; a capital stays a capital here."""
+    from confusable_homoglyphs import utils
+
+    folds = {}
+    for char, homoglyphs in utils.load("confusables.json").items():
+        if len(char) != 1 or char.isascii() or not char.isalnum():
+            continue
+        latin = [glyph["c"] for glyph in homoglyphs if len(glyph["c"]) == 1
+                 and glyph["c"].isascii() and glyph["c"].isalnum()]  # fmt: skip
+        if latin:
+            folds[char] = "I" if char.isupper() and latin[0] == "l" else latin[0]
+    return folds
+
+
 def _plain(name: str) -> str:
     """A name without its accents: Chloé is Chloe, Zoë is Zoe."""
     import unicodedata
