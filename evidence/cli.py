@@ -293,6 +293,9 @@ def add(
             "kind": normalise(kind),
             "title": title,
             "summary": summary,
+            "source": source,
+            "owner": owner,
+            "ref": ref,
             "files": [{"name": file.name} for file in attached],
         }
     )
@@ -313,6 +316,21 @@ def warn_privacy(which: str, evidence_id: int, words: list[str], dry_run: bool =
         f" or bundle until it is changed or cleared.{then}",
         err=True,
     )
+
+
+def warn_record(which: str, texts: list[str | None], *, names: bool = False) -> None:
+    """Tell the person who wrote it that an action, a note, a self-evaluation or a
+    challenge may identify a child: no pack is printed while it does."""
+    from evidence import privacy
+
+    words = privacy.record_findings(texts, names=names)
+    if words:
+        quoted = ", ".join(f"'{word}'" for word in words)
+        typer.echo(
+            f"Warning: {which} may identify a child ({quoted}); no pack will be printed while"
+            " it does. Erase the words with `evidence purge --text WORDS --reason R`.",
+            err=True,
+        )
 
 
 @app.command("list")

@@ -26,6 +26,7 @@ from evidence.cli import (
     library,
     print_json,
     reported_errors,
+    warn_record,
 )
 
 action_app = typer.Typer(
@@ -110,6 +111,10 @@ def action_add(
             by=actor(by),
         )
         action = actions.get_action(conn, action_id)
+        from evidence import catalog, privacy
+
+        quoting = catalog.get_evidence(conn, source_id)["kind"] in privacy.KINDS
+    warn_record(f"action {action_id}", [text, owner, agency, ref], names=quoting)
     if as_json:
         print_json(action)
         return
@@ -162,6 +167,7 @@ def action_update(
             on=on,
             by=actor(by),
         )
+    warn_record(f"the note on action {action_id}", [note])
     if as_json:
         print_json(action)
         return
@@ -403,6 +409,7 @@ def self_eval_set(
         grades.set_self_evaluation(
             conn, area, grade=grade, text=body, on=on, framework=framework, by=actor(by)
         )
+    warn_record(f"the self-evaluation of area {area}", [body])
     typer.echo(
         f"Recorded the self-evaluation of area {area}:"
         f" {grades.GRADE_NAMES[grades.parse_grade(grade)]}."

@@ -21,6 +21,7 @@ from evidence.cli import (
     app,
     library,
     print_json,
+    warn_record,
 )
 
 measure_app = typer.Typer(
@@ -186,6 +187,7 @@ def measure_record(
         )
         detail = measures.measure_detail(conn, code)
     month = measures.parse_period(period)
+    warn_record(f"the reading of {detail['code']} for {month}", [note, reason])
     entry = next(m for m in detail["series"] if m["period"] == month)
     typer.echo(
         f"{'Revised' if revises else 'Recorded'} {detail['code']} for"
@@ -279,6 +281,7 @@ def challenge_raise(
         challenge_id = measures.raise_challenge(
             conn, code, period, question=question, on=on, by=actor(by)
         )
+    warn_record(f"challenge {challenge_id}", [question])
     typer.echo(f"Raised challenge {challenge_id}.")
 
 
@@ -309,6 +312,7 @@ def challenge_resolve(
         measures.resolve_challenge(
             conn, challenge_id, cause=cause, answer=answer, on=on, by=actor(by)
         )
+    warn_record(f"the answer to challenge {challenge_id}", [answer])
     typer.echo(
         f"Resolved challenge {challenge_id}: {measures.CAUSE_NAMES[measures.vocab.normalise(cause)]}."
     )

@@ -1,12 +1,20 @@
-"""A check for personal details in what is told about a child, before it is printed.
+"""A check for personal details in what the library prints, before it is printed.
 
 Child stories and young people's voice are told with a pseudonym or an initial, with
-dates, ages and places generalised. This check looks for what slips through: a date of
-birth ("born 03/04/2009", "DOB"), a UK postcode, an NHS number (ten digits that pass
-its check digit) and a full name (a common forename, from `forenames.txt`, followed by a
-capitalised word that is not part of a role, team or title: "Leaving Care Team" and
-"Virtual Head Teacher" are not names). It warns when such an item is logged, and stops
-the pack and the bundle unless someone has cleared the item for print.
+dates, ages and places generalised. This check looks for what slips through. In every
+field that can print (any item's title, summary, source, owner, reference and file
+names; actions and their updates; self-evaluations; challenges; measures and revisions)
+it looks for a date of birth ("born on the 3rd of April 2009", "b. 03/04/2009", "DOB"),
+a UK postcode and an NHS number (ten digits that pass its check digit). In child
+stories, voice items and the actions raised from them it looks for a full name too: a
+known forename (`forenames.txt`) followed by a surname that is not the word of a role,
+team, place or title ("Leaving Care Team", "Anna Freud Centre" are not names); a known
+forename and surname in any case or order ("jay smith", "Smith, Jay"); or two
+capitalised words that are neither common words nor the library's vocabulary
+("Kacper Nowak", whether or not the list knows Kacper). Text is read as a person sees
+it (`normalise`): look-alike letters, zero-width spaces and full-width letters hide
+nothing. It warns when such a record is logged, and stops the pack and the bundle
+unless someone has cleared the item for print.
 """
 
 from __future__ import annotations
@@ -19,27 +27,54 @@ from evidence.errors import Refused
 
 KINDS = ("child-story", "voice")
 FORENAMES = Path(__file__).with_name("forenames.txt")
+SURNAMES = Path(__file__).with_name("surnames.txt")
 # Words that follow a forename in the name of a role, a team, a place or a title rather
 # than of a person ("Leaving Care Team"): how councils name things, one per line.
 NOT_SURNAMES = Path(__file__).with_name("not_surnames.txt")
 # Words that, after a name, make it the name of a place ("Anna Freud Centre").
 PLACE_WORDS = Path(__file__).with_name("place_words.txt")
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
-_DATE = (
-    rf"(?:[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-][0-9]{{2,4}}|[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
-    rf"|[0-9]{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+[0-9]{{4}}"
-    rf"|{_MONTH}\s+[0-9]{{1,2}}(?:st|nd|rd|th)?,?\s+[0-9]{{4}}|{_MONTH}\s+[0-9]{{4}}"
-    rf"|in\s+[0-9]{{4}})"
+# Common English words: a pair of capitalised words with one of these in it is not a name
+# by its shape alone, and "hope young people" in small letters is not Hope Young.
+COMMON_WORDS = Path(__file__).with_name("common_words.txt")
+# The library's own vocabulary (areas, themes, kinds): "Early Help" is not a name.
+VOCABULARY = [
+    Path(__file__).with_name("kinds.yml"),
+    *sorted(Path(__file__).with_name("frameworks").glob("*.yml")),
+]
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
 )
+_YEAR = r"(?:[0-9]{4}\b|['’][0-9]{2}\b)"
+_ORDINAL = r"[0-9]{1,2}(?:st|nd|rd|th)?\b"
+_FULL_DATE = (  # a day, numeric or in words, with or without its year
+    r"(?:[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:[0-9]{4}|[0-9]{2})\b|[0-9]{4}-[0-9]{2}-[0-9]{2}\b"
+    rf"|(?:the\s+)?{_ORDINAL}(?:\s+of)?\s+{_MONTH}(?:,?\s+{_YEAR})?"
+    rf"|{_MONTH}\s+(?:the\s+)?{_ORDINAL}(?:,?\s+{_YEAR})?)"
+)
+_DATE = rf"(?:{_FULL_DATE}|{_MONTH},?\s+{_YEAR}|{_YEAR})"
+# What may stand between "born" and the date: "born on the 3rd", "birthday is", "born: ".
+_FILLER = r"(?:(?:on|in|is|was|of|around|about|circa|c\.)\s+|[:–-]\s*)*"
+_RAG = {"red", "amber", "green"}  # "Amber Green" in a RAG rating is not a person
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿ"
-# A forename (perhaps hyphenated: Olivia-Rose), then a surname (McDonald, O'Neil,
-# Smith-Jones), on one line; a third capitalised word may show it is a place's name.
-_NAME = (  # a lookahead, so that "Ms Sarah Jones" is tried at "Sarah" too
-    rf"\b(?=(([{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)\s+"
-    rf"((?:Ma?c|O[’']|D[’'])?[{_UPPER}][{_LOWER}’']+(?:-[{_UPPER}][{_LOWER}]+)?)\b)"
-    rf"(?:\s+([{_UPPER}][{_LOWER}]+))?)"
+_WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
+# Particles that begin a surname: van der Berg, de Souza, bin Ali, St John.
+_PARTICLES = r"(?:van|von|der|den|de|del|della|da|das|dos|di|du|la|le|ter|ten|bin|ibn|al|el|ap|St\.?)"
+_SURNAME = (
+    rf"(?:{_PARTICLES}\s+){{0,2}}(?:Ma?c|O[’']|D[’'])?[{_UPPER}][{_LOWER}’']+"
+    rf"(?:-[{_UPPER}][{_LOWER}]+)?"
 )
+# A forename (perhaps hyphenated: Olivia-Rose), perhaps initials (Jay K. Smith), then a
+# surname (McDonald, O'Neil, Smith-Jones, van der Berg), on one line; a further
+# capitalised word may show it is a place's name.
+_NAME = (  # a lookahead, so that "Ms Sarah Jones" is tried at "Sarah" too
+    rf"\b(?=(({_WORD})(?:[ \t]+[{_UPPER}]\.?)*[ \t]+({_SURNAME})\b)(?:\s+([{_UPPER}][{_LOWER}]+))?)"
+)
+# Any two words in any case, for names written in small letters (jay smith).
+_PAIR = rf"(?i:\b(?=(([^\W\d_]+)[ \t]+((?:{_PARTICLES}[ \t]+){{0,2}}[^\W\d_]+(?:['’-][^\W\d_]+)?))\b))"
+# Surname first: "Smith, Jay".
+_REVERSED = r"\b(?=(([^\W\d_]+(?:['’-][^\W\d_]+)?),[ \t]*([^\W\d_]+))\b)"
 
 
 @cache
@@ -47,8 +82,10 @@ def _patterns() -> dict[str, re.Pattern]:
     """Compiled when first needed, so logging an audit never pays for them."""
     return {
         "birth": re.compile(
-            rf"\bborn[:\s]+(?:on\s+)?{_DATE}|\bd\.?\s?o\.?\s?b\b\.?"
-            r"|\bdate[\s-]+of[\s-]+birth\b",
+            rf"\b(?:born|birthday|birth[\s-]*date|date\s+born)\b[\s,]*{_FILLER}{_DATE}"
+            rf"|(?<![\w.])b[.:]\s*{_FULL_DATE}"
+            r"|\bd\.?\s?o\.?\s?b\b\.?|\bd/o/b\b|\bdate[\s-]+of[\s-]+birth\b"
+            r"|\bbirth[\s-]*date\b|\bbirthdate\b",
             re.IGNORECASE,
         ),
         "postcode": re.compile(
@@ -56,17 +93,28 @@ def _patterns() -> dict[str, re.Pattern]:
             # in lower case too, but "KS4 1st" and "Y11 2nd" are not postcodes
             r"|\b[a-z]{1,2}[0-9][a-z0-9]? ?[0-9](?!st\b|nd\b|rd\b|th\b)[abd-hjlnp-uw-z]{2}\b"
         ),
-        "spaced digits": re.compile(r"(?<![0-9])([0-9]{3})[ -]([0-9]{3})[ -]([0-9]{4})(?![0-9])"),
-        "ten digits": re.compile(r"(?<![0-9])([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{4})(?![0-9])"),
+        "spaced digits": re.compile(
+            r"(?<![0-9])([0-9]{3})[ .-]([0-9]{3})[ .-]([0-9]{4})(?![0-9])"
+        ),
+        "ten digits": re.compile(
+            r"(?<![0-9])([0-9]{3})[ .-]?([0-9]{3})[ .-]?([0-9]{4})(?![0-9])"
+        ),
         "name": re.compile(_NAME),
+        "pair": re.compile(_PAIR),
+        "reversed": re.compile(_REVERSED),
+        "shape": re.compile(
+            rf"\b(?=(({_WORD})[ \t]+({_SURNAME}))\b(?:\s+([{_UPPER}][{_LOWER}]+))?)"
+        ),
         "capitals": re.compile(rf"\b[{_UPPER}]{{2,}}\b"),
     }
 
 
-def findings(text: str, *, file_name: bool = False) -> list[str]:
-    """The words in `text` that look like personal details, each once, in order. In a
-    file name only an NHS number written in groups counts: ten digits run together are
-    far more often a timestamp."""
+def findings(text: str, *, file_name: bool = False, names: bool = True) -> list[str]:
+    """The words in `text` that look like personal details, each once, in order, as they
+    read once spelling tricks are undone (see `normalise`): a date of birth, a postcode,
+    an NHS number, and (if `names`) a person's name. In a file name only an NHS number
+    written in groups counts: ten digits run together are far more often a timestamp."""
+    text = normalise(text)
     patterns = _patterns()
     found: list[str] = []
     found += [match.group(0) for match in patterns["birth"].finditer(text)]
@@ -75,17 +123,74 @@ def findings(text: str, *, file_name: bool = False) -> list[str]:
     found += [
         match.group(0) for match in digits.finditer(text) if nhs_number("".join(match.groups()))
     ]
+    if names:
+        found += _names(text)
+    return list(dict.fromkeys(found))
+
+
+def _names(text: str) -> list[str]:
+    """Full names in `text`: a known forename and then a surname, in capitals or not;
+    a known forename and a known surname in any case or order; or, by shape alone, two
+    capitalised words that are neither common words nor the words of roles, teams,
+    places or the library's own vocabulary (Kacper Nowak, whatever the list holds)."""
+    patterns = _patterns()
+    forenames, surnames = words(FORENAMES), words(SURNAMES)
+    not_surnames, places, common = words(NOT_SURNAMES), words(PLACE_WORDS), words(COMMON_WORDS)
+    found = []
     # A name in capitals (JANE SMITH) is a name too.
     titled = patterns["capitals"].sub(lambda match: match.group(0).title(), text)
     for match in patterns["name"].finditer(titled):
         _, forename, surname, after = match.groups()
+        last = surname.split()[-1]
         if (
-            _plain(forename.split("-")[0]) in words(FORENAMES)
-            and surname not in words(NOT_SURNAMES)
-            and after not in words(PLACE_WORDS)
+            _plain(forename.split("-")[0]).casefold() in forenames
+            and last.casefold() not in not_surnames
+            and not {forename.casefold(), last.casefold()} <= _RAG
+            and (after or "").casefold() not in places
         ):
             found.append(text[match.start(1) : match.end(1)])
-    return list(dict.fromkeys(found))
+    for match in patterns["pair"].finditer(text):
+        _, forename, surname = match.groups()
+        if _known(forename, forenames, common) and _known(surname.split()[-1], surnames, common):
+            found.append(match.group(1))
+    for match in patterns["reversed"].finditer(text):
+        _, surname, forename = match.groups()
+        if _known(surname, surnames, common) and _known(forename, forenames, common):
+            found.append(match.group(1))
+    for match in patterns["shape"].finditer(titled):
+        _, first, surname, after = match.groups()
+        pair = [*first.split("-"), *surname.replace("’", "'").split()]
+        plain = [_plain(word).casefold().strip("'") for word in pair]
+        if not any(
+            word in common or _role(word, not_surnames) or word in places or len(word) < 2
+            for word in plain
+        ) and (after or "").casefold() not in places and not any(
+            word in _vocabulary() or word in _RAG for word in plain
+        ):
+            found.append(text[match.start(1) : match.end(1)])
+    # Each name once, the longest spelling of it ("Jay K. Smith", not also "K. Smith").
+    found = list(dict.fromkeys(found))
+    return [name for name in found if not any(name != other and name in other for other in found)]
+
+
+def _role(word: str, not_surnames: frozenset[str]) -> bool:
+    """A word of a role, team or title, or its plural (Schools, Officers)."""
+    return word in not_surnames or (word.endswith("s") and word[:-1] in not_surnames)
+
+
+def _known(word: str, listed: frozenset[str], common: frozenset[str]) -> bool:
+    plain = _plain(word).casefold()
+    return plain in listed and plain not in common
+
+
+@cache
+def _vocabulary() -> frozenset[str]:
+    """Every word of the library's kinds and frameworks, in small letters."""
+    return frozenset(
+        word.casefold()
+        for path in VOCABULARY
+        for word in re.findall(r"[^\W\d_]+", path.read_text(encoding="utf-8"))
+    )
 
 
 def normalise(text: str) -> str:
@@ -142,38 +247,73 @@ def nhs_number(digits: str) -> bool:
 
 
 def item_findings(item: dict) -> list[str]:
-    """What looks personal in a child story or a voice item: its title, its summary and
-    the names of its files, each read on its own."""
-    if item.get("kind") not in KINDS:
-        return []
-    found = [word for text in (item.get("title"), item.get("summary")) if text
-             for word in findings(text)]  # fmt: skip
+    """What looks personal in an evidence item of any kind, each field read on its own:
+    a date of birth, a postcode or an NHS number anywhere it prints (title, summary,
+    source, owner, reference, file names), and in a child story or a voice item a name in
+    its title, summary or file names."""
+    told = item.get("kind") in KINDS
+    found = [
+        word
+        for field in ("title", "summary", "source", "owner", "ref")
+        if item.get(field)
+        for word in findings(item[field], names=told and field in ("title", "summary"))
+    ]
     for file in item.get("files") or ():
-        found += findings(file["name"], file_name=True)
+        found += findings(file["name"], file_name=True, names=told)
+    return list(dict.fromkeys(found))
+
+
+def record_findings(texts: list[str | None], *, names: bool = False) -> list[str]:
+    """What looks personal in the texts of one record (an action, a note, a
+    self-evaluation, a challenge), each read on its own."""
+    found = [word for text in texts if text for word in findings(text, names=names)]
     return list(dict.fromkeys(found))
 
 
 @cache
 def words(path: Path) -> frozenset[str]:
-    return frozenset(path.read_text(encoding="utf-8").split())
+    """The words of one of the lists beside this module, in small letters and without
+    their accents; a line starting # is a note."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        _plain(word).casefold()
+        for line in lines
+        if not line.startswith("#")
+        for word in line.split()
+    )
 
 
-def check_printable(items: list[dict]) -> None:
-    """Stop a pack or a bundle that would print an item naming a child, unless someone has
-    read it and cleared it for print."""
+def check_printable(
+    items: list[dict], others: list[tuple[str, list[str | None], bool]] = ()
+) -> None:
+    """Stop a pack or a bundle that would print something identifying a child: an item
+    nobody has read and cleared for print, or any other record it prints (`others`: what
+    each is, its texts, and whether to look for names in them)."""
     doubtful = [
-        (item["id"], words)
+        (f"evidence {item['id']}", words)
         for item in items
         if not item.get("cleared_for_print_by") and (words := item_findings(item))
     ]
+    cleared = len(doubtful)
+    doubtful += [
+        (what, words) for what, texts, names in others
+        if (words := record_findings(texts, names=names))
+    ]  # fmt: skip
     if not doubtful:
         return
     named = "; ".join(
-        f"evidence {evidence_id} ({', '.join(repr(word) for word in words)})"
-        for evidence_id, words in doubtful
+        f"{what} ({', '.join(repr(word) for word in words)})" for what, words in doubtful
     )
-    first = doubtful[0][0]
-    raise Refused(
-        f"{named} may identify a child, so nothing was written. Change the item, or if it"
-        f" names no one, clear it: `evidence edit {first} --cleared-for-print`."
-    )
+    advice = []
+    if cleared:
+        first = doubtful[0][0].split()[-1]
+        advice.append(
+            f"Change the item, or if it names no one, clear it: `evidence edit {first}"
+            " --cleared-for-print`."
+        )
+    if len(doubtful) > cleared:
+        advice.append(
+            "Erase the words from the other records with `evidence purge --text WORDS"
+            " --reason R`."
+        )
+    raise Refused(f"{named} may identify a child, so nothing was written. {' '.join(advice)}")

@@ -62,7 +62,6 @@ def gather(
     sources = {a["source_id"] for a in all_actions if a["source_id"] not in shown}
     by_area = _items_by_area(conn, words, framework, sections, items)
     items += [catalog.as_it_stood(catalog.get_evidence(conn, i), day) for i in sorted(sources)]
-    privacy.check_printable(items)
     measure_rows = _measures(conn, as_of, framework, sections, every_area=not areas)
     history = grades.grade_table(conn, as_of=day.isoformat(), framework=framework, history=True)
     graded = {area["code"]: area["grades"] for area in history["areas"]}
@@ -90,10 +89,67 @@ def gather(
         "data_quality": _data_quality(measure_rows),
         "index": _index(items),
     }
+    privacy.check_printable(items, _printed_records(conn, day, items, all_actions, context))
     context["reference"] = reference(context)
     context["generated_at"] = dt.datetime.now(dt.UTC).strftime("%d %b %Y %H:%M UTC")
     context["generated_by"] = by
     return context
+
+
+def _printed_records(
+    conn: sqlite3.Connection,
+    day: dt.date,
+    items: list[dict[str, Any]],
+    all_actions: list[dict[str, Any]],
+    context: dict[str, Any],
+) -> list[tuple[str, list[str], bool]]:
+    """Every record besides evidence whose words the pack prints, for the privacy check:
+    (what it is, its texts, whether to look for names). An action raised from a child
+    story or a voice item may quote it, so names are looked for there too; its updates'
+    notes are read as well."""
+    told = {item["id"] for item in items if item["kind"] in privacy.KINDS}
+    records = []
+    for action in all_actions:
+        quoting = action["source_id"] in told
+        texts = [action["text"], action["owner"], action["agency"], action["ref"]]
+        records.append((f"action {action['id']}", texts, quoting))
+        for update_id, note in conn.execute(
+            "SELECT id, note FROM action_updates WHERE action_id = ? AND on_date <= ?",
+            [action["id"], day.isoformat()],
+        ):
+            records.append((f"action update {update_id}", [note], quoting))
+    chosen = {
+        section["self_evaluation"]["id"]
+        for section in context["sections"]
+        if section["self_evaluation"]
+    }
+    for evaluation_id, text in conn.execute(
+        "SELECT id, text FROM self_evaluations WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(chosen))],
+    ):
+        records.append((f"self-evaluation {evaluation_id}", [text], False))
+    for rows in context["sections"]:
+        for measure in rows["measures"]:
+            records.append((f"measure {measure['code']}", [measure["name"]], False))
+            for period, note in conn.execute(
+                "SELECT period, note FROM readings WHERE measure = ? AND reported_on <= ?"
+                " AND note IS NOT NULL",
+                [measure["code"], day.isoformat()],
+            ):
+                records.append(
+                    (f"the note on {measure['code']} for {period}", [note], False)
+                )  # fmt: skip
+            for revision in measure["revisions"]:
+                records.append(
+                    (f"the revision of {measure['code']} for {revision['month']}",
+                     [revision["reason"]], False)
+                )  # fmt: skip
+            for challenge in measure["challenges"]:
+                records.append(
+                    (f"challenge {challenge['id']}", [challenge["question"], challenge["answer"]],
+                     False)
+                )  # fmt: skip
+    return records
 
 
 def reference(context: dict[str, Any]) -> str:
@@ -206,6 +262,7 @@ def _measures(
                     ],
                     "challenges": [
                         {
+                            "id": challenge["id"],
                             "month": challenge["period_name"],
                             "question": challenge["question"],
                             "raised": format_day(challenge["raised_on"]),
@@ -274,6 +331,7 @@ def _self_evaluation(
         "by": chosen["by"],
         "written_for": chosen["written_for"],
         "html": markdown(text),
+        "id": chosen["id"],
     }
 
 

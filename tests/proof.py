@@ -117,3 +117,50 @@ WEB_ATTACKS = {
     "csv-formulas-web": "spreadsheet formulas downloaded as CSV from a table, a view, a"
     " canned query or an analyst's SQL: neutralised as `evidence export` does",
 }
+
+# The privacy check (tests/test_privacy.py): what it catches, by the kind of detail, each
+# a text it must doubt; and the roles, teams, places and words it must let pass.
+PRIVACY_CAUGHT = {
+    "dates of birth": [
+        "born 03/04/2009", "born on 3rd April 2009", "born in 2009", "DOB: 3.4.09",
+        "the D.O.B. field", "her date of birth", "Born: 03/04/2009", "born 2009-04-03",
+        "born April 3, 2009", "the date-of-birth field", "born on the 3rd of April 2009",
+        "her birthday is 3 April 2009", "b. 03/04/2009", "born 3rd April '09", "born 3/4/09",
+        "d/o/b", "birth date 3.4.2009", "born April 2009", "born around 2009",
+        "(b. 3 April 2009)",
+    ],
+    "postcodes": ["near SW1A 1AA", "moved to M1 1AE", "lives at m1 1ae", "at ＳＷ１Ａ １ＡＡ"],
+    "NHS numbers": [
+        "NHS number 943 476 5919", "ref 9434765919", "NHS 943.476.5919",
+        "NHS ９４３ ４７６ ５９１９",
+    ],
+    "names": [
+        "Sarah Jones moved schools", "her brother, Thomas Hardy", "Jack\u00a0Smith",
+        "Jack Smith Care Plan", "Sarah McDonald", "Olivia-Rose Smith", "Chloé Martin",
+        "JANE SMITH", "Ms Sarah JONES", "jay smith", "Smith, Jay", "SMITH, Jay",
+        "Jay K. Smith", "Jay van der Berg", "Jay bin Ali", "Mary-Jane O'Neil",
+        "Jay MacDonald", "Kacper Nowak", "Oluwaseun Adeyemi", "Siobhan O'Brien",
+    ],
+    "names in disguise": [
+        "J\u0430y Smith (a Cyrillic a)", "Ja\u200by Smi\u200bth (zero-width spaces)",
+        "\uff2a\uff41\uff59 \uff33\uff4d\uff49\uff54\uff48 (full-width letters)",
+        "\U0001d409\U0001d41a\U0001d432 \U0001d412\U0001d426\U0001d422\U0001d42d\U0001d421"
+        " (mathematical letters)",
+        "\u0406van \u0420etrov (Cyrillic capitals)",
+    ],
+}
+PRIVACY_PASSED = [
+    "Leaving Care Team", "Virtual School Head", "Anna Freud Centre", "Hope House",
+    "Sam (Service Manager)", "Amber", "Red Amber Green", "Amber Rating",
+    "The Virtual Head Teacher", "Times Educational Supplement", "Mind of My Own app",
+    "Jay, 14 (pseudonym)", "Child M, a baby", "A baby born in hospital",
+    "Amira (a pseudonym)", "She met Sarah, her personal adviser", "The Lucy Faithfull Foundation",
+    "Jack Tizard School", "The Kelly Review", "Anna Freud National Centre for Children and Families",
+    "KS4 1st choice, Y11 2nd term, Block B1 3rd floor",
+    "Head of Service, Director of Children's Services, Ofsted",
+    "We hope young people feel heard", "Her 14th birthday party", "Plan B: 2024 budget",
+    "The Independent Reviewing Officer", "Signs of Safety", "Early Help Hub",
+    "Youth Justice Service", "Family Group Conference", "Staying Put",
+    "HMI Probation", "Will said he felt safe", "Born into a loving family",
+    "A call on 0161 234 5678", "Case 9434765918 was closed",
+]
