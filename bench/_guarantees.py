@@ -20,7 +20,8 @@ from _results import Figure, amount, read
 def guarantees(results: Path = HERE / "results.jsonl") -> str:
     figures = read(results) if results.exists() else []
     parts = [
-        _writers(figures), _power_cut(), _input(), _access(), _web_attacks(), _speed(figures)
+        _writers(figures), _power_cut(), _input(), _privacy(), _access(), _web_attacks(),
+        _speed(figures),
     ]  # fmt: skip
     return "\n".join(parts)
 
@@ -76,6 +77,26 @@ def _input() -> str:
         " nothing. Each of these"
         " attacks is a test of its own (tests/test_hostile_input.py), and each was stored"
         " as plain text, shown escaped, or refused:\n" + attacks.rstrip(";\n") + ".\n"
+    )
+
+
+def _privacy() -> str:
+    caught = "".join(
+        f"  - {len(texts)} of {kind}, such as {' and '.join(repr(text) for text in texts[-2:])};\n"
+        for kind, texts in proof.PRIVACY_CAUGHT.items()
+    )
+    total = sum(len(texts) for texts in proof.PRIVACY_CAUGHT.values())
+    return (
+        f"- **Privacy.** The check that stops a pack or bundle naming a child caught each of"
+        f" {total} phrasings in the tests (tests/test_privacy.py), read as a person reads them"
+        " (look-alike letters, zero-width spaces, full-width and mathematical letters"
+        " undone):\n" + caught.rstrip(";\n") + ".\n\n"
+        f"  It let each of {len(proof.PRIVACY_PASSED)} role, team, place and plain phrases"
+        f" pass, such as {', '.join(repr(text) for text in proof.PRIVACY_PASSED[:6])}."
+        " Dates of birth, postcodes and NHS numbers are looked for in every field a pack"
+        " prints (any item, actions and their updates, self-evaluations, challenges, measure"
+        " notes and revisions); names in child stories, voice items and the actions raised"
+        " from them.\n"
     )
 
 
