@@ -52,8 +52,9 @@ def pack(
     Every page carries the marking (the highest of anything in the pack), "page x of y"
     and the pack's reference, a short hash of its content. Every pack printed is entered
     in the library's register (`--list`), with the SHA-256 of the PDF, so the council can
-    say exactly what it handed inspectors. A child story that may identify someone stops
-    the pack until it is changed or cleared (`evidence edit ID --cleared-for-print`).
+    say exactly what it handed inspectors. Anything printed that may identify a child (see
+    the README's privacy check) stops the pack until it is changed, cleared (`evidence
+    edit ID --cleared-for-print`) or erased (`evidence purge --text`).
     """
     from readiness import pack as packs
 
