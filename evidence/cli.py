@@ -493,10 +493,17 @@ def edit(
             framework=framework,
             by=actor(by),
         )
+        item = catalog.get_evidence(conn, evidence_id)
     if not changed:
         typer.echo(f"Evidence {evidence_id} unchanged: the values given are the ones it has.")
         return
     typer.echo(f"Updated evidence {evidence_id}: {render.describe_changes(changed)}")
+    if not item["cleared_for_print_by"]:
+        from evidence import privacy
+
+        words = privacy.item_findings(item)
+        if words:
+            warn_privacy(f"evidence {evidence_id}", evidence_id, words)
 
 
 @app.command()

@@ -114,8 +114,9 @@ def test_clearing_for_print_is_recorded_and_withdrawn_by_a_new_text(cli):
     assert item["cleared_for_print_on"] is not None
     cli("edit", "1", "--owner", "Service Manager")
     assert cli.json("show", "1")["cleared_for_print_by"] == "Head of QA"
-    cli("edit", "1", "--title", "Sarah Jones, 15")
+    result = cli("edit", "1", "--title", "Sarah Jones, 15")
     assert cli.json("show", "1")["cleared_for_print_by"] is None
+    assert result.stderr.startswith("Warning: evidence 1 may identify a child ('Sarah Jones')")
 
 
 def test_a_file_name_is_checked_too(cli, tmp_path):
