@@ -3,7 +3,7 @@
 # package is found even where the current folder has a `db/` folder of libraries.
 #   make demo   install, load the fictional council's library, show it and its readiness,
 #               print its briefing pack, and serve it at http://127.0.0.1:8001 (Ctrl-C stops)
-#   make test   install what the tests need, run them
+#   make test   install what the tests need, run them on every core (pytest-xdist)
 #   make bench  run every benchmark (about 20 minutes), print each ratio against its goal,
 #               and write the README's Guarantees from the figures
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -29,7 +29,7 @@ demo: $(VENV)/.installed system-packages
 	$(BIN)/evidence serve --as-of 2018-03-31 --db $(DEMO_DB)
 
 test: $(VENV)/.installed-test test-system-packages
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Every benchmark; the README's Guarantees are written again from their figures.
 bench: $(VENV)/.installed-test

@@ -3,6 +3,8 @@ the findings the way the dates say."""
 
 import re
 
+from pathlib import Path
+
 import pytest
 from conftest import dump
 
@@ -627,9 +629,10 @@ def test_listing_an_ilacs_area_includes_the_sif_areas_mapped_into_it(cli):
 # Rules
 
 
-def test_the_rules_are_data_a_council_can_change(cli, conn, tmp_path):
+def test_the_rules_are_data_a_council_can_change(cli, conn, tmp_path, monkeypatch):
     cli.add("audit", "Front door audit", "2018-01-10", ("1",))
-    path = tmp_path / "ours.yml"
+    monkeypatch.chdir(tmp_path)  # a short path, printed on one line however deep tmp_path is
+    path = Path("ours.yml")
     path.write_text("current_months: 1\nchecks:\n  verified-evidence:\n    rating: red\n")
     out = cli("readiness", "--rules", path, "--as-of", "2018-03-31").stdout
     assert "no verified evidence within 1 months" in " ".join(out.split())
