@@ -311,6 +311,13 @@ def action_import(
         typer.echo(f"Dry run of {path.name}: {counts}. Nothing was written.")
     else:
         typer.echo(f"Imported {path.name}: {counts}.")
+    for number, row in rows:
+        fields = ("text", "note", "owner", "agency", "ref")
+        warn_record(f"row {number}", [_text(row.get(field)) for field in fields])
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 @app.command()

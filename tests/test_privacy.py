@@ -213,3 +213,18 @@ def test_every_record_the_pack_prints_is_checked(cli, tmp_path):
     assert not (tmp_path / "p.pdf").exists()
     bundle = cli("bundle", "--out", tmp_path / "b.zip", expect=1).stderr
     assert bundle.startswith("Error: evidence 1 ('M1 1AE') may identify a child")
+
+
+def test_an_imported_tracker_row_that_may_identify_a_child_is_warned_of(cli, tmp_path):
+    cli.add("scr", "Serious case review: Child F", "2017-03-09", ("1",), "--ref", "SCR-F")
+    path = tmp_path / "tracker.csv"
+    path.write_text(
+        "Source,Ref,Action,Owner,Agreed,Latest note\n"
+        "SCR-F,1,Share neglect concerns,Head of MASH,2017-03-20,Protocol signed\n"
+        "SCR-F,2,Visit the family,Head of MASH,2017-03-20,Moved to M1 1AE\n",
+        encoding="utf-8",
+    )
+    result = cli("action", "import", path)
+    assert result.stdout == "Imported tracker.csv: 2 actions added, 0 updated, 0 unchanged.\n"
+    assert result.stderr.startswith("Warning: row 2 may identify a child ('M1 1AE');")
+    assert "row 1" not in result.stderr
