@@ -886,6 +886,36 @@ def m010_search_one_index(db: Database) -> None:
     )
 
 
+def m011_record_erasures(db: Database) -> None:
+    """The tombstone of each erasure other than an item's purge: the record whose text was
+    erased (`table_name`, `row_id`), or for a phrase erased wherever it was found, in how
+    many places and with how many stored files; who erased it, when and why. Never the
+    phrase itself. Until the erasure is finished (its files removed from disk, the web
+    UI's statistics emptied, the database swept), `unfinished` lists the SHA-256 of the
+    files still to remove, so a later purge can finish it."""
+    run_script(
+        db,
+        """
+        CREATE TABLE erasures (
+            id INTEGER PRIMARY KEY,
+            table_name TEXT CHECK (
+                table_name IN ('actions', 'action_updates', 'self_evaluations', 'challenges')
+            ),
+            row_id INTEGER,
+            places INTEGER,
+            files INTEGER,
+            unfinished TEXT,
+            erased_at TEXT NOT NULL,
+            erased_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            CHECK ((table_name IS NULL) = (row_id IS NULL))
+        );
+        CREATE UNIQUE INDEX erasures_record ON erasures(table_name, row_id)
+            WHERE table_name IS NOT NULL;
+        """,
+    )
+
+
 MIGRATIONS = (
     m001_create_catalogue,
     m002_attach_files,
@@ -897,6 +927,7 @@ MIGRATIONS = (
     m008_print_packs_and_clear_items_for_print,
     m009_browse_the_library,
     m010_search_one_index,
+    m011_record_erasures,
 )
 
 

@@ -719,27 +719,103 @@ def backup_(
         raise typer.Exit(1)
 
 
+# What `purge` erases for each of its options that names a record.
+PURGED_RECORDS = {
+    "--action": "action",
+    "--update": "action update",
+    "--self-eval": "self-evaluation",
+    "--challenge": "challenge",
+}
+
+
 @app.command()
 def purge(
-    evidence_id: EvidenceId,
     reason: Annotated[
         str, typer.Option("--reason", metavar="TEXT", help="Why it must be erased.")
     ],
+    evidence_id: Annotated[
+        int | None,
+        typer.Argument(metavar="ID", help="The evidence item, as `evidence list` shows it."),
+    ] = None,
+    action: Annotated[
+        int | None, typer.Option("--action", metavar="N", help="Erase the text of action N.")
+    ] = None,
+    update: Annotated[
+        int | None,
+        typer.Option("--update", metavar="N", help="Erase the note of action update N."),
+    ] = None,
+    self_eval: Annotated[
+        int | None,
+        typer.Option("--self-eval", metavar="N", help="Erase the text of self-evaluation N."),
+    ] = None,
+    challenge: Annotated[
+        int | None,
+        typer.Option(
+            "--challenge", metavar="N", help="Erase the question and answer of challenge N."
+        ),
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Option(
+            "--text",
+            metavar="PHRASE",
+            help="Erase this phrase wherever the library holds it, however it is spelt.",
+        ),
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     db_path: DbPath = None,
     by: By = None,
 ) -> None:
-    """Erase personal data uploaded by mistake: the one true deletion.
+    """Erase personal data written by mistake: the one true deletion.
 
-    Erases the item's text, its files (unless another item shares them) and the values
-    recorded for it in the change history, and leaves a tombstone: its id, who, when and
-    why. Asks for confirmation unless --yes.
+    With ID, erases the item's text, its files (unless another item shares them) and the
+    values recorded for it in the change history, and leaves a tombstone: its id, who, when
+    and why. With --action, --update, --self-eval or --challenge, erases the text of that
+    one record and the values recorded for it; the record stays, its text [erased]. With
+    --text, finds the phrase in every place the library keeps words (items, actions and
+    their notes, self-evaluations, challenges, notes on figures, file names, settings, the
+    change history), ignoring case, look-alike letters and invisible characters; shows how
+    many places hold it; and replaces each with [erased]. A stored file whose text holds it
+    is erased whole. Each leaves a tombstone (what, who, when, why; never the phrase), and
+    the search index, the web UI's statistics and the database file are swept. Asks for
+    confirmation unless --yes.
     """
-    from evidence import catalog, custody
+    from evidence import catalog
 
+    given = [
+        (name, value)
+        for name, value in (
+            ("ID", evidence_id), ("--action", action), ("--update", update),
+            ("--self-eval", self_eval), ("--challenge", challenge), ("--text", text),
+        )  # fmt: skip
+        if value is not None
+    ]
     with reported_errors():
+        if len(given) != 1:
+            from evidence.errors import Refused
+
+            named = " and ".join(f"{name} '{value}'" for name, value in given)
+            raise Refused(
+                "purge erases one thing at a time: give an evidence ID, --action N, --update"
+                " N, --self-eval N, --challenge N or --text PHRASE"
+                + (f", not {named}." if given else ".")
+            )
         who = catalog.check_actor(actor(by))
         reason = catalog.one_line(reason, "reason", 1000, required=True)
+    ((name, value),) = given
+    if text is not None:
+        _purge_text(text, reason=reason, who=who, yes=yes, db_path=db_path)
+    elif evidence_id is not None:
+        _purge_item(evidence_id, reason=reason, who=who, yes=yes, db_path=db_path)
+    else:
+        _purge_record(name, value, reason=reason, who=who, yes=yes, db_path=db_path)
+
+
+def _purge_item(
+    evidence_id: int, *, reason: str, who: str, yes: bool, db_path: Path | None
+) -> None:
+    from evidence import catalog, custody
+
     with library(db_path) as conn:
         item = catalog.get_evidence(conn, evidence_id)
         if not yes and item["status"] != "purged":
@@ -764,11 +840,96 @@ def purge(
             f"Purged evidence {evidence_id}: its text, {_count(done.files, 'file')} and its"
             " recorded values are erased; the tombstone remains."
         )
-    if not done.swept:
+    _said_if_unswept(done.swept, f"evidence purge {evidence_id}")
+
+
+def _purge_record(
+    option: str, record_id: int, *, reason: str, who: str, yes: bool, db_path: Path | None
+) -> None:
+    from evidence import erasure
+
+    what = PURGED_RECORDS[option]
+    with library(db_path) as conn:
+        record = erasure.get_record(conn, what, record_id)
+        if not yes and erasure.tombstone(conn, what, record_id) is None:
+            _, columns = erasure.RECORDS[what]
+            shown = " ".join((record[next(iter(columns))] or "(no text)").split())
+            typer.echo(f"{what.capitalize()} {record_id}: {shown[:200]}")
+            _confirmed("Erase its text for good? This cannot be undone")
+        done = erasure.erase_record(conn, what, record_id, reason=reason, by=who)
+    if done.earlier:
+        from evidence.render import stamp
+
+        typer.echo(
+            f"{what.capitalize()} {record_id} was erased already, by {done.earlier['by']} on"
+            f" {stamp(done.earlier['at'])}; the library file has been swept again."
+        )
+    else:
+        typer.echo(
+            f"Erased the text of {what} {record_id} and its recorded values; the record and"
+            " the tombstone remain."
+        )
+    _said_if_unswept(done.swept, f"evidence purge {option} {record_id}")
+
+
+def _purge_text(text: str, *, reason: str, who: str, yes: bool, db_path: Path | None) -> None:
+    from evidence import erasure
+
+    with reported_errors():
+        erasure.check_text_erasure(text, reason=reason, by=who)
+    with library(db_path) as conn:
+        if not yes:
+            found = erasure.find_text(conn, text)
+            if found.total:
+                _show_places(found)
+                _confirmed("Replace it with [erased] for good? This cannot be undone")
+        done = erasure.erase_text(conn, text, reason=reason, by=who)
+        if not done.total:
+            finished = erasure.finish_erasures(conn)
+            typer.echo(f"Nothing in the library reads as '{text}': nothing was erased.")
+            if finished.erasures and finished.swept:
+                typer.echo("An earlier erasure, left unfinished, is finished.")
+            _said_if_unswept(finished.swept, "evidence purge --text ...")
+            return
+    if yes:
+        _show_places(done)
+    typer.echo(
+        f"Erased the text in {_count(sum(done.places.values()), 'place')} and"
+        f" {_count(done.files, 'stored file')}; the search index is rebuilt and the tombstone"
+        " remains."
+    )
+    _said_if_unswept(done.swept, "evidence purge --text ...")
+
+
+def _show_places(found: Any) -> None:
+    typer.echo(f"The text is found in {_count(sum(found.places.values()), 'place')}:")
+    for table, places in sorted(found.places.items()):
+        typer.echo(f"  {table}: {places}")
+    if found.files:
+        typer.echo(f"and in the text of {_count(found.files, 'stored file')}, erased whole.")
+
+
+def _confirmed(question: str) -> None:
+    """Go on only if the person says yes at a terminal. Without one, purge goes on only
+    with --yes, so that nothing piped in, or a script left unattended, erases."""
+    if not sys.stdin.isatty():
+        typer.echo(
+            "Error: purge asks before it erases, and there is no terminal to ask at: give"
+            " --yes to erase without asking. Nothing was erased.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    if not typer.confirm(question, default=False):
+        typer.echo("Nothing was erased.")
+        raise typer.Exit(1)
+
+
+def _said_if_unswept(swept: bool, command: str) -> None:
+    if not swept:
         typer.echo(
             "Error: another program is reading the library, so the erased text may remain in"
-            f" its log file until that program stops. Close it, then run `evidence purge"
-            f" {evidence_id} --reason ... --yes` again to finish.",
+            f" its log file until that program stops. Close it, then run `{command} --reason"
+            " ... --yes` again to finish.",
             err=True,
         )
         raise typer.Exit(1)

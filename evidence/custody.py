@@ -312,16 +312,10 @@ def purge_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, b
             removed += remove_blob(folder, sha256)
         except OSError as error:
             stuck.append(f"{blob_path(folder, sha256)} ({error.strerror})")
-    # Copies a killed command left in a new library's private folder go too.
-    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
-    sweep_leftovers(database)
-    from evidence.web.stats import blank_all  # the web UI's figures quote titles
-
-    blank_all(database)
     if not stuck:  # every file is gone: its hash need not be kept either
         with transaction(conn, by=by):
             conn.execute("UPDATE purges SET files = NULL WHERE evidence_id = ?", [evidence_id])
-    swept = _sweep(conn)
+    swept = sweep_after_erasure(conn)
     if stuck:
         raise Refused(
             f"evidence {evidence_id} is purged, but {len(stuck)} of its files could not be"
@@ -373,6 +367,19 @@ def _erase(conn: sqlite3.Connection, item: dict, *, reason: str, by: str, stamp:
         "UPDATE purges SET files = ? WHERE evidence_id = ?", [json.dumps(erased), evidence_id]
     )
     return erased
+
+
+def sweep_after_erasure(conn: sqlite3.Connection) -> bool:
+    """Leave no copy of what a purge or an erasure took out: the private folders of new
+    libraries a killed command left, the web UI's statistics files (their figures quote
+    titles and names), and the database file's free pages and log (`_sweep`). False if a
+    reader kept the log from being emptied."""
+    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
+    sweep_leftovers(database)
+    from evidence.web.stats import blank_all
+
+    blank_all(database)
+    return _sweep(conn)
 
 
 def _sweep(conn: sqlite3.Connection) -> bool:

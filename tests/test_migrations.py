@@ -96,6 +96,17 @@ EXPECTED_COLUMNS = {
         "reason": "TEXT",
         "files": "TEXT",
     },
+    "erasures": {
+        "id": "INTEGER",
+        "table_name": "TEXT",
+        "row_id": "INTEGER",
+        "places": "INTEGER",
+        "files": "INTEGER",
+        "unfinished": "TEXT",
+        "erased_at": "TEXT",
+        "erased_by": "TEXT",
+        "reason": "TEXT",
+    },
     "packs": {
         "id": "INTEGER",
         "reference": "TEXT",
