@@ -20,7 +20,8 @@ from _results import Figure, amount, read
 def guarantees(results: Path = HERE / "results.jsonl") -> str:
     figures = read(results) if results.exists() else []
     parts = [
-        _writers(figures), _power_cut(), _input(), _privacy(), _access(), _web_attacks(),
+        _writers(figures), _power_cut(), _input(), _privacy(), _erasure(),
+        _access(), _web_attacks(),
         _speed(figures),
     ]  # fmt: skip
     return "\n".join(parts)
@@ -97,6 +98,22 @@ def _privacy() -> str:
         " prints (any item, actions and their updates, self-evaluations, challenges, measure"
         " notes and revisions); names in child stories, voice items and the actions raised"
         " from them.\n"
+    )
+
+
+def _erasure() -> str:
+    return (
+        "- **Erasure.** `evidence purge` erases an item, one action, action update,"
+        " self-evaluation or challenge, or (`--text`) a phrase wherever the library keeps"
+        " words, however it is spelt (capitals, look-alike letters, zero-width spaces,"
+        " full-width letters, a line break). In the test (tests/test_purge.py) a name"
+        " written into an item, its file, an action, an update, a self-evaluation, two"
+        " challenges, a measure note and the change history is afterwards found in none of"
+        " the bytes of the database file, its log, the files folder or the web UI's"
+        " statistics files, in UTF-8 or UTF-16, nor in the search index; every record"
+        " stays, with `[erased]` where the name was, and the tombstone says what was erased,"
+        " by whom, when and why, never the phrase. An erasure killed or held up part way is"
+        " finished by running it again.\n"
     )
 
 
