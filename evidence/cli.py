@@ -609,6 +609,7 @@ def export(
     """Export every item, withdrawn ones too, in the shape `evidence import` reads.
 
     JSON carries every field, files by name and SHA-256; CSV is safe to open in Excel.
+    The file is readable by its owner only.
     """
     from evidence import exports
     from evidence.errors import UnknownValue
@@ -653,7 +654,8 @@ def bundle(
     It opens on any laptop with nothing installed: index.html lists the evidence by
     judgement area, newest first, linking each file; evidence.csv and manifest.json (every
     file with its SHA-256) sit beside it. Withdrawn items are left out; the index carries
-    the highest marking of what it holds, top and bottom.
+    the highest marking of what it holds, top and bottom. The ZIP is readable by its
+    owner only: the README says how to share it.
     """
     from evidence.bundle import build_bundle
 
@@ -672,8 +674,8 @@ def backup_(
 ) -> None:
     """Copy the library and its files into a new folder, safely while others write.
 
-    To restore, copy the folder's contents back to where the library lives; then run
-    `evidence check`.
+    The folder is readable by its owner only, like the library. To restore, copy the
+    folder's contents back to where the library lives; then run `evidence check`.
     """
     from evidence import custody
 

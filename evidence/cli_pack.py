@@ -54,6 +54,7 @@ def pack(
     in the library's register (`--list`), with the SHA-256 of the PDF, so the council can
     say exactly what it handed inspectors. A child story that may identify someone stops
     the pack until it is changed or cleared (`evidence edit ID --cleared-for-print`).
+    The PDF is readable by its owner only: the README says how to share it.
     """
     from readiness import pack as packs
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from db import BUSY_TIMEOUT_SECONDS, now, open_db, signals_held, transaction
-from evidence import catalog
+from evidence import catalog, disk
 from evidence.errors import InvalidValue, LibraryError, Refused
 from evidence.files import CHUNK, blob_path, check_owner, files_folder, remove_blob
 
@@ -32,7 +32,7 @@ def new_library(
 
     It is built in a private folder beside `path`, its stored files with it, locked while
     in use so that a folder left by a killed command can be told from one at work (see
-    `sweep_leftovers`). On success its files are placed in the library's files folder
+    `sweep_leftovers`), readable by its owner only like the library it becomes. On success its files are placed in the library's files folder
     first and the database then linked into place, with stop signals held so the move
     is done whole. If another command created `path` meanwhile, that library is left
     alone (with any file both stored) and LibraryError says so.
@@ -43,11 +43,10 @@ def new_library(
         raise LibraryError(path, problem)
     made = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        disk.private_folder(path.parent)
         check_owner(path.parent / "files", path.name)
         sweep_leftovers(path)
         staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.new-"))
-        os.chmod(staging, 0o777 & ~_umask())
         lock = _lock(staging)
     except OSError as error:
         raise LibraryError(path, f"cannot be created ({error.strerror})") from error
@@ -125,7 +124,7 @@ def _place(staging: Path, path: Path) -> None:
         check_owner(store, path.name, claim=True)
     for blob in staged:
         target = store / blob.parent.name / blob.name
-        target.parent.mkdir(exist_ok=True)
+        disk.private_folder(target.parent)
         if _link(blob, target):
             placed.append(target)
     if not _link(staging / path.name, path):
@@ -168,12 +167,6 @@ def _withdraw_files(placed: list[Path], path: Path) -> None:
         winner.close()
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 # How long a purge waits for readers to finish before it reports the log not yet emptied.
 SWEEP_WAIT_MS = 2000
 
@@ -191,7 +184,8 @@ def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Backup:
 
     The database is copied with SQLite's backup API, a consistent snapshot even while
     others write; then every file that snapshot records. The folder appears whole or not
-    at all. To restore, copy its contents back beside where the library lives.
+    at all, readable by its owner only like the library. To restore, copy its contents
+    back beside where the library lives.
     """
     dest = Path(dest)
     refuse_inside_library(conn, dest, "dest")
@@ -199,11 +193,11 @@ def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Backup:
         raise InvalidValue("dest", dest, "already exists: give a new folder for the backup.")
     if not dest.parent.is_dir():
         raise InvalidValue("dest", dest, f"is in a folder that does not exist ({dest.parent}).")
-    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
+    database = disk.database_file(conn)
     staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".backup-"))
-    os.chmod(staging, 0o777 & ~_umask())  # an ordinary folder, not mkdtemp's private one
     problems = []
     try:
+        disk.create_private(staging / database.name, exist_ok=False)
         copy = sqlite3.connect(staging / database.name)
         try:
             conn.backup(copy)
@@ -219,7 +213,7 @@ def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Backup:
         source = files_folder(conn)
         for sha256, ids, name in files:
             target = blob_path(staging / "files", sha256)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            disk.private_folder(target.parent)
             # Back up everything else: a backup lacking one file beats none at all.
             problem = _copy_checked(blob_path(source, sha256), target, sha256)
             if problem:
@@ -245,7 +239,7 @@ def _copy_checked(source: Path, target: Path, sha256: str) -> str | None:
     if digest.hexdigest() != sha256:
         target.unlink()
         return "has changed on disk since it was stored"
-    os.chmod(target, 0o444)
+    os.chmod(target, disk.STORED_MODE)
     return None
 
 

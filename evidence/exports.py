@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from evidence import catalog
+from evidence import catalog, disk
 
 FIELDS = (
     "id", "ref", "kind", "title", "summary", "date", "precision", "areas", "themes", "marking",
@@ -76,9 +76,14 @@ def _write_text(temporary: Path, write: Callable[[IO[str]], None]) -> None:
 
 
 def write_file(path: Path, write: Callable[[Path], None]) -> None:
-    """Have `write` fill a temporary file beside `path`, then rename it into place, keeping
-    the permissions of a file it replaces. A link is followed to its file; a pipe or a
-    device (such as /dev/stdout) is written into, as it cannot be replaced."""
+    """Have `write` fill a temporary file beside `path`, then rename it into place.
+
+    The file is readable by its owner only, whatever the umask, and whatever the mode of a
+    file it replaces: that mode cannot tell a file shared on purpose from one an earlier
+    version left readable by all, so sharing is done again, on purpose, after each
+    writing. A link is followed to its file; a pipe or a device (such as /dev/stdout) is
+    written into, as it cannot be replaced.
+    """
     try:
         info = os.stat(path)  # through any link
     except FileNotFoundError:
@@ -87,17 +92,12 @@ def write_file(path: Path, write: Callable[[Path], None]) -> None:
         write(Path(path))
         return
     target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(info.st_mode) if info is not None else None
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     os.close(handle)
     temporary = Path(name)
     try:
         write(temporary)
-        if mode is None:
-            mask = os.umask(0)
-            os.umask(mask)
-            mode = 0o666 & ~mask
-        os.chmod(temporary, mode)
+        os.chmod(temporary, disk.FILE_MODE)
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)

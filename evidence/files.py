@@ -2,7 +2,8 @@
 
 A file is examined (checked, hashed, its text read) before anything is written; storing it
 is part of the command's transaction, so a failed command leaves no row behind. The bytes
-live at `<library folder>/files/ab/cdef...`, named by their SHA-256.
+live at `<library folder>/files/ab/cdef...`, named by their SHA-256, readable by the
+library's owner only and never written again (see evidence.disk).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from db import now, on_rollback
+from evidence import disk
 from evidence.errors import InvalidValue
 
 DEFAULT_MAX_MB = 200
@@ -188,8 +190,10 @@ def _records_any(conn: sqlite3.Connection | None, held: list[str]) -> bool:
 
 def _write_owner(folder: Path, name: str) -> None:
     """Name the folder's library, whole or not at all (a reader never sees half a name)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    disk.private_folder(folder)
     temporary = folder / f".{OWNER_FILE}-{os.getpid()}"
+    temporary.unlink(missing_ok=True)  # left by a killed command that had this number
+    disk.create_private(temporary, exist_ok=False)
     temporary.write_text(name + "\n", encoding="utf-8")
     os.replace(temporary, folder / OWNER_FILE)
 
@@ -262,10 +266,12 @@ def _store_bytes(folder: Path, incoming: Incoming) -> bool:
     target = blob_path(folder, incoming.sha256)
     if target.exists():
         return False
-    target.parent.mkdir(parents=True, exist_ok=True)
+    disk.private_folder(target.parent)
     # Copy under a temporary name and rename, so a blob is never seen half written.
     temporary = target.parent / f".incoming-{os.getpid()}-{incoming.sha256[:16]}"
     try:
+        temporary.unlink(missing_ok=True)  # left by a killed command that had this number
+        disk.create_private(temporary, exist_ok=False)
         digest = hashlib.sha256()
         with incoming.path.open("rb") as source, temporary.open("wb") as copy:
             for chunk in iter(lambda: source.read(CHUNK), b""):
@@ -275,7 +281,7 @@ def _store_bytes(folder: Path, incoming: Incoming) -> bool:
             raise InvalidValue(
                 "file", incoming.path, "changed while it was being stored: attach it again."
             )
-        os.chmod(temporary, 0o444)
+        os.chmod(temporary, disk.STORED_MODE)
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -110,13 +110,11 @@ def test_a_broken_link_as_the_library_is_named(cli, tmp_path):
     )
 
 
-def test_a_library_made_by_import_can_be_read_by_the_team(cli, tmp_path, library_path):
+def test_a_library_made_by_import_is_readable_by_its_owner_only(cli, tmp_path, library_path):
     path = tmp_path / "rows.csv"
     path.write_text("kind,title,date,areas\naudit,T,2017,1\n")
     cli("import", path)
-    umask = os.umask(0)
-    os.umask(umask)
-    assert library_path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert library_path.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_file_that_changes_after_it_was_examined_is_not_stored(cli, tmp_path, library_path):
