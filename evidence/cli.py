@@ -611,7 +611,7 @@ def export(
     JSON carries every field, files by name and SHA-256; CSV is safe to open in Excel.
     The file is readable by its owner only.
     """
-    from evidence import exports
+    from evidence import disk, exports
     from evidence.errors import UnknownValue
 
     kind = format.strip().lower()
@@ -624,13 +624,14 @@ def export(
 
             refuse_inside_library(conn, out, "out")
         rows = exports.export_rows(conn)
+        database = disk.database_file(conn)
     write = exports.write_json if kind == "json" else exports.write_csv
     if out is None:
         write(rows, sys.stdout)
         return
-    with reported_errors():
+    with reported_errors(), disk.at_work(database, "export") as work:
         try:
-            exports.write_text_file(out, lambda handle: write(rows, handle))
+            exports.write_text_file(out, lambda handle: write(rows, handle), work=work)
         except OSError as error:
             raise EvidenceError(f"out '{out}' cannot be written ({error.strerror}).") from None
     typer.echo(f"Exported {_count(len(rows), 'item')} to {out}.", err=True)

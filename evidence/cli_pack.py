@@ -67,6 +67,7 @@ def pack(
             _register(found)
         return
     from db import transaction
+    from evidence import disk
     from evidence.catalog import check_actor
     from evidence.custody import refuse_inside_library
     from evidence.render import progress
@@ -98,11 +99,11 @@ def pack(
             def written(sha256: str) -> None:
                 packs.record(conn, context, path=str(target.resolve()), sha256=sha256,
                              pages=len(document.pages), options=options, by=who)  # fmt: skip
-                keep_or_remove(conn, target)
+                keep_or_remove(conn, target, work)
 
-            with transaction(conn, by=who):
-                printing.write_pdf(document, target, written=written)
-            printing.forget_previous(target)
+            # The transaction ends, committed or undone, before the work folder goes.
+            with disk.at_work(disk.database_file(conn), "pack") as work, transaction(conn, by=who):
+                printing.write_pdf(document, target, written=written, work=work)
     typer.echo(
         f"Wrote {target}: {len(document.pages)} pages, marked {context['marking']},"
         f" reference {context['reference']}."
