@@ -753,16 +753,38 @@ def purge(
 
 
 @app.command()
-def check(db_path: DbPath = None) -> None:
+def check(
+    repair: Annotated[
+        bool,
+        typer.Option("--repair", help="Remove the files a killed command left (nothing else)."),
+    ] = False,
+    db_path: DbPath = None,
+) -> None:
     """Check the library is sound: database, links and files.
 
     Runs SQLite's integrity and foreign-key checks and reads every stored file against its
-    SHA-256. Prints each problem and exits 1 if there is any.
+    SHA-256. Prints each problem and exits 1 if there is any. Files that a command killed
+    midway stored but never recorded are named as its leftovers, not damage; --repair
+    removes them.
     """
     from evidence import integrity
+    from evidence.files import size_text
 
     with library(db_path) as conn:
+        left = integrity.leftovers(conn, remove=repair)
         problems, counts = integrity.check(conn)
+    if left:
+        size = size_text(sum(leftover.size for leftover in left))
+        files, it = _count(len(left), "file"), "it" if len(left) == 1 else "them"
+        if repair:
+            typer.echo(f"Removed {files} ({size}) that a killed command left.")
+        else:
+            typer.echo(
+                f"Warning: {files} ({size}) in {left[0].path.parent.parent}"
+                f" {'was' if len(left) == 1 else 'were'} stored by a command killed before"
+                f" recording {it}: not damage; `evidence check --repair` removes {it}.",
+                err=True,
+            )
     for problem in problems:
         typer.echo(f"Problem: {problem}", err=True)
     if problems:

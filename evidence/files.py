@@ -3,7 +3,9 @@
 A file is examined (checked, hashed, its text read) before anything is written; storing it
 is part of the command's transaction, so a failed command leaves no row behind. The bytes
 live at `<library folder>/files/ab/cdef...`, named by their SHA-256, readable by the
-library's owner only and never written again (see evidence.disk).
+library's owner only and never written again (see evidence.disk). A command killed
+after storing a file and before recording it leaves the file behind: `evidence check`
+names it, and `evidence check --repair` removes it (evidence.integrity).
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ TEXT_TYPES = {"text/plain", "text/markdown", "text/csv"}
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOCX_XML_MAX = 64 * 1024 * 1024
-_SHA256 = re.compile(r"[0-9a-f]{64}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+# A copy being stored, under a temporary name until it is whole (see `_store_bytes`).
+PARTIAL = re.compile(r"\.incoming-[0-9]+-[0-9a-f]{16}")
 # In the files folder: the name of the library's database file the folder belongs to.
 OWNER_FILE = "LIBRARY"
 
@@ -151,7 +155,7 @@ def check_owner(
     held = [
         path.parent.name + path.name
         for path in folder.glob("??/*")
-        if _SHA256.fullmatch(path.parent.name + path.name)  # not a partial copy
+        if SHA256.fullmatch(path.parent.name + path.name)  # not a partial copy
     ]
     if held and not _records_any(conn, held):
         raise LibraryError(

@@ -1,18 +1,26 @@
 """Nothing left behind: a command killed midway (SIGKILL, no chance to tidy up) leaves its
 temporary copies only in the library's private work folder, where the next command to
-open the library sweeps them."""
+open the library sweeps them; files it stored and never recorded are named by `evidence
+check` as its leftovers, not damage, and `evidence check --repair` removes them."""
 
 import errno
+import hashlib
 import json
 import os
 import signal
+import sqlite3
 import stat
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from test_power_cut import BIN, count, run
+from test_power_cut import BIN, count, run, sound
+
+from db import open_db
+from evidence import integrity
+from evidence.errors import LibraryBusy
+from evidence.files import size_text
 
 
 def started(*argv) -> subprocess.Popen:
@@ -113,6 +121,125 @@ def test_a_killed_backup_leaves_its_copy_only_in_the_work_folder_until_the_next_
     assert count(dest / "evidence.db") == 1
     assert listing(tmp_path) == sorted([*before, "backup"])
     assert not work.exists()
+
+
+def test_files_a_killed_import_stored_are_named_as_leftovers_and_repair_removes_only_them(
+    cli, tmp_path, library_path
+):
+    kept = tmp_path / "kept.md"
+    kept.write_text("Recorded minutes")
+    cli.add("audit", "Audit", "2017-01", ("1",), "--file", kept)
+    rows = rows_with_files(tmp_path, 12)
+    store = library_path.parent / "files"
+    recorded = {path for path in store.glob("??/*")}
+
+    importing = started("import", rows, "--db", library_path)
+
+    def whole() -> list[Path]:
+        return [path for path in store.glob("??/*") if not path.name.startswith(".")]
+
+    wait_for(importing, lambda: len(whole()) > 2, "files were stored")
+    kill(importing)
+    sound(library_path)
+    assert count(library_path) == 1  # none of the rows
+    left = {path for path in store.glob("??/*")} - recorded
+    assert left
+
+    # Not damage: named, with how to remove them, and the check passes.
+    checked = run("check", "--db", library_path)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout == "The library is sound: 1 item and 1 file checked.\n"
+    assert checked.stderr.startswith(f"Warning: {len(left)} file")
+    assert checked.stderr.endswith(
+        f" in {store} were stored by a command killed before recording them: not damage;"
+        " `evidence check --repair` removes them.\n"
+    )
+    # What no killed command leaves is damage, named, and never removed: a file under no
+    # SHA-256, one whose bytes are not those its name says, a link to a file elsewhere.
+    content = b"outside the library"
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(content)
+    named = hashlib.sha256(content).hexdigest()
+    (store / named[:2]).mkdir(exist_ok=True)
+    link = store / named[:2] / named[2:]
+    link.symlink_to(outside)
+    stray = store / "ab" / "notes.txt"
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_text("a note someone left")
+    altered = store / "cd" / hashlib.sha256(b"what it was").hexdigest()[2:]
+    altered.parent.mkdir(exist_ok=True)
+    altered.write_bytes(b"what it is now")
+    # A copy a command killed while copying a file leaves under its temporary name.
+    partial = next(iter(left)).parent / f".incoming-4242-{'0' * 16}"
+    partial.write_bytes(b"half a fi")
+    left.add(partial)
+
+    size = sum(path.stat().st_size for path in left)
+    repaired = run("check", "--repair", "--db", library_path)
+    assert repaired.returncode == 1
+    assert repaired.stdout == f"Removed {len(left)} files ({size_text(size)}) that a killed" \
+        " command left.\n"  # fmt: skip
+    problems = [line for line in repaired.stderr.splitlines() if line.startswith("Problem:")]
+    assert problems == [
+        f"Problem: file {path}: stored but not recorded in the library"
+        for path in sorted([link, stray, altered])
+    ]
+    assert not any(path.exists() for path in left)
+    assert link.is_symlink() and stray.exists() and altered.exists()
+    assert outside.read_bytes() == content
+    assert {path for path in store.glob("??/*")} == recorded | {link, stray, altered}
+    for path in (link, stray, altered):
+        path.unlink()
+    again = run("check", "--db", library_path)
+    assert (again.returncode, again.stderr) == (0, "")
+
+    assert "12 items added" in run("import", rows, "--db", library_path).stdout
+    assert run("check", "--db", library_path).stdout == (
+        "The library is sound: 13 items and 13 files checked.\n"
+    )
+
+
+def test_repair_leaves_the_files_of_an_import_at_work(cli, tmp_path, library_path):
+    cli.add()
+    rows = rows_with_files(tmp_path, 20)
+    store = library_path.parent / "files"
+    importing = subprocess.Popen(
+        [BIN / "evidence", "import", rows, "--db", library_path],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    # Stored, not yet recorded: the import holds the write lock until it commits, and the
+    # repair waits for it rather than take those files for a killed command's.
+    wait_for(importing, lambda: any(store.glob("??/*")), "a file was stored")
+    repaired = run("check", "--repair", "--db", library_path)
+    out, err = importing.communicate(timeout=60)
+    assert importing.returncode == 0, err
+    assert "20 items added" in out
+    assert repaired.returncode == 0, repaired.stderr
+    assert repaired.stdout.startswith("The library is sound")  # nothing was removed
+    assert run("check", "--db", library_path).stdout == (
+        "The library is sound: 21 items and 20 files checked.\n"
+    )
+
+
+def test_repair_waits_for_a_writer_rather_than_remove_what_it_stored(cli, tmp_path, library_path):
+    (tmp_path / "note.md").write_text("Minutes")
+    cli.add("audit", "Audit", "2017-01", ("1",), "--file", tmp_path / "note.md")
+    store = library_path.parent / "files"
+    conn = open_db(library_path)
+    blob = store / "ab" / hashlib.sha256(b"stored").hexdigest()[2:]
+    writer = sqlite3.connect(library_path)
+    writer.execute("BEGIN IMMEDIATE")  # a command at work: its file stored, not recorded
+    blob.parent.mkdir(exist_ok=True)
+    blob.write_bytes(b"stored")
+    conn.execute("PRAGMA busy_timeout = 100")
+    try:
+        with pytest.raises(LibraryBusy):
+            integrity.leftovers(conn, remove=True)
+        assert blob.exists()
+    finally:
+        writer.rollback()
+        writer.close()
+        conn.close()
 
 
 def test_a_killed_import_into_a_new_library_leaves_nothing_the_next_import_keeps(tmp_path):
