@@ -59,8 +59,9 @@ def _power_cut() -> str:
         " said ok, and the import run again succeeded and left `evidence check` clean. A"
         f" pack being printed was killed at {_percentages(proof.PACK_KILL_AT)} of its"
         " time: the file under the pack's name was each time the previous pack or the new"
-        " one complete to its last page, never a part of one. A killed print can leave a"
-        " hidden temporary file beside it (tests/test_power_cut.py).\n"
+        " one complete to its last page, never a part of one. A killed print left nothing"
+        " beside it: its temporary copy was in the library's private work folder, which the"
+        " next command swept (tests/test_power_cut.py).\n"
     )
 
 

@@ -39,6 +39,7 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Con
     Raises LibraryError, naming the path, when there is no library there to open, or the
     file holds something else: another program's database is never taken over.
     """
+    from evidence import disk
     from evidence.errors import LibraryError
 
     path = Path(path)
@@ -47,12 +48,14 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Con
             raise LibraryError(path, "is a folder, not a library file")
         if not path.exists() and not create:
             raise LibraryError(path, "does not exist: check --db, or log a first item with `add`")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        disk.private_folder(path.parent)
+        disk.create_private(path)  # before SQLite does, with the umask's mode, and its logs
         conn = _connect(path, create)
     except (OSError, sqlite3.DatabaseError) as error:
         raise LibraryError(path, f"cannot be opened ({error})") from error
     from evidence import vocab
 
+    disk.tidy(disk.database_file(conn))
     vocab.sync_if_changed(conn)
     return conn
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from db import now
+from evidence import disk
 from evidence.errors import InvalidValue, Refused
 
 ROLES = ("manager", "analyst")
@@ -116,10 +117,13 @@ class Accounts:
     def _open(self, *, create: bool = False) -> sqlite3.Connection | None:
         if not self.path.exists() and not create:
             return None
+        # Only its owner may read it: it holds password hashes and the signing secret.
+        # Made so before SQLite opens it, so that its logs take the same mode.
         if create and not self.path.exists():
-            # Only its owner may read it: it holds password hashes and the signing secret.
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            disk.private_folder(self.path.parent)
+            disk.create_private(self.path)
+        for end in ("", "-wal", "-shm"):
+            disk.tighten(f"{self.path}{end}")  # cheap: a look at each, unless too open
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode = WAL")

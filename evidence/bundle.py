@@ -15,13 +15,12 @@ import json
 import os
 import re
 import sqlite3
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from evidence import catalog, exports, privacy, vocab
+from evidence import catalog, disk, exports, privacy, vocab
 from evidence.dates import format_day, parse_when
 from evidence.errors import InvalidValue, Refused
 from evidence.files import CHUNK, blob_path, files_folder
@@ -48,7 +47,8 @@ def build_bundle(
     areas: list[str] | None = None,
     framework: str | None = None,
 ) -> Bundle:
-    """Write the bundle to `out`, replacing it whole or not at all."""
+    """Write the bundle to `out`, replacing it whole or not at all, readable by its owner
+    only (see evidence.exports.write_file)."""
     from evidence.custody import refuse_inside_library
 
     out = Path(out)
@@ -105,19 +105,16 @@ def build_bundle(
     csv_text = io.StringIO()
     exports.write_csv([exports.export_row(item) for item in items], csv_text)
 
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".bundle-", suffix=".zip")
-    os.close(handle)
-    try:
+    def write(temporary: Path) -> None:
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("index.html", render_index(context))
             archive.writestr("evidence.csv", csv_text.getvalue())
             archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
             for path, (sha256, _, ids) in entries.items():
                 _add_file(archive, blob_path(folder, sha256), path, sha256, ids)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    with disk.at_work(disk.database_file(conn), "bundle") as work:
+        exports.write_file(out, write, work=work)
     return Bundle(out, len(items), len(entries), marking)
 
 

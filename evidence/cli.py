@@ -634,8 +634,9 @@ def export(
     """Export every item, withdrawn ones too, in the shape `evidence import` reads.
 
     JSON carries every field, files by name and SHA-256; CSV is safe to open in Excel.
+    The file is readable by its owner only.
     """
-    from evidence import exports
+    from evidence import disk, exports
     from evidence.errors import UnknownValue
 
     kind = format.strip().lower()
@@ -648,13 +649,14 @@ def export(
 
             refuse_inside_library(conn, out, "out")
         rows = exports.export_rows(conn)
+        database = disk.database_file(conn)
     write = exports.write_json if kind == "json" else exports.write_csv
     if out is None:
         write(rows, sys.stdout)
         return
-    with reported_errors():
+    with reported_errors(), disk.at_work(database, "export") as work:
         try:
-            exports.write_text_file(out, lambda handle: write(rows, handle))
+            exports.write_text_file(out, lambda handle: write(rows, handle), work=work)
         except OSError as error:
             raise EvidenceError(f"out '{out}' cannot be written ({error.strerror}).") from None
     typer.echo(f"Exported {_count(len(rows), 'item')} to {out}.", err=True)
@@ -678,7 +680,8 @@ def bundle(
     It opens on any laptop with nothing installed: index.html lists the evidence by
     judgement area, newest first, linking each file; evidence.csv and manifest.json (every
     file with its SHA-256) sit beside it. Withdrawn items are left out; the index carries
-    the highest marking of what it holds, top and bottom.
+    the highest marking of what it holds, top and bottom. The ZIP is readable by its
+    owner only: the README says how to share it.
     """
     from evidence.bundle import build_bundle
 
@@ -697,8 +700,8 @@ def backup_(
 ) -> None:
     """Copy the library and its files into a new folder, safely while others write.
 
-    To restore, copy the folder's contents back to where the library lives; then run
-    `evidence check`.
+    The folder is readable by its owner only, like the library. To restore, copy the
+    folder's contents back to where the library lives; then run `evidence check`.
     """
     from evidence import custody
 
@@ -936,16 +939,38 @@ def _said_if_unswept(swept: bool, command: str) -> None:
 
 
 @app.command()
-def check(db_path: DbPath = None) -> None:
+def check(
+    repair: Annotated[
+        bool,
+        typer.Option("--repair", help="Remove the files a killed command left (nothing else)."),
+    ] = False,
+    db_path: DbPath = None,
+) -> None:
     """Check the library is sound: database, links and files.
 
     Runs SQLite's integrity and foreign-key checks and reads every stored file against its
-    SHA-256. Prints each problem and exits 1 if there is any.
+    SHA-256. Prints each problem and exits 1 if there is any. Files that a command killed
+    midway stored but never recorded are named as its leftovers, not damage; --repair
+    removes them.
     """
     from evidence import integrity
+    from evidence.files import size_text
 
     with library(db_path) as conn:
+        left = integrity.leftovers(conn, remove=repair)
         problems, counts = integrity.check(conn)
+    if left:
+        size = size_text(sum(leftover.size for leftover in left))
+        files, it = _count(len(left), "file"), "it" if len(left) == 1 else "them"
+        if repair:
+            typer.echo(f"Removed {files} ({size}) that a killed command left.")
+        else:
+            typer.echo(
+                f"Warning: {files} ({size}) in {left[0].path.parent.parent}"
+                f" {'was' if len(left) == 1 else 'were'} stored by a command killed before"
+                f" recording {it}: not damage; `evidence check --repair` removes {it}.",
+                err=True,
+            )
     for problem in problems:
         typer.echo(f"Problem: {problem}", err=True)
     if problems:

@@ -55,6 +55,7 @@ def pack(
     say exactly what it handed inspectors. Anything printed that may identify a child (see
     the README's privacy check) stops the pack until it is changed, cleared (`evidence
     edit ID --cleared-for-print`) or erased (`evidence purge --text`).
+    The PDF is readable by its owner only: the README says how to share it.
     """
     from readiness import pack as packs
 
@@ -67,6 +68,7 @@ def pack(
             _register(found)
         return
     from db import transaction
+    from evidence import disk
     from evidence.catalog import check_actor
     from evidence.custody import refuse_inside_library
     from evidence.render import progress
@@ -98,11 +100,11 @@ def pack(
             def written(sha256: str) -> None:
                 packs.record(conn, context, path=str(target.resolve()), sha256=sha256,
                              pages=len(document.pages), options=options, by=who)  # fmt: skip
-                keep_or_remove(conn, target)
+                keep_or_remove(conn, target, work)
 
-            with transaction(conn, by=who):
-                printing.write_pdf(document, target, written=written)
-            printing.forget_previous(target)
+            # The transaction ends, committed or undone, before the work folder goes.
+            with disk.at_work(disk.database_file(conn), "pack") as work, transaction(conn, by=who):
+                printing.write_pdf(document, target, written=written, work=work)
     typer.echo(
         f"Wrote {target}: {len(document.pages)} pages, marked {context['marking']},"
         f" reference {context['reference']}."

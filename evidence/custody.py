@@ -4,21 +4,17 @@ data uploaded by mistake (the one deletion the library allows)."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from db import BUSY_TIMEOUT_SECONDS, now, open_db, signals_held, transaction
-from evidence import catalog
+from evidence import catalog, disk
 from evidence.errors import InvalidValue, LibraryError, Refused
 from evidence.files import CHUNK, blob_path, check_owner, files_folder, remove_blob
 
@@ -30,89 +26,56 @@ def new_library(
     """A library for `path`, which does not exist yet, that appears there only when the
     block succeeds (and `keep` is true): a failed or trial command leaves nothing behind.
 
-    It is built in a private folder beside `path`, its stored files with it, locked while
-    in use so that a folder left by a killed command can be told from one at work (see
-    `sweep_leftovers`). On success its files are placed in the library's files folder
-    first and the database then linked into place, with stop signals held so the move
-    is done whole. If another command created `path` meanwhile, that library is left
-    alone (with any file both stored) and LibraryError says so.
+    It is built in a folder of its own in the library's private work folder (see
+    evidence.disk), its stored files with it, which the next command sweeps if this one
+    is killed. On success its files are placed in the library's files folder first and
+    the database then linked into place, with stop signals held so the move is done
+    whole. If another command created `path` meanwhile, that library is left alone (with
+    any file both stored) and LibraryError says so.
     """
     path = Path(path)
     if os.path.lexists(path):
         problem = "is a broken symbolic link" if path.is_symlink() else "already exists"
         raise LibraryError(path, problem)
     made = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        check_owner(path.parent / "files", path.name)
-        sweep_leftovers(path)
-        staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.new-"))
-        os.chmod(staging, 0o777 & ~_umask())
-        lock = _lock(staging)
-    except OSError as error:
-        raise LibraryError(path, f"cannot be created ({error.strerror})") from error
-    conn = None
-    try:
-        conn = open_db(staging / path.name)
-        yield conn
-        conn.close()  # checkpoints the write-ahead log into the file, and removes it
+    with contextlib.ExitStack() as stack:
+        try:
+            disk.private_folder(path.parent)
+            check_owner(path.parent / "files", path.name)
+            disk.sweep_leftovers(path)
+            staging = stack.enter_context(disk.at_work(path, "new"))
+        except BaseException as error:
+            _remove_made(made)
+            if isinstance(error, OSError):
+                raise LibraryError(path, f"cannot be created ({error.strerror})") from error
+            raise
         conn = None
-        if keep:
-            with signals_held():
-                _place(staging, path)
-    finally:
-        with signals_held():
-            if conn is not None:
-                conn.close()
-            shutil.rmtree(staging, ignore_errors=True)
-            os.close(lock)
-            for folder in made:  # deepest first; only those this call made, if empty
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-
-
-def sweep_leftovers(path: Path) -> list[Path]:
-    """Remove the staging folders of new libraries for `path` that a killed command left;
-    returns those removed. They may hold copies of text or files since purged."""
-    removed = stale_leftovers(path)
-    for folder in removed:
-        shutil.rmtree(folder, ignore_errors=True)
-    return removed
-
-
-def stale_leftovers(path: Path) -> list[Path]:
-    """The staging folders beside `path` that no command is at work in (none holds
-    their lock)."""
-    stale = []
-    for folder in sorted(path.parent.glob(f".{path.name}.new-*")):
         try:
-            lock = os.open(folder / LOCK_FILE, os.O_RDONLY)
-        except FileNotFoundError:
-            # Killed before it took its lock, or starting this very moment: give it time.
-            with contextlib.suppress(OSError):
-                if time.time() - folder.stat().st_mtime > 60:
-                    stale.append(folder)
-            continue
-        except OSError:
-            continue
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            stale.append(folder)
-        except OSError:
-            pass  # a command at work in it
+            conn = open_db(staging / path.name)
+            yield conn
+            conn.close()  # checkpoints the write-ahead log into the file, and removes it
+            conn = None
+            if keep:
+                with signals_held():
+                    _place(staging, path)
         finally:
-            os.close(lock)
-    return stale
+            with signals_held():
+                if conn is not None:
+                    conn.close()
+                stack.close()  # the staging folder goes before the folders made for it
+                _remove_made(made)
 
 
-LOCK_FILE = ".in-use"
+def _remove_made(made: list[Path]) -> None:
+    """Remove the folders a new library made for itself, deepest first, if empty."""
+    for folder in made:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
-def _lock(staging: Path) -> int:
-    handle = os.open(staging / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    return handle
+# The sweeping of leftovers lives with the work folder; purge calls it by these names.
+sweep_leftovers = disk.sweep_leftovers
+stale_leftovers = disk.stale_leftovers
 
 
 def _place(staging: Path, path: Path) -> None:
@@ -125,7 +88,7 @@ def _place(staging: Path, path: Path) -> None:
         check_owner(store, path.name, claim=True)
     for blob in staged:
         target = store / blob.parent.name / blob.name
-        target.parent.mkdir(exist_ok=True)
+        disk.private_folder(target.parent)
         if _link(blob, target):
             placed.append(target)
     if not _link(staging / path.name, path):
@@ -168,12 +131,6 @@ def _withdraw_files(placed: list[Path], path: Path) -> None:
         winner.close()
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 # How long a purge waits for readers to finish before it reports the log not yet emptied.
 SWEEP_WAIT_MS = 2000
 
@@ -191,7 +148,9 @@ def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Backup:
 
     The database is copied with SQLite's backup API, a consistent snapshot even while
     others write; then every file that snapshot records. The folder appears whole or not
-    at all. To restore, copy its contents back beside where the library lives.
+    at all: it is made in the library's work folder, or beside `dest` on another file
+    system (see evidence.disk), and renamed into place. It is readable by its owner only,
+    like the library. To restore, copy its contents back beside where the library lives.
     """
     dest = Path(dest)
     refuse_inside_library(conn, dest, "dest")
@@ -199,11 +158,11 @@ def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Backup:
         raise InvalidValue("dest", dest, "already exists: give a new folder for the backup.")
     if not dest.parent.is_dir():
         raise InvalidValue("dest", dest, f"is in a folder that does not exist ({dest.parent}).")
-    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
-    staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".backup-"))
-    os.chmod(staging, 0o777 & ~_umask())  # an ordinary folder, not mkdtemp's private one
+    database = disk.database_file(conn)
     problems = []
-    try:
+    with disk.at_work(database, "backup") as work:
+        staging = disk.private_folder(disk.temporary_for(work, dest), exist_ok=False)
+        disk.create_private(staging / database.name, exist_ok=False)
         copy = sqlite3.connect(staging / database.name)
         try:
             conn.backup(copy)
@@ -219,15 +178,12 @@ def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Backup:
         source = files_folder(conn)
         for sha256, ids, name in files:
             target = blob_path(staging / "files", sha256)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            disk.private_folder(target.parent)
             # Back up everything else: a backup lacking one file beats none at all.
             problem = _copy_checked(blob_path(source, sha256), target, sha256)
             if problem:
                 problems.append(f"{_described(name, ids, sha256)} {problem}")
-        os.replace(staging, dest)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        disk.place(work, staging, dest)
     return Backup(dest, items, len(files) - len(problems), problems)
 
 
@@ -245,7 +201,7 @@ def _copy_checked(source: Path, target: Path, sha256: str) -> str | None:
     if digest.hexdigest() != sha256:
         target.unlink()
         return "has changed on disk since it was stored"
-    os.chmod(target, 0o444)
+    os.chmod(target, disk.STORED_MODE)
     return None
 
 
@@ -256,7 +212,7 @@ def _described(name: str | None, ids: str | None, sha256: str) -> str:
 
 def refuse_inside_library(conn: sqlite3.Connection, path: Path, field: str) -> None:
     """An output must never overwrite the library: its database, the database's log
-    files, or anything in its files folder."""
+    files, or anything in its files folder or its work folder (which is swept)."""
     database = Path(conn.execute("PRAGMA database_list").fetchone()["file"]).resolve()
     target = Path(path).resolve()
     own = [Path(f"{database}{end}") for end in ("", "-wal", "-shm", "-journal")]
@@ -264,7 +220,8 @@ def refuse_inside_library(conn: sqlite3.Connection, path: Path, field: str) -> N
         target == part or (target.exists() and part.exists() and os.path.samefile(target, part))
         for part in own  # a hard link, or another spelling on a case-blind drive
     )
-    if same or target.is_relative_to(database.parent / "files"):
+    inside = (database.parent / "files", disk.work_folder(database))
+    if same or any(target.is_relative_to(folder) for folder in inside):
         raise InvalidValue(field, path, "is part of the library itself: write it elsewhere.")
 
 

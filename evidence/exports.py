@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from evidence import catalog
+from evidence import catalog, disk
 
 FIELDS = (
     "id", "ref", "kind", "title", "summary", "date", "precision", "areas", "themes", "marking",
@@ -64,10 +64,12 @@ def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
         writer.writerow([spreadsheet_safe(flat[field]) for field in FIELDS])
 
 
-def write_text_file(path: Path, write: Callable[[IO[str]], None]) -> None:
+def write_text_file(
+    path: Path, write: Callable[[IO[str]], None], *, work: Path | None = None
+) -> None:
     """Write a file whole or not at all: to a temporary name, then renamed into place, so
     an existing file (even one linked to another name) is replaced, never written into."""
-    write_file(path, lambda temporary: _write_text(temporary, write))
+    write_file(path, lambda temporary: _write_text(temporary, write), work=work)
 
 
 def _write_text(temporary: Path, write: Callable[[IO[str]], None]) -> None:
@@ -75,10 +77,18 @@ def _write_text(temporary: Path, write: Callable[[IO[str]], None]) -> None:
         write(handle)
 
 
-def write_file(path: Path, write: Callable[[Path], None]) -> None:
-    """Have `write` fill a temporary file beside `path`, then rename it into place, keeping
-    the permissions of a file it replaces. A link is followed to its file; a pipe or a
-    device (such as /dev/stdout) is written into, as it cannot be replaced."""
+def write_file(path: Path, write: Callable[[Path], None], *, work: Path | None = None) -> None:
+    """Have `write` fill a temporary file, then rename it onto `path`.
+
+    The temporary file is made in `work`, the command's folder in the library's work
+    folder, or beside `path` on another file system (see evidence.disk), so a killed
+    command leaves it where the next one sweeps it; without `work`, beside `path`. The
+    file is readable by its owner only, whatever the umask, and whatever the mode of a
+    file it replaces: that mode cannot tell a file shared on purpose from one an earlier
+    version left readable by all, so sharing is done again, on purpose, after each
+    writing. A link is followed to its file; a pipe or a device (such as /dev/stdout) is
+    written into, as it cannot be replaced.
+    """
     try:
         info = os.stat(path)  # through any link
     except FileNotFoundError:
@@ -87,18 +97,20 @@ def write_file(path: Path, write: Callable[[Path], None]) -> None:
         write(Path(path))
         return
     target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(info.st_mode) if info is not None else None
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    os.close(handle)
-    temporary = Path(name)
+    if work is None:
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        os.close(handle)
+        temporary = Path(name)
+    else:
+        temporary = disk.temporary_for(work, target)
+        disk.create_private(temporary, exist_ok=False)
     try:
         write(temporary)
-        if mode is None:
-            mask = os.umask(0)
-            os.umask(mask)
-            mode = 0o666 & ~mask
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        os.chmod(temporary, disk.FILE_MODE)
+        if work is None:
+            os.replace(temporary, target)
+        else:
+            disk.place(work, temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

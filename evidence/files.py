@@ -2,7 +2,10 @@
 
 A file is examined (checked, hashed, its text read) before anything is written; storing it
 is part of the command's transaction, so a failed command leaves no row behind. The bytes
-live at `<library folder>/files/ab/cdef...`, named by their SHA-256.
+live at `<library folder>/files/ab/cdef...`, named by their SHA-256, readable by the
+library's owner only and never written again (see evidence.disk). A command killed
+after storing a file and before recording it leaves the file behind: `evidence check`
+names it, and `evidence check --repair` removes it (evidence.integrity).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from db import now, on_rollback
+from evidence import disk
 from evidence.errors import InvalidValue
 
 DEFAULT_MAX_MB = 200
@@ -28,7 +32,9 @@ TEXT_TYPES = {"text/plain", "text/markdown", "text/csv"}
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOCX_XML_MAX = 64 * 1024 * 1024
-_SHA256 = re.compile(r"[0-9a-f]{64}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+# A copy being stored, under a temporary name until it is whole (see `_store_bytes`).
+PARTIAL = re.compile(r"\.incoming-[0-9]+-[0-9a-f]{16}")
 # In the files folder: the name of the library's database file the folder belongs to.
 OWNER_FILE = "LIBRARY"
 
@@ -149,7 +155,7 @@ def check_owner(
     held = [
         path.parent.name + path.name
         for path in folder.glob("??/*")
-        if _SHA256.fullmatch(path.parent.name + path.name)  # not a partial copy
+        if SHA256.fullmatch(path.parent.name + path.name)  # not a partial copy
     ]
     if held and not _records_any(conn, held):
         raise LibraryError(
@@ -188,8 +194,10 @@ def _records_any(conn: sqlite3.Connection | None, held: list[str]) -> bool:
 
 def _write_owner(folder: Path, name: str) -> None:
     """Name the folder's library, whole or not at all (a reader never sees half a name)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    disk.private_folder(folder)
     temporary = folder / f".{OWNER_FILE}-{os.getpid()}"
+    temporary.unlink(missing_ok=True)  # left by a killed command that had this number
+    disk.create_private(temporary, exist_ok=False)
     temporary.write_text(name + "\n", encoding="utf-8")
     os.replace(temporary, folder / OWNER_FILE)
 
@@ -262,10 +270,12 @@ def _store_bytes(folder: Path, incoming: Incoming) -> bool:
     target = blob_path(folder, incoming.sha256)
     if target.exists():
         return False
-    target.parent.mkdir(parents=True, exist_ok=True)
+    disk.private_folder(target.parent)
     # Copy under a temporary name and rename, so a blob is never seen half written.
     temporary = target.parent / f".incoming-{os.getpid()}-{incoming.sha256[:16]}"
     try:
+        temporary.unlink(missing_ok=True)  # left by a killed command that had this number
+        disk.create_private(temporary, exist_ok=False)
         digest = hashlib.sha256()
         with incoming.path.open("rb") as source, temporary.open("wb") as copy:
             for chunk in iter(lambda: source.read(CHUNK), b""):
@@ -275,7 +285,7 @@ def _store_bytes(folder: Path, incoming: Incoming) -> bool:
             raise InvalidValue(
                 "file", incoming.path, "changed while it was being stored: attach it again."
             )
-        os.chmod(temporary, 0o444)
+        os.chmod(temporary, disk.STORED_MODE)
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)

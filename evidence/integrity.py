@@ -1,14 +1,31 @@
-"""`evidence check`: is the library sound? The database, its links and every stored file."""
+"""`evidence check`: is the library sound? The database, its links and every stored file.
+
+A file is stored before the row that records it is committed, so a command killed in
+between (an import, say) leaves a file no row records. That is not damage: `leftovers`
+names such files, and removes them for `evidence check --repair`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from db import BUSY_TIMEOUT_SECONDS
+from evidence import disk
 from evidence.errors import LibraryBusy
-from evidence.files import CHUNK, blob_path, files_folder
+from evidence.files import CHUNK, PARTIAL, SHA256, blob_path, files_folder
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A file a killed command stored in the files folder and never recorded."""
+
+    path: Path
+    size: int
 
 
 def check(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int]]:
@@ -47,30 +64,91 @@ def _check(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int]]:
         if not path.is_file():
             problems.append(f"{label}: missing from {path.parent}")
             continue
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(CHUNK), b""):
-                digest.update(chunk)
-        if digest.hexdigest() != file["sha256"]:
+        if _sha256(path) != file["sha256"]:
             problems.append(f"{label}: its bytes have changed on disk ({path})")
-    known = {file["sha256"] for file in files}
-    if folder.is_dir():
-        for path in sorted(folder.glob("??/*")):
-            if path.name.startswith(".incoming-"):
-                continue  # a copy a killed command began: never recorded, never relied on
-            if path.parent.name + path.name not in known:
-                problems.append(f"file {path}: stored but not recorded in the library")
-    from evidence.custody import stale_leftovers
-
-    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
+    problems += _unrecorded(conn, folder)[1]
     problems += [
         f"{folder}: left by an interrupted command; delete it (it may hold copies of data"
         " since purged)"
-        for folder in stale_leftovers(database)
+        for folder in disk.stale_leftovers(disk.database_file(conn))
     ]
     problems += _kept_in_step(conn)
     (items,) = conn.execute("SELECT count(*) FROM evidence").fetchone()
     return problems, {"items": items, "files": len(files)}
+
+
+def leftovers(conn: sqlite3.Connection, *, remove: bool = False) -> list[Leftover]:
+    """The files killed commands stored and never recorded, removed if `remove`.
+
+    Only whole copies named by their own SHA-256, and partial copies, count: anything
+    else no row records is a problem for `check` to name, never removed. They are found
+    under the library's write lock, so a file that a command at work has stored and not
+    yet recorded is not taken for one.
+    """
+    folder = files_folder(conn)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise LibraryBusy(BUSY_TIMEOUT_SECONDS) from error
+        if remove or "readonly" not in str(error):
+            raise
+        # A library this user may only read: nobody can be storing a file in it.
+    try:
+        found = _unrecorded(conn, folder)[0]
+        if remove:
+            for leftover in found:
+                leftover.path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # not empty: other files share it
+                    leftover.path.parent.rmdir()
+    finally:
+        conn.rollback()
+    return found
+
+
+def _unrecorded(conn: sqlite3.Connection, folder: Path) -> tuple[list[Leftover], list[str]]:
+    """The files in the files folder that no row records: those a killed command left,
+    and problems naming any other."""
+    recorded = {row[0] for row in conn.execute("SELECT sha256 FROM files")}
+    purged = dict(
+        conn.execute(
+            "SELECT value, evidence_id FROM purges, json_each(purges.files)"
+            " WHERE purges.files IS NOT NULL"
+        ).fetchall()
+    )
+    found, problems = [], []
+    for path in sorted(folder.glob("??/*")) if folder.is_dir() else []:
+        sha256 = path.parent.name + path.name
+        if sha256 in recorded:
+            continue
+        if sha256 in purged:
+            evidence_id = purged[sha256]
+            problems.append(
+                f"file {path}: stored but not recorded in the library: a file of purged"
+                f" evidence {evidence_id} still on disk; run `evidence purge {evidence_id}"
+                " --reason ... --yes` again to erase it"
+            )
+            continue
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue  # removed meanwhile
+        regular = stat.S_ISREG(info.st_mode)
+        if regular and (
+            PARTIAL.fullmatch(path.name) or (SHA256.fullmatch(sha256) and _sha256(path) == sha256)
+        ):
+            found.append(Leftover(path, info.st_size))
+        else:
+            problems.append(f"file {path}: stored but not recorded in the library")
+    return found, problems
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _kept_in_step(conn: sqlite3.Connection) -> list[str]:

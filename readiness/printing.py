@@ -86,10 +86,13 @@ def render_pdf(html: str):
     return page.render(pdf_variant=PDF_VARIANT)  # tagged as it is laid out
 
 
-def write_pdf(document, path: Path, written: Callable[[str], None] | None = None) -> str:
-    """Write a laid-out document to `path` whole or not at all (to a temporary name, then
-    renamed into place); returns the SHA-256 of the PDF. `written` is called with it once
-    the PDF is complete and before it takes the name, so what records it can refuse it."""
+def write_pdf(
+    document, path: Path, written: Callable[[str], None] | None = None, *, work: Path | None = None
+) -> str:
+    """Write a laid-out document to `path` whole or not at all (to a temporary file in the
+    command's `work` folder, then renamed into place: see evidence.exports.write_file);
+    returns the SHA-256 of the PDF. `written` is called with it once the PDF is complete
+    and before it takes the name, so what records it can refuse it."""
     from evidence.exports import write_file
 
     digest: list[str] = []
@@ -100,7 +103,7 @@ def write_pdf(document, path: Path, written: Callable[[str], None] | None = None
         if written is not None:
             written(digest[0])
 
-    write_file(Path(path), write)
+    write_file(Path(path), write, work=work)
     return digest[0]
 
 
@@ -127,30 +130,23 @@ def check_target(out: Path | None) -> Path:
     return path
 
 
-def keep_or_remove(conn, target: Path) -> None:
+def keep_or_remove(conn, target: Path, work: Path) -> None:
     """Called just before a new pack takes its name: should the transaction recording it
     roll back, put back the file that had the name (kept under a hidden one meanwhile),
-    or remove the new pack if there was none."""
+    or remove the new pack if there was none. The hidden one is noted in the command's
+    `work` folder, so it goes when the command ends, or with the next command if this one
+    is killed (see evidence.disk)."""
     import os
 
     from db import on_rollback
+    from evidence import disk
 
     real = Path(os.path.realpath(target))
-    previous = _previous(real)
+    previous = real.with_name(f".{real.name}.previous")
     if real.exists():
         previous.unlink(missing_ok=True)
+        disk.note(work, previous)
         os.link(real, previous)
         on_rollback(conn, lambda: os.replace(previous, real))
     else:
         on_rollback(conn, lambda: real.unlink(missing_ok=True))
-
-
-def forget_previous(target: Path) -> None:
-    """Once the pack is recorded, the file it replaced is no longer needed."""
-    import os
-
-    _previous(Path(os.path.realpath(target))).unlink(missing_ok=True)
-
-
-def _previous(real: Path) -> Path:
-    return real.with_name(f".{real.name}.previous")

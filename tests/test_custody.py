@@ -1,10 +1,8 @@
 """Backups that restore by copying back, and purging personal data uploaded by mistake."""
 
 import json
-import os
 import shutil
 import sqlite3
-import stat
 
 import pytest
 from conftest import dump
@@ -177,15 +175,6 @@ def test_a_backup_of_a_library_that_lost_a_file_keeps_the_rest_and_says_so(
         " `evidence check`, and restore them from an older backup.\n"
     )
     assert len([p for p in (dest / "files").glob("??/*")]) == 1
-
-
-def test_a_backup_folder_is_an_ordinary_folder(cli, tmp_path):
-    cli.add()
-    dest = tmp_path / "backup"
-    cli("backup", dest)
-    umask = os.umask(0)
-    os.umask(umask)
-    assert stat.S_IMODE(dest.stat().st_mode) == 0o777 & ~umask
 
 
 def test_a_backup_leaves_out_a_file_whose_bytes_changed_and_says_so(cli, tmp_path, library_path):

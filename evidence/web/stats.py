@@ -17,6 +17,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from evidence import disk
 from evidence.dates import as_of_day, format_day
 
 SCHEMA = """
@@ -180,7 +181,12 @@ def build(conn: sqlite3.Connection, path: Path, *, as_of: str | None = None) -> 
     totals = _totals(conn, day, tracked, latest)
     per_month = _per_month(conn, day, found["framework"])
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    disk.private_folder(path.parent)
+    # Readable by its owner only, like the library it quotes; before SQLite opens it, so
+    # its logs take the same mode. A file made by an earlier version is tightened.
+    disk.create_private(path)
+    for end in ("", "-wal", "-shm"):
+        disk.tighten(f"{path}{end}")
     out = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
         out.execute("PRAGMA journal_mode = WAL")
