@@ -14,6 +14,7 @@ from evidence.cli import (
     AsJson,
     AsOf,
     By,
+    Create,
     DbPath,
     Framework,
     _count,
@@ -84,6 +85,7 @@ def measure_define(
     ] = None,
     framework: Framework = None,
     db_path: DbPath = None,
+    create: Create = False,
     by: By = None,
 ) -> None:
     """Define a measure, or change its definition (only the options given change; --floor
@@ -96,7 +98,7 @@ def measure_define(
     from evidence import measures
     from evidence.errors import InvalidValue
 
-    with library(db_path, create=True) as conn:
+    with library(db_path, may_create=True, create=create) as conn:
         if from_file is not None:
             counts = measures.define_from_file(conn, from_file, by=actor(by))
             typer.echo(

@@ -16,6 +16,7 @@ from evidence.cli import (
     AsJson,
     AsOf,
     By,
+    Create,
     DbPath,
     Framework,
     RulesFile,
@@ -132,12 +133,13 @@ def settings(
         ),
     ] = None,
     db_path: DbPath = None,
+    create: Create = False,
     by: By = None,
 ) -> None:
     """Show the library's settings, or change them."""
     from evidence import catalog
 
-    with library(db_path, create=council is not None) as conn:
+    with library(db_path, may_create=council is not None, create=create) as conn:
         if council is not None:
             catalog.set_setting(conn, "council", council, by=actor(by))
         council = catalog.setting(conn, "council")
