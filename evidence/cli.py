@@ -198,13 +198,15 @@ def library(
     *,
     may_create: bool = False,
     create: bool = False,
+    only_reads: bool = False,
 ) -> Iterator[Any]:
     """The library, open and migrated, closed afterwards; errors reported.
 
     A command that adds to a library (`may_create`) makes a new one only at the default
     path, db/evidence.db in the current folder, or wherever --create asks (`create`):
     a mistyped --db is an error that makes nothing, not a new empty library. Making one
-    is said on standard error.
+    is said on standard error. A command that `only_reads` opens a library this user
+    cannot write read-only.
     """
     import db
 
@@ -212,7 +214,7 @@ def library(
         path = Path(db_path or db.default_path())
         making = new_library_wanted(db_path, path, create=create, may_create=may_create)
         # A library another command began making a moment ago is finished, not refused.
-        conn = db.open_db(path, create=making or may_create)
+        conn = db.open_db(path, create=making or may_create, read_only=only_reads)
         if making:
             typer.echo(f"Created a new library at {path}", err=True)
         try:
@@ -439,7 +441,7 @@ def list_(
     """
     from evidence import catalog
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         items = catalog.list_evidence(
             conn,
             areas=areas or (),
@@ -469,7 +471,7 @@ def show(evidence_id: EvidenceId, as_json: AsJson = False, db_path: DbPath = Non
     """Show one item with its change history."""
     from evidence import catalog, render
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         item = catalog.get_evidence(conn, evidence_id)
         item["history"] = catalog.history(conn, evidence_id)
     if as_json:
@@ -608,7 +610,7 @@ def areas(
     """Judgement areas, their themes and mappings."""
     from evidence import render, vocab
 
-    with library(db_path, may_create=True, create=create) as conn:
+    with library(db_path, may_create=True, create=create, only_reads=True) as conn:
         listing = vocab.describe_areas(conn, vocab.Vocabulary(conn).framework(framework))
     if as_json:
         print_json(listing)
@@ -619,7 +621,7 @@ def areas(
 @app.command()
 def kinds(as_json: AsJson = False, db_path: DbPath = None, create: Create = False) -> None:
     """The kinds of evidence."""
-    with library(db_path, may_create=True, create=create) as conn:
+    with library(db_path, may_create=True, create=create, only_reads=True) as conn:
         rows = [
             dict(row)
             for row in conn.execute("SELECT slug, name, description FROM kinds ORDER BY position")
@@ -702,7 +704,7 @@ def export(
     with reported_errors():
         if kind not in ("json", "csv"):
             raise UnknownValue("format", format, ["json", "csv"])
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         if out is not None:
             from evidence.custody import refuse_inside_library
 
@@ -742,7 +744,7 @@ def bundle(
     """
     from evidence.bundle import build_bundle
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         made = build_bundle(conn, out, as_of=as_of, areas=areas, framework=framework)
     typer.echo(
         f"Wrote {made.path}: {_count(made.items, 'item')} and {_count(made.files, 'file')},"
@@ -762,7 +764,7 @@ def backup_(
     """
     from evidence import custody
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         made = custody.backup(conn, dest)
     typer.echo(
         f"Backed up {_count(made.items, 'item')} and {_count(made.files, 'file')} to {made.path}."
@@ -843,7 +845,7 @@ def check(db_path: DbPath = None) -> None:
     """
     from evidence import integrity
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         problems, counts = integrity.check(conn)
     for problem in problems:
         typer.echo(f"Problem: {problem}", err=True)

@@ -203,7 +203,7 @@ def measure_show(
     challenge, and what it says in plain words."""
     from evidence import measures, render
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         detail = measures.measure_detail(conn, code, as_of=as_of)
     if as_json:
         print_json(detail)
@@ -216,7 +216,7 @@ def measure_list(as_of: AsOf = None, as_json: AsJson = False, db_path: DbPath = 
     """The latest figure of every measure, with its status and what it says."""
     from evidence import measures, render
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         found = measures.list_measures(conn, as_of=as_of)
     if as_json:
         print_json(found)
@@ -326,7 +326,7 @@ def challenge_list(
     """Challenges open on a day (with --all, resolved ones too)."""
     from evidence import measures, render
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         rows = measures.challenge_rows(conn, as_of=as_of, open_only=not show_all)
     if as_json:
         print_json(rows)

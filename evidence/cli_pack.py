@@ -55,18 +55,20 @@ def pack(
     in the library's register (`--list`), with the SHA-256 of the PDF, so the council can
     say exactly what it handed inspectors. A child story that may identify someone stops
     the pack until it is changed or cleared (`evidence edit ID --cleared-for-print`).
+    From a library you may only read, the pack is printed but cannot be entered in the
+    register: a warning says so, with the PDF's SHA-256.
     """
     from readiness import pack as packs
 
     if list_packs:
-        with library(db_path) as conn:
+        with library(db_path, only_reads=True) as conn:
             found = packs.printed(conn)
         if as_json:
             print_json(found)
         else:
             _register(found)
         return
-    from db import transaction
+    from db import is_read_only, transaction
     from evidence.catalog import check_actor
     from evidence.custody import refuse_inside_library
     from evidence.render import progress
@@ -75,7 +77,7 @@ def pack(
     from readiness.printing import keep_or_remove
 
     who = actor(by)
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         check_actor(who)
         target = printing.check_target(out)
         refuse_inside_library(conn, target, "out")
@@ -100,9 +102,19 @@ def pack(
                              pages=len(document.pages), options=options, by=who)  # fmt: skip
                 keep_or_remove(conn, target)
 
-            with transaction(conn, by=who):
-                printing.write_pdf(document, target, written=written)
-            printing.forget_previous(target)
+            unrecorded = None
+            if is_read_only(conn):  # this user cannot write the library, nor its register
+                unrecorded = printing.write_pdf(document, target)
+            else:
+                with transaction(conn, by=who):
+                    printing.write_pdf(document, target, written=written)
+                printing.forget_previous(target)
+    if unrecorded:
+        typer.echo(
+            "Warning: the library is read-only here, so this pack is not entered in its"
+            f" register (`evidence pack --list`); the PDF's SHA-256 is {unrecorded}.",
+            err=True,
+        )
     typer.echo(
         f"Wrote {target}: {len(document.pages)} pages, marked {context['marking']},"
         f" reference {context['reference']}."
@@ -139,7 +151,8 @@ def settings(
     """Show the library's settings, or change them."""
     from evidence import catalog
 
-    with library(db_path, may_create=council is not None, create=create) as conn:
+    changing = council is not None
+    with library(db_path, may_create=changing, create=create, only_reads=not changing) as conn:
         if council is not None:
             catalog.set_setting(conn, "council", council, by=actor(by))
         council = catalog.setting(conn, "council")

@@ -300,7 +300,7 @@ def _accounts(db_path: Path | None):
     from evidence.accounts import Accounts
 
     path = Path(db_path or db.default_path())
-    with library(path):
+    with library(path, only_reads=True):
         pass  # exists, is a library, and is migrated
     return Accounts(path)
 

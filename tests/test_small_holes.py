@@ -1,9 +1,18 @@
-"""Smaller holes: file names that disguise what they are and a mistyped --db."""
+"""Smaller holes: file names that disguise what they are, a mistyped --db and libraries that may only be read."""
 
+import contextlib
 import hashlib
 import json
+import os
+import pwd
 import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
+import pytest
 from conftest import dump
 
 ADD = ["add", "audit", "--title", "Audit", "--date", "2017-01", "--area", "1"]
@@ -121,3 +130,139 @@ def test_a_new_library_is_made_at_the_default_path_however_it_is_named(cli, tmp_
         f"Created a new library at {spelt[3:]}\n"
     )
     assert len(cli.json("list")) == 1
+
+
+# Each command runs in one Python process, one after another, as `evidence` would.
+READER = """
+import contextlib, io, json, sys
+from evidence.__main__ import main
+
+results = []
+for argv in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    sys.argv = ["evidence", *argv]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main()
+            code = 0
+        except SystemExit as stop:
+            code = stop.code or 0
+    results.append([code, out.getvalue(), err.getvalue()])
+print(json.dumps(results))
+"""
+
+
+def as_reader(folder: Path, *commands: list) -> list[tuple[int, str, str]]:
+    """Run the commands as someone the modes of the library's files keep from writing:
+    this user, or `nobody` when the tests run as root, whom no mode stops."""
+    prefix = []
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        prefix = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                  "--clear-groups"]  # fmt: skip
+    done = subprocess.run(
+        [*prefix, sys.executable, "-c", READER, json.dumps([list(map(str, c)) for c in commands])],
+        cwd=folder,
+        env={"PATH": os.environ["PATH"], "HOME": str(folder), "EVIDENCE_USER": "reader",
+             "XDG_CACHE_HOME": str(folder / "out")},  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture
+def shared_folder():
+    """A folder anyone may read, outside the tests' own (which only their user may)."""
+    folder = Path(tempfile.mkdtemp(prefix="evidence-read-only-"))
+    folder.chmod(0o755)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    shutil.rmtree(folder)
+
+
+def seen(folder: Path) -> dict:
+    """What a command could change: every name in the library's folder, and the bytes
+    and time of change of its database."""
+    database = folder / "evidence.db"
+    return {
+        "names": sorted(str(path.relative_to(folder)) for path in folder.rglob("*")),
+        "sha256": hashlib.sha256(database.read_bytes()).hexdigest(),
+        "mtime": database.stat().st_mtime_ns,
+    }
+
+
+def test_commands_that_only_read_work_on_a_library_no_one_may_write(
+    cli, shared_folder, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(shared_folder)
+    library = shared_folder / "db" / "evidence.db"  # the default path there
+    note = tmp_path / "note.md"
+    note.write_text("Minutes of the board")
+    cli(*ADD, "--file", note, "--db", library)
+    cli("action", "add", "1", "--text", "Audit again", "--due", "2017-06-01", "--on",
+        "2017-01-20", "--db", library)  # fmt: skip
+    cli("add", "inspection-report", "--title", "Inspection", "--date", "2017-02", "--area",
+        "overall", "--db", library)  # fmt: skip
+    cli("grade", "2", "--area", "1", "--grade", "good", "--db", library)
+    cli("measure", "define", "cp-visits", "--name", "Visits", "--unit", "percent", "--better",
+        "higher", "--db", library)  # fmt: skip
+    cli("measure", "record", "cp-visits", "2017-01", "91", "--reported-on", "2017-02-10",
+        "--db", library)  # fmt: skip
+    out = shared_folder / "out"
+    out.mkdir(mode=0o777)
+    out.chmod(0o777)
+    folder = library.parent
+    library.chmod(0o444)
+    for path in sorted(folder.rglob("*"), reverse=True) + [folder]:
+        if path.is_dir():
+            path.chmod(0o555)
+    before = seen(folder)
+
+    db = ["--db", library]
+    results = as_reader(
+        shared_folder,
+        ["list", "--json", *db],
+        ["show", "1", *db],
+        ["check", *db],
+        ["readiness", "--json", *db],
+        ["grades", *db],
+        ["action", "list", *db],
+        ["measure", "list", *db],
+        ["export", "--out", out / "items.json", *db],
+        ["bundle", "--out", out / "library.zip", *db],
+        ["pack", "--as-of", "2017-03-31", "--out", out / "pack.pdf", *db],
+    )
+    codes = [code for code, _, _ in results]
+    assert codes == [0] * 10, results
+    (listed, shown, checked, readiness, grades, actions, figures, exported, bundled,
+     packed) = results  # fmt: skip
+    assert [item["title"] for item in json.loads(listed[1])] == ["Inspection", "Audit"]
+    assert "note.md" in shown[1]
+    assert checked[1] == "The library is sound: 2 items and 1 file checked.\n"
+    assert {area["code"] for area in json.loads(readiness[1])} >= {"1", "2", "3"}
+    assert "good" in grades[1]
+    assert "Audit again" in actions[1]
+    assert "91" in figures[1]
+    assert exported[2] == f"Exported 2 items to {out / 'items.json'}.\n"
+    assert len(json.loads((out / "items.json").read_text())) == 2
+    assert bundled[1].startswith(f"Wrote {out / 'library.zip'}: 2 items and 1 file")
+    assert "Warning: the library is read-only here, so this pack is not entered" in packed[2]
+    assert (out / "pack.pdf").read_bytes().startswith(b"%PDF-")
+    # Read-only, not merely unharmed: no log or index file made, not a byte changed.
+    assert seen(folder) == before
+
+    # While a writer has it open, it is read through the writer's index file.
+    folder.chmod(0o755)
+    writer = sqlite3.connect(library)
+    with contextlib.closing(writer):
+        writer.execute("SELECT count(*) FROM evidence").fetchone()
+        folder.chmod(0o555)
+        assert Path(f"{library}-shm").exists()
+        ((code, listed, _),) = as_reader(shared_folder, ["list", "--json", *db])
+        assert code == 0
+        assert [item["title"] for item in json.loads(listed)] == ["Inspection", "Audit"]
