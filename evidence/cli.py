@@ -838,10 +838,11 @@ def purge(
 
 @app.command()
 def check(db_path: DbPath = None) -> None:
-    """Check the library is sound: database, links and files.
+    """Check the library is sound: database, links, files and accounts.
 
     Runs SQLite's integrity and foreign-key checks and reads every stored file against its
-    SHA-256. Prints each problem and exits 1 if there is any.
+    SHA-256; checks the web UI's accounts file too, if there is one. Prints each problem
+    and exits 1 if there is any.
     """
     from evidence import integrity
 
@@ -854,10 +855,11 @@ def check(db_path: DbPath = None) -> None:
             f"Error: {len(problems)} problem{'s' if len(problems) > 1 else ''} found.", err=True
         )
         raise typer.Exit(1)
-    typer.echo(
-        f"The library is sound: {_count(counts['items'], 'item')} and"
-        f" {_count(counts['files'], 'file')} checked."
-    )
+    items, files = _count(counts["items"], "item"), _count(counts["files"], "file")
+    if counts["accounts"]:
+        typer.echo(f"The library is sound: {items}, {files} and its accounts file checked.")
+    else:
+        typer.echo(f"The library is sound: {items} and {files} checked.")
 
 
 def _count(number: int, noun: str) -> str:

@@ -1,4 +1,5 @@
-"""Smaller holes: file names that disguise what they are, a mistyped --db and libraries that may only be read."""
+"""Smaller holes: file names that disguise what they are, a mistyped --db, libraries that may
+only be read, and the accounts file kept from --out and checked."""
 
 import contextlib
 import hashlib
@@ -15,6 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import dump
 
+from evidence.accounts import Accounts
+
+PASSWORD = "correct horse battery"
 ADD = ["add", "audit", "--title", "Audit", "--date", "2017-01", "--area", "1"]
 
 
@@ -266,3 +270,62 @@ def test_commands_that_only_read_work_on_a_library_no_one_may_write(
         ((code, listed, _),) = as_reader(shared_folder, ["list", "--json", *db])
         assert code == 0
         assert [item["title"] for item in json.loads(listed)] == ["Inspection", "Audit"]
+
+
+def test_an_output_never_overwrites_the_accounts_file(cli, library_path):
+    cli.add()
+    Accounts(library_path).add("mia.manager", "manager", PASSWORD, by="tester")
+    accounts = library_path.with_name("evidence.accounts.db")
+    before = accounts.read_bytes()
+    for out in (accounts, Path(f"{accounts}-wal")):
+        for command in (
+            ["export"],
+            ["export", "--format", "csv"],
+            ["bundle"],
+            ["pack"],
+            ["action", "export", "--format", "csv"],
+        ):
+            result = cli(*command, "--out", out, expect=1)
+            assert result.stderr == (
+                f"Error: out '{out}' is part of the library itself: write it elsewhere.\n"
+            )
+    assert accounts.read_bytes() == before
+    assert not Path(f"{accounts}-wal").exists()
+    assert [account["name"] for account in cli.json("user", "list")] == ["mia.manager"]
+
+
+def test_check_reads_the_accounts_file_and_a_damaged_one_is_named(cli, library_path):
+    cli.add()
+    assert cli("check").stdout == "The library is sound: 1 item and 0 files checked.\n"
+    Accounts(library_path).add("mia.manager", "manager", PASSWORD, by="tester")
+    assert cli("check").stdout == (
+        "The library is sound: 1 item, 0 files and its accounts file checked.\n"
+    )
+    accounts = library_path.with_name("evidence.accounts.db")
+    accounts.write_bytes(b"%PDF-1.7 a pack printed over the accounts\n" * 200)
+    result = cli("check", expect=1)
+    assert result.stderr == (
+        f"Problem: accounts file {accounts}: file is not a database\nError: 1 problem found.\n"
+    )
+    damaged = (
+        f"Error: the accounts file '{accounts}' cannot be read (file is not a database):"
+        " restore it from a copy, or move it aside and add the accounts again with"
+        " `evidence user add`.\n"
+    )
+    assert cli("user", "list", expect=1).stderr == damaged
+    assert cli("user", "disable", "mia.manager", expect=1).stderr == damaged
+    assert cli("user", "add", "ann.analyst", "--role", "analyst", "--password-stdin",
+               input=PASSWORD + "\n", expect=1).stderr == damaged  # fmt: skip
+
+    accounts.unlink()  # another program's database in its place
+    other = sqlite3.connect(accounts)
+    other.execute("CREATE TABLE contacts (name TEXT)")
+    other.commit()
+    other.close()
+    assert cli("check", expect=1).stderr == (
+        f"Problem: accounts file {accounts}: holds no accounts; it is not an accounts file\n"
+        "Error: 1 problem found.\n"
+    )
+    assert cli("user", "list", expect=1).stderr == damaged.replace(
+        "file is not a database", "no such table: accounts"
+    )
