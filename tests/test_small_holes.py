@@ -221,10 +221,8 @@ def test_commands_that_only_read_work_on_a_library_no_one_may_write(
     out.mkdir(mode=0o777)
     out.chmod(0o777)
     folder = library.parent
-    library.chmod(0o444)
-    for path in sorted(folder.rglob("*"), reverse=True) + [folder]:
-        if path.is_dir():
-            path.chmod(0o555)
+    for path in sorted(folder.rglob("*"), reverse=True) + [folder]:  # anyone may read
+        path.chmod(0o555 if path.is_dir() else 0o444)
     before = seen(folder)
 
     db = ["--db", library]
