@@ -42,7 +42,9 @@ def writer(library: Path, name: str, adds: int, failures: list[str]) -> None:
 
 def run_writers(library: Path, writers: int, adds: int) -> tuple[float, list[str]]:
     """Seconds for `writers` writers of `adds` items each, started together."""
-    subprocess.run([BIN / "evidence", "kinds", "--db", library], check=True, capture_output=True)
+    subprocess.run(
+        [BIN / "evidence", "kinds", "--db", library, "--create"], check=True, capture_output=True
+    )
     failures: list[str] = []
     threads = [
         threading.Thread(target=writer, args=(library, f"writer{n}", adds, failures))

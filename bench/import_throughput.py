@@ -68,7 +68,9 @@ def main() -> None:
             library = base / f"ours-{round_}" / "evidence.db"
             # The library is created first, as a council's would be; the import is timed.
             subprocess.run(
-                [BIN / "evidence", "kinds", "--db", library], check=True, capture_output=True
+                [BIN / "evidence", "kinds", "--db", library, "--create"],
+                check=True,
+                capture_output=True,
             )
             ours.append(
                 timed([BIN / "evidence", "import", rows, "--db", library, "--by", "bench"])

@@ -33,9 +33,13 @@ def default_path() -> Path:
     return Path(os.environ.get("EVIDENCE_DB") or DEFAULT_PATH)
 
 
-def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Connection:
+def open_db(
+    path: str | os.PathLike[str], *, create: bool = True, read_only: bool = False
+) -> sqlite3.Connection:
     """Open the library at `path`, ready for use, creating it (and its folder) if `create`.
 
+    `read_only` is for a command that only reads: a library this user cannot write (its
+    file, its folder or its drive is read-only) is then opened read-only, not refused.
     Raises LibraryError, naming the path, when there is no library there to open, or the
     file holds something else: another program's database is never taken over.
     """
@@ -48,6 +52,8 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Con
             raise LibraryError(path, "is a folder, not a library file")
         if not path.exists() and not create:
             raise LibraryError(path, "does not exist: check --db, or log a first item with `add`")
+        if read_only and path.exists() and not _writable(path):
+            return _connect_read_only(path)
         disk.private_folder(path.parent)
         disk.create_private(path)  # before SQLite does, with the umask's mode, and its logs
         conn = _connect(path, create)
@@ -58,6 +64,66 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Con
     disk.tidy(disk.database_file(conn))
     vocab.sync_if_changed(conn)
     return conn
+
+
+def is_read_only(conn: sqlite3.Connection) -> bool:
+    """Whether `conn` was opened read-only by `open_db`: nothing can be written through it."""
+    return conn.execute("PRAGMA query_only").fetchone()[0] == 1
+
+
+def _writable(path: Path) -> bool:
+    """Whether this user can write the database at `path`: its file, and its folder,
+    where SQLite keeps the write-ahead log beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection to the SQLite database at `path` (in WAL mode) that writes nothing.
+
+    Where this user can write the database, it is an ordinary connection told to write
+    nothing, which reads what others write meanwhile through SQLite's locks. Where not,
+    SQLite reads it through its -shm file: while a writer has it open, that file is
+    there and is read as it is; when none has, a read-only connection could only make
+    one (where the folder allows it, owned by the reader and left behind, in the way of
+    the next writer), so the file is opened as immutable instead, which needs no -shm
+    and makes none. Nothing is then left beside the database.
+    """
+    if _writable(path):
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
+    else:
+        mode = "mode=ro" if Path(f"{path}-shm").exists() else "immutable=1"
+        conn = sqlite3.connect(
+            f"{path.absolute().as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_SECONDS
+        )
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A library this user cannot write, opened read-only (see `connect_read_only`)."""
+    from evidence.errors import LibraryError
+
+    conn = connect_read_only(path)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if "evidence" not in tables:
+            raise LibraryError(path, "is not an evidence library")
+        if _pending_migrations(conn):
+            raise LibraryError(
+                path,
+                "is read-only here and was made by an earlier version: someone who can"
+                " write to it must run a command on it once, to bring it up to date",
+            )
+        return conn
+    except BaseException:
+        conn.close()
+        raise
 
 
 def _connect(path: Path, create: bool) -> sqlite3.Connection:

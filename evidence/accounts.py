@@ -14,6 +14,7 @@ disabling an account or changing its password ends all of its sessions for good.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -22,12 +23,13 @@ import re
 import secrets
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from db import now
 from evidence import disk
-from evidence.errors import InvalidValue, Refused
+from evidence.errors import EvidenceError, InvalidValue, Refused
 
 ROLES = ("manager", "analyst")
 ROLE_MEANINGS = {
@@ -106,6 +108,35 @@ def accounts_path(library: str | os.PathLike[str]) -> Path:
     return library.with_name(f"{library.stem}.accounts.db")
 
 
+class AccountsDamaged(EvidenceError):
+    """The accounts file cannot be read: it is damaged, or is not an accounts file."""
+
+    def __init__(self, path: Path, error: Exception) -> None:
+        super().__init__(
+            f"the accounts file '{path}' cannot be read ({error}): restore it from a copy,"
+            " or move it aside and add the accounts again with `evidence user add`."
+        )
+
+
+def _readable(method: Callable[..., Any]) -> Callable[..., Any]:
+    """For the methods the command line calls: an accounts file that is not a database,
+    is damaged, or lacks the accounts is AccountsDamaged, naming the file (one that is
+    busy, or read-only, is not damaged, and its error says so)."""
+
+    @functools.wraps(method)
+    def reported(self: Accounts, *args: Any, **options: Any) -> Any:
+        try:
+            return method(self, *args, **options)
+        except sqlite3.OperationalError as error:
+            if not str(error).startswith("no such"):
+                raise
+            raise AccountsDamaged(self.path, error) from None
+        except sqlite3.DatabaseError as error:
+            raise AccountsDamaged(self.path, error) from None
+
+    return reported
+
+
 class Accounts:
     """The accounts file of one library, opened on each use: the web server and the
     command line can change it at the same time."""
@@ -152,10 +183,15 @@ class Accounts:
         finally:
             conn.close()
 
+    @_readable
     def list(self) -> list[dict[str, Any]]:
-        conn = self._open()
-        if conn is None:
+        from db import connect_read_only
+
+        if not self.path.exists():
             return []
+        for end in ("", "-wal", "-shm"):
+            disk.tighten(f"{self.path}{end}")  # as `_open` does; nothing if it cannot
+        conn = connect_read_only(self.path)  # listing writes nothing, so may be read-only
         try:
             rows = conn.execute(
                 "SELECT name, role, enabled, created_at, created_by, updated_at, updated_by"
@@ -282,6 +318,7 @@ class Accounts:
 
     # Changing
 
+    @_readable
     def add(self, name: str, role: str, password: str, *, by: str) -> None:
         name, role = check_name(name), check_role(role)
         hashed = hash_password(check_password(password))
@@ -317,6 +354,7 @@ class Accounts:
         hashed = hash_password(check_password(password))
         return self._change(name, {"password": hashed}, "password changed", by, end_sessions=True)
 
+    @_readable
     def _change(
         self, name: str, values: dict[str, Any], change: str, by: str, *, end_sessions=False
     ) -> bool:

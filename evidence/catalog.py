@@ -778,6 +778,13 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069
 _CONTROL_IN_TEXT = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 )
+# A file's name, besides, holds none of the marks that set the direction of the text
+# around them: "report<U+202E>txt.exe" shows as "reportexe.txt", and a right-to-left mark
+# (U+200F, or Arabic's U+061C) can move the dot of an extension as well.
+_CONTROL_IN_NAME = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+FILE_NAME_MAX = 255  # what most file systems allow
 
 
 def one_line(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
@@ -786,6 +793,14 @@ def one_line(value: str | None, field: str, limit: int, *, required: bool = Fals
     if text is None and required:
         raise InvalidValue(field, value or "", f"is empty: give a {field}.")
     return text
+
+
+def file_name(value: str) -> str:
+    """The name of an attached file, as it is stored and shown: checked like a title, so
+    that it cannot break a line, drive a terminal or disguise what kind of file it is."""
+    if not value.strip():
+        raise InvalidValue("file", value, "has no name: give the file a name.")
+    return _text(value, "file", FILE_NAME_MAX, _CONTROL_IN_NAME)
 
 
 def free_text(value: str | None, field: str, limit: int = TEXT_MAX) -> str | None:
@@ -809,7 +824,7 @@ def _text(
         )
     bad = forbidden.search(value)
     if bad is not None:
-        where = "must be one line" if forbidden is _CONTROL else "must be plain text"
+        where = "must be plain text" if forbidden is _CONTROL_IN_TEXT else "must be one line"
         raise InvalidValue(
             field, _clip(value), f"{where}, with no control characters (U+{ord(bad[0]):04X})."
         )

@@ -39,6 +39,14 @@ DbPath = Annotated[
         show_default=False,
     ),
 ]
+Create = Annotated[
+    bool,
+    typer.Option(
+        "--create",
+        help="Make a new library at --db if there is none there; without it, a new library"
+        " is made only at db/evidence.db in the current folder.",
+    ),
+]
 By = Annotated[
     str | None,
     typer.Option(
@@ -185,20 +193,89 @@ def _started() -> None:
 
 
 @contextmanager
-def library(db_path: Path | None, *, create: bool = False) -> Iterator[Any]:
+def library(
+    db_path: Path | None,
+    *,
+    may_create: bool = False,
+    create: bool = False,
+    only_reads: bool = False,
+) -> Iterator[Any]:
     """The library, open and migrated, closed afterwards; errors reported.
 
-    Only commands that add to a library, or describe its vocabulary, create one: a
-    mistyped --db on `list` is an error, not a new empty library.
+    A command that adds to a library (`may_create`) makes a new one only at the default
+    path, db/evidence.db in the current folder, or wherever --create asks (`create`):
+    a mistyped --db is an error that makes nothing, not a new empty library. Making one
+    is said on standard error. A command that `only_reads` opens a library this user
+    cannot write read-only.
     """
     import db
 
     with reported_errors():
-        conn = db.open_db(db_path or db.default_path(), create=create)
+        path = Path(db_path or db.default_path())
+        making = new_library_wanted(db_path, path, create=create, may_create=may_create)
+        # A library another command began making a moment ago is finished, not refused.
+        conn = db.open_db(path, create=making or may_create, read_only=only_reads)
+        if making:
+            typer.echo(f"Created a new library at {path}", err=True)
         try:
             yield conn
         finally:
             conn.close()
+
+
+def new_library_wanted(
+    db_path: Path | None, path: Path, *, create: bool, may_create: bool = True
+) -> bool:
+    """Whether a new library is to be made at `path`, which a command that may make
+    one (`may_create`) is about to open: True when there is none there yet (no file, or
+    an empty one) and `path` is the default path, however it is spelt, or --create was
+    given (`create`)."""
+    if not (create or may_create) or _holds_something(path):
+        return False
+    if create or is_default_path(path):
+        return True
+    from evidence.errors import InvalidValue
+
+    field = "--db (EVIDENCE_DB)" if db_path is not None and _from_env(db_path) else "--db"
+    problem = "is an empty file" if path.exists() else "does not exist"
+    raise InvalidValue(
+        field, path, f"{problem}: check the path, or add --create to make a new library there."
+    )
+
+
+def _holds_something(path: Path) -> bool:
+    """Whether there is something at `path` other than an empty file: a library, or
+    whatever `open_db` is to name (a folder, another file, a path it cannot reach)."""
+    import stat
+
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return stat.S_ISDIR(info.st_mode) or info.st_size > 0
+
+
+def is_default_path(path: Path) -> bool:
+    """Whether `path` is db/evidence.db in the current folder, however it is spelt."""
+    import os
+
+    import db
+
+    default = Path.cwd() / db.DEFAULT_PATH
+    if path.resolve() == default.resolve():
+        return True
+    try:  # another name for the same folder (a link, a mount)
+        return path.name == default.name and os.path.samefile(path.parent, default.parent)
+    except OSError:
+        return False
+
+
+def _from_env(db_path: Path) -> bool:
+    import os
+
+    return Path(os.environ.get("EVIDENCE_DB") or "") == db_path
 
 
 def examined(paths: list[Path] | None) -> list[Any]:
@@ -248,6 +325,7 @@ def add(
     framework: Framework = None,
     as_json: AsJson = False,
     db_path: DbPath = None,
+    create: Create = False,
     by: By = None,
 ) -> None:
     """Log one piece of evidence.
@@ -258,7 +336,7 @@ def add(
     from evidence import catalog
 
     attached = examined(files)
-    with library(db_path, create=True) as conn:
+    with library(db_path, may_create=True, create=create) as conn:
         evidence_id = catalog.add_evidence(
             conn,
             kind=kind,
@@ -381,7 +459,7 @@ def list_(
     """
     from evidence import catalog
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         items = catalog.list_evidence(
             conn,
             areas=areas or (),
@@ -411,7 +489,7 @@ def show(evidence_id: EvidenceId, as_json: AsJson = False, db_path: DbPath = Non
     """Show one item with its change history."""
     from evidence import catalog, render
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         item = catalog.get_evidence(conn, evidence_id)
         item["history"] = catalog.history(conn, evidence_id)
     if as_json:
@@ -548,11 +626,16 @@ def verify_item(
 
 
 @app.command()
-def areas(framework: Framework = None, as_json: AsJson = False, db_path: DbPath = None) -> None:
+def areas(
+    framework: Framework = None,
+    as_json: AsJson = False,
+    db_path: DbPath = None,
+    create: Create = False,
+) -> None:
     """Judgement areas, their themes and mappings."""
     from evidence import render, vocab
 
-    with library(db_path, create=True) as conn:
+    with library(db_path, may_create=True, create=create, only_reads=True) as conn:
         listing = vocab.describe_areas(conn, vocab.Vocabulary(conn).framework(framework))
     if as_json:
         print_json(listing)
@@ -561,9 +644,9 @@ def areas(framework: Framework = None, as_json: AsJson = False, db_path: DbPath 
 
 
 @app.command()
-def kinds(as_json: AsJson = False, db_path: DbPath = None) -> None:
+def kinds(as_json: AsJson = False, db_path: DbPath = None, create: Create = False) -> None:
     """The kinds of evidence."""
-    with library(db_path, create=True) as conn:
+    with library(db_path, may_create=True, create=create, only_reads=True) as conn:
         rows = [
             dict(row)
             for row in conn.execute("SELECT slug, name, description FROM kinds ORDER BY position")
@@ -585,6 +668,7 @@ def import_(
         bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
     ] = False,
     db_path: DbPath = None,
+    create: Create = False,
     by: By = None,
 ) -> None:
     """Import many items at once: all of them, or none.
@@ -600,12 +684,15 @@ def import_(
     target = db_path or db.default_path()
     with reported_errors():
         rows = imports.read_rows(path)  # a file that cannot be read stops here
-        if target.exists():
+        making = new_library_wanted(db_path, target, create=create)
+        if not making:
             opened = library(target)
         else:  # the library is created only by an import that succeeds
             opened = custody.new_library(target, keep=not dry_run)
         with opened as conn:
             report = imports.import_file(conn, path, by=actor(by), dry_run=dry_run, rows=rows)
+        if making and not dry_run:
+            typer.echo(f"Created a new library at {target}", err=True)
     read_as = "" if report.encoding in ("utf-8", "xlsx") else f" (read as {report.encoding})"
     counts = (
         f"{_count(len(report.added), 'item')} added, {len(report.updated)} updated,"
@@ -643,7 +730,7 @@ def export(
     with reported_errors():
         if kind not in ("json", "csv"):
             raise UnknownValue("format", format, ["json", "csv"])
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         if out is not None:
             from evidence.custody import refuse_inside_library
 
@@ -685,7 +772,7 @@ def bundle(
     """
     from evidence.bundle import build_bundle
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         made = build_bundle(conn, out, as_of=as_of, areas=areas, framework=framework)
     typer.echo(
         f"Wrote {made.path}: {_count(made.items, 'item')} and {_count(made.files, 'file')},"
@@ -705,7 +792,7 @@ def backup_(
     """
     from evidence import custody
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         made = custody.backup(conn, dest)
     typer.echo(
         f"Backed up {_count(made.items, 'item')} and {_count(made.files, 'file')} to {made.path}."
@@ -946,17 +1033,17 @@ def check(
     ] = False,
     db_path: DbPath = None,
 ) -> None:
-    """Check the library is sound: database, links and files.
+    """Check the library is sound: database, links, files and accounts.
 
     Runs SQLite's integrity and foreign-key checks and reads every stored file against its
-    SHA-256. Prints each problem and exits 1 if there is any. Files that a command killed
-    midway stored but never recorded are named as its leftovers, not damage; --repair
-    removes them.
+    SHA-256; checks the web UI's accounts file too, if there is one. Prints each problem
+    and exits 1 if there is any. Files that a command killed midway stored but never
+    recorded are named as its leftovers, not damage; --repair removes them.
     """
     from evidence import integrity
     from evidence.files import size_text
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=not repair) as conn:
         left = integrity.leftovers(conn, remove=repair)
         problems, counts = integrity.check(conn)
     if left:
@@ -978,10 +1065,11 @@ def check(
             f"Error: {len(problems)} problem{'s' if len(problems) > 1 else ''} found.", err=True
         )
         raise typer.Exit(1)
-    typer.echo(
-        f"The library is sound: {_count(counts['items'], 'item')} and"
-        f" {_count(counts['files'], 'file')} checked."
-    )
+    items, files = _count(counts["items"], "item"), _count(counts["files"], "file")
+    if counts["accounts"]:
+        typer.echo(f"The library is sound: {items}, {files} and its accounts file checked.")
+    else:
+        typer.echo(f"The library is sound: {items} and {files} checked.")
 
 
 def _count(number: int, noun: str) -> str:

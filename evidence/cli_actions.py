@@ -204,7 +204,7 @@ def action_list(
     from evidence import actions, render
     from evidence.actions import RAG_MEANINGS
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         found = actions.list_actions(
             conn,
             as_of=as_of,
@@ -229,7 +229,7 @@ def action_show(
     """One action with every update, as it stood on a day."""
     from evidence import actions, render
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         action = actions.get_action(conn, action_id, as_of=as_of)
     if as_json:
         print_json(action)
@@ -262,7 +262,7 @@ def action_export(
             raise UnknownValue("format", format, tracker.FORMATS)
         if kind == "xlsx" and out is None:
             raise InvalidValue("out", "", "is needed for xlsx: give the file to write.")
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         if out is not None:
             from evidence.custody import refuse_inside_library
 
@@ -368,7 +368,7 @@ def grades_(
     """
     from evidence import grades, render
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         table = grades.grade_table(conn, as_of=as_of, framework=framework, history=history)
     if as_json:
         print_json(table)
@@ -439,7 +439,7 @@ def self_eval_show(
     """The latest self-evaluation of each area (or one), and earlier ones with --history."""
     from evidence import grades, render
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         rows = grades.self_evaluations(
             conn, area, as_of=as_of, history=history, framework=framework
         )

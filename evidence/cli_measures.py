@@ -14,6 +14,7 @@ from evidence.cli import (
     AsJson,
     AsOf,
     By,
+    Create,
     DbPath,
     Framework,
     _count,
@@ -85,6 +86,7 @@ def measure_define(
     ] = None,
     framework: Framework = None,
     db_path: DbPath = None,
+    create: Create = False,
     by: By = None,
 ) -> None:
     """Define a measure, or change its definition (only the options given change; --floor
@@ -97,7 +99,7 @@ def measure_define(
     from evidence import measures
     from evidence.errors import InvalidValue
 
-    with library(db_path, create=True) as conn:
+    with library(db_path, may_create=True, create=create) as conn:
         if from_file is not None:
             counts = measures.define_from_file(conn, from_file, by=actor(by))
             typer.echo(
@@ -203,7 +205,7 @@ def measure_show(
     challenge, and what it says in plain words."""
     from evidence import measures, render
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         detail = measures.measure_detail(conn, code, as_of=as_of)
     if as_json:
         print_json(detail)
@@ -216,7 +218,7 @@ def measure_list(as_of: AsOf = None, as_json: AsJson = False, db_path: DbPath = 
     """The latest figure of every measure, with its status and what it says."""
     from evidence import measures, render
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         found = measures.list_measures(conn, as_of=as_of)
     if as_json:
         print_json(found)
@@ -328,7 +330,7 @@ def challenge_list(
     """Challenges open on a day (with --all, resolved ones too)."""
     from evidence import measures, render
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         rows = measures.challenge_rows(conn, as_of=as_of, open_only=not show_all)
     if as_json:
         print_json(rows)

@@ -16,6 +16,7 @@ from evidence.cli import (
     AsJson,
     AsOf,
     By,
+    Create,
     DbPath,
     Framework,
     RulesFile,
@@ -55,19 +56,21 @@ def pack(
     say exactly what it handed inspectors. Anything printed that may identify a child (see
     the README's privacy check) stops the pack until it is changed, cleared (`evidence
     edit ID --cleared-for-print`) or erased (`evidence purge --text`).
-    The PDF is readable by its owner only: the README says how to share it.
+    The PDF is readable by its owner only: the README says how to share it. From a
+    library you may only read, the pack is printed but cannot be entered in the
+    register: a warning says so, with the PDF's SHA-256.
     """
     from readiness import pack as packs
 
     if list_packs:
-        with library(db_path) as conn:
+        with library(db_path, only_reads=True) as conn:
             found = packs.printed(conn)
         if as_json:
             print_json(found)
         else:
             _register(found)
         return
-    from db import transaction
+    from db import is_read_only, transaction
     from evidence import disk
     from evidence.catalog import check_actor
     from evidence.custody import refuse_inside_library
@@ -77,7 +80,7 @@ def pack(
     from readiness.printing import keep_or_remove
 
     who = actor(by)
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         check_actor(who)
         target = printing.check_target(out)
         refuse_inside_library(conn, target, "out")
@@ -102,9 +105,23 @@ def pack(
                              pages=len(document.pages), options=options, by=who)  # fmt: skip
                 keep_or_remove(conn, target, work)
 
-            # The transaction ends, committed or undone, before the work folder goes.
-            with disk.at_work(disk.database_file(conn), "pack") as work, transaction(conn, by=who):
-                printing.write_pdf(document, target, written=written, work=work)
+            unrecorded = None
+            if is_read_only(conn):  # this user cannot write the library, nor its register
+                # nor its work folder: the temporary file is made beside the pack
+                unrecorded = printing.write_pdf(document, target)
+            else:
+                # The transaction ends, committed or undone, before the work folder goes.
+                with (
+                    disk.at_work(disk.database_file(conn), "pack") as work,
+                    transaction(conn, by=who),
+                ):
+                    printing.write_pdf(document, target, written=written, work=work)
+    if unrecorded:
+        typer.echo(
+            "Warning: the library is read-only here, so this pack is not entered in its"
+            f" register (`evidence pack --list`); the PDF's SHA-256 is {unrecorded}.",
+            err=True,
+        )
     typer.echo(
         f"Wrote {target}: {len(document.pages)} pages, marked {context['marking']},"
         f" reference {context['reference']}."
@@ -135,12 +152,14 @@ def settings(
         ),
     ] = None,
     db_path: DbPath = None,
+    create: Create = False,
     by: By = None,
 ) -> None:
     """Show the library's settings, or change them."""
     from evidence import catalog
 
-    with library(db_path, create=council is not None) as conn:
+    changing = council is not None
+    with library(db_path, may_create=changing, create=create, only_reads=not changing) as conn:
         if council is not None:
             catalog.set_setting(conn, "council", council, by=actor(by))
         council = catalog.setting(conn, "council")

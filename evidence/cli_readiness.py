@@ -33,7 +33,7 @@ def readiness(
     from readiness import rules as readiness_rules
     from readiness.terminal import readiness_table
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         chosen = readiness_rules.load(conn, rules)
         found = assess.assess(conn, as_of=as_of, framework=framework, rules=chosen)
     if as_json:
@@ -59,7 +59,7 @@ def due(
     from readiness import due as due_soon
     from readiness.terminal import due_text
 
-    with library(db_path) as conn:
+    with library(db_path, only_reads=True) as conn:
         found = due_soon.due(conn, within=within, as_of=as_of)
     if as_json:
         print_json(found)

@@ -230,7 +230,9 @@ def user_add(
 @user_app.command("list")
 def user_list(as_json: AsJson = False, db_path: DbPath = None) -> None:
     """List the accounts, enabled or not. Passwords are never shown."""
-    found = _accounts(db_path).list()
+    store = _accounts(db_path)
+    with reported_errors():
+        found = store.list()
     if as_json:
         print_json(found)
         return
@@ -300,7 +302,7 @@ def _accounts(db_path: Path | None):
     from evidence.accounts import Accounts
 
     path = Path(db_path or db.default_path())
-    with library(path):
+    with library(path, only_reads=True):
         pass  # exists, is a library, and is migrated
     return Accounts(path)
 

@@ -211,11 +211,18 @@ def _described(name: str | None, ids: str | None, sha256: str) -> str:
 
 
 def refuse_inside_library(conn: sqlite3.Connection, path: Path, field: str) -> None:
-    """An output must never overwrite the library: its database, the database's log
-    files, or anything in its files folder or its work folder (which is swept)."""
+    """An output must never overwrite the library: its database, its accounts file (the
+    web UI's logins), the log files of either, or anything in its files folder or its
+    work folder (which is swept)."""
+    from evidence.accounts import accounts_path
+
     database = Path(conn.execute("PRAGMA database_list").fetchone()["file"]).resolve()
     target = Path(path).resolve()
-    own = [Path(f"{database}{end}") for end in ("", "-wal", "-shm", "-journal")]
+    own = [
+        Path(f"{part}{end}")
+        for part in (database, accounts_path(database))
+        for end in ("", "-wal", "-shm", "-journal")
+    ]
     same = any(
         target == part or (target.exists() and part.exists() and os.path.samefile(target, part))
         for part in own  # a hard link, or another spelling on a case-blind drive

@@ -114,18 +114,28 @@ def at_work(database: Path, kind: str) -> Iterator[Path]:
     """A private folder for one command's temporary copies, in the work folder of the
     library at `database`, locked while the block runs. It is removed at the end, whatever
     happens, with anything the command noted making elsewhere (see `temporary_for`); if
-    the command is killed, the next command to open the library removes it."""
+    the command is killed, the next command to open the library removes it. For a library
+    this user may only read, the folder is a private one in the system's temporary folder."""
     import tempfile
 
     work = work_folder(database)
     for attempt in range(3):
-        _make_work_folder(work, database)
         try:
+            _make_work_folder(work, database)
             folder = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=work))
             break
         except FileNotFoundError:  # another command removed it, empty, a moment ago
             if attempt == 2:
                 raise
+        except OSError as error:
+            if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            # A library this user may only read (its folder or drive is read-only): the
+            # command works in a private folder of the system's temporary folder instead,
+            # which the next command cannot sweep, but which is removed at the end here.
+            work = None
+            folder = Path(tempfile.mkdtemp(prefix=f"evidence-{kind}-"))
+            break
     lock = None
     try:
         lock = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, FILE_MODE)
@@ -136,8 +146,9 @@ def at_work(database: Path, kind: str) -> Iterator[Path]:
             _remove(folder)
             if lock is not None:
                 os.close(lock)
-            with contextlib.suppress(OSError):  # others at work in it: it stays
-                work.rmdir()
+            if work is not None:
+                with contextlib.suppress(OSError):  # others at work in it: it stays
+                    work.rmdir()
 
 
 def temporary_for(folder: Path, target: Path) -> Path:

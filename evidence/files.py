@@ -71,7 +71,10 @@ def max_bytes() -> int:
 
 
 def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
-    """Check a file can be attached, hash it and read its text; writes nothing."""
+    """Check a file can be attached, hash it and read its text; writes nothing. `name`
+    is the name to store, if not the file's own."""
+    from evidence.catalog import file_name
+
     path = Path(path)
     try:
         info = path.lstat()
@@ -85,6 +88,7 @@ def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
         raise InvalidValue("file", path, "is a folder: attach the files in it one by one.")
     if not stat.S_ISREG(info.st_mode):
         raise InvalidValue("file", path, "is not a regular file.")
+    name = file_name(name or path.name)  # a stored copy's own name says nothing of what it is
     limit = max_bytes()
     if info.st_size > limit:
         raise InvalidValue(
@@ -103,7 +107,6 @@ def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
         raise InvalidValue(
             "file", path, "is not an ordinary file: the system gives it no size (as in /proc)."
         )
-    name = name or path.name  # a stored copy's own name says nothing of what it is
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if Path(name).suffix.lower() == ".md":
         media_type = "text/markdown"
@@ -205,6 +208,9 @@ def _write_owner(folder: Path, name: str) -> None:
 def stored(conn: sqlite3.Connection, sha256: str, name: str) -> Incoming | None:
     """A file the library already holds, ready to link again under `name`; None if it
     holds no such file (or has lost its bytes)."""
+    from evidence.catalog import file_name
+
+    name = file_name(name)
     row = conn.execute(
         "SELECT size, media_type, text, problem FROM files WHERE sha256 = ?", [sha256]
     ).fetchone()

@@ -501,7 +501,7 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], str]:
     if kind is None:
         raise InvalidValue("file", path, "is not CSV, JSON, YAML or Excel (.xlsx).")
     if kind == "Excel":
-        return _table_rows(path, _excel_lines(path)), "xlsx"
+        return _table_rows(path, excel_lines(path)), "xlsx"
     text, encoding = _text(path)
     if kind == "CSV":
         import csv
@@ -689,20 +689,128 @@ _UTF8_SEQUENCE = re.compile(
 )
 
 
-def _excel_lines(path: Path, read: Callable[[Any], Any] | None = None) -> list[list[Any]]:
-    """The first sheet's rows: each cell's value, or what `read` makes of the cell."""
+def excel_lines(path: Path, read: Callable[[Any], Any] | None = None) -> list[list[Any]]:
+    """The first sheet's rows: each cell's value, or what `read` makes of the cell. The
+    one way a workbook is opened, for items and for figures alike.
+
+    Every row the sheet holds is read, whatever size it declares: a sheet that says it
+    spans A1:D2 over five rows has five. A workbook is a ZIP of XML parts, so a file of a
+    few hundred kilobytes can unpack to gigabytes: one that would unpack to more than
+    XLSX_UNPACKED_MAX is refused before any of it is unpacked, and so is one whose sheet
+    spreads over more than XLSX_CELLS_MAX cells as it is read.
+    """
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+    with path.open("rb") as handle:
+        _check_unpacked(path, handle)
         try:
-            sheet = workbook.worksheets[0]
-            if read is None:
-                return [list(line) for line in sheet.iter_rows(values_only=True)]
-            return [[read(cell) for cell in line] for line in sheet.iter_rows()]
-        finally:
-            workbook.close()
-    except Exception as error:  # noqa: BLE001 - a damaged workbook fails in many ways
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+            try:
+                sheet = workbook.worksheets[0]
+                sheet.reset_dimensions()  # read to the last row there is, not as declared
+                return _sheet_lines(path, sheet, read)
+            finally:
+                workbook.close()
+        except InvalidValue:
+            raise
+        except Exception as error:  # noqa: BLE001 - a damaged workbook fails in many ways
+            raise InvalidValue(
+                "file",
+                path,
+                f"cannot be read as an Excel workbook ({type(error).__name__}: {error}).",
+            ) from None
+
+
+# What a workbook may unpack to. Real ones are far smaller: a sheet of 20,000 items is
+# about 5 MB of XML, packed 10 to 30 times.
+XLSX_UNPACKED_MAX = 50 * 1024 * 1024
+# Unpacked to packed, for a part over 1 MB: past it, a part is a ZIP bomb, not a sheet.
+XLSX_RATIO_MAX = 100
+# The list of a ZIP's parts is read whole before anything else (a few hundred bytes of
+# memory for each): 1 MB lists some thousands of parts; a workbook has tens.
+XLSX_DIRECTORY_MAX = 1024 * 1024
+# Cells of the first sheet as it is read, each row counting at least one: a few bytes of
+# XML can place a cell at column XFD (every row then 16,384 cells wide), or at row
+# 2,000,000,000.
+XLSX_CELLS_MAX = 1_000_000
+
+
+def _check_unpacked(path: Path, handle: Any) -> None:
+    """Refuse a workbook that would unpack to more than XLSX_UNPACKED_MAX, or holds a
+    part packed past XLSX_RATIO_MAX, from its ZIP directory alone (which zipfile holds
+    each part to: it never unpacks more than a part's stated size)."""
+    import zipfile
+
+    from evidence.files import size_text
+
+    limit = size_text(XLSX_UNPACKED_MAX)
+    directory = _zip_directory_size(handle)
+    if directory is not None and directory > XLSX_DIRECTORY_MAX:
         raise InvalidValue(
-            "file", path, f"cannot be read as an Excel workbook ({type(error).__name__}: {error})."
+            "file",
+            path,
+            f"lists more parts than any workbook has (a directory of {size_text(directory)};"
+            f" the limit is {size_text(XLSX_DIRECTORY_MAX)}): it was not opened.",
+        )
+    handle.seek(0)
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise InvalidValue(
+            "file", path, f"cannot be read as an Excel workbook (not a ZIP: {error})."
         ) from None
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > XLSX_UNPACKED_MAX:
+        raise InvalidValue(
+            "file",
+            path,
+            f"would unpack to {size_text(unpacked)}; a workbook is read only up to {limit}"
+            " unpacked: save it as CSV, or split it.",
+        )
+    for part in parts:
+        if part.file_size > 1024 * 1024 and part.file_size > XLSX_RATIO_MAX * part.compress_size:
+            raise InvalidValue(
+                "file",
+                path,
+                f"holds a part ({part.filename}) packed more than {XLSX_RATIO_MAX} times,"
+                f" as no workbook is (its limit is {limit} unpacked): it was not opened.",
+            )
+    handle.seek(0)
+
+
+def _zip_directory_size(handle: Any) -> int | None:
+    """The size of a ZIP's directory, as its end record states it (the way zipfile
+    finds it); None if there is no end record, which zipfile then reports. A ZIP64
+    directory counts as too big: no workbook within the limits needs one."""
+    record = b"PK\x05\x06"
+    handle.seek(0, 2)
+    end = handle.tell()
+    handle.seek(max(0, end - 22 - 65535))
+    tail = handle.read()
+    if tail[-22:-18] == record and tail[-2:] == b"\0\0":
+        at = len(tail) - 22
+    else:
+        at = tail.rfind(record)
+        if at < 0 or len(tail) - at < 22:
+            return None
+    if at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":  # a ZIP64 end locator
+        return XLSX_DIRECTORY_MAX + 1
+    return int.from_bytes(tail[at + 12 : at + 16], "little")
+
+
+def _sheet_lines(path: Path, sheet: Any, read: Callable[[Any], Any] | None) -> list[list[Any]]:
+    lines: list[list[Any]] = []
+    cells = 0
+    for line in sheet.iter_rows(values_only=read is None):
+        cells += max(1, len(line))
+        if cells > XLSX_CELLS_MAX:
+            raise InvalidValue(
+                "file",
+                path,
+                f"spreads over more than {XLSX_CELLS_MAX:,} cells (row {len(lines) + 1} and"
+                " the rows and columns before it, empty ones too): keep only what is to be"
+                " imported, or save it as CSV.",
+            )
+        lines.append(list(line) if read is None else [read(cell) for cell in line])
+    return lines

@@ -1,4 +1,5 @@
-"""`evidence check`: is the library sound? The database, its links and every stored file.
+"""`evidence check`: is the library sound? The database, its links, every stored file and
+the accounts file of the web UI.
 
 A file is stored before the row that records it is committed, so a command killed in
 between (an import, say) leaves a file no row records. That is not damage: `leftovers`
@@ -29,12 +30,44 @@ class Leftover:
 
 
 def check(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int]]:
-    """Every problem found, as sentences, and the counts of what was checked."""
+    """Every problem found, as sentences, and the counts of what was checked (`accounts`
+    is 1 when the library has an accounts file, which is checked too)."""
+    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
+    accounts = check_accounts(database)
     try:
-        return _check(conn)
+        problems, counts = _check(conn)
     except sqlite3.DatabaseError as error:  # too damaged to read on
         problems = [f"database: {row[0]}" for row in _integrity(conn) if row[0] != "ok"]
-        return problems or [f"database: {error}"], {"items": 0, "files": 0}
+        problems, counts = problems or [f"database: {error}"], {"items": 0, "files": 0}
+    return problems + (accounts or []), {**counts, "accounts": int(accounts is not None)}
+
+
+def check_accounts(library: Path) -> list[str] | None:
+    """The problems of the library's accounts file, which holds the web UI's logins
+    beside it; None if it has none. Read only: a check changes nothing."""
+    from db import connect_read_only
+    from evidence.accounts import accounts_path
+
+    path = accounts_path(library)
+    if not path.exists():
+        return None
+    label = f"accounts file {path}"
+    try:
+        conn = connect_read_only(path)
+        try:
+            problems = [
+                f"{label}: {row[0]}"
+                for row in conn.execute("PRAGMA integrity_check")
+                if row[0] != "ok"
+            ]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        return [f"{label}: {error}"]
+    if "accounts" not in tables:
+        problems.append(f"{label}: holds no accounts; it is not an accounts file")
+    return problems
 
 
 def _integrity(conn: sqlite3.Connection) -> list[sqlite3.Row]:

@@ -232,7 +232,7 @@ class ShownAsPercent(float):
 
 def _excel_lines(path: Path) -> list[list[Any]]:
     """The first sheet's values, a number formatted as a percentage marked as such."""
-    return imports._excel_lines(path, read=_shown)
+    return imports.excel_lines(path, read=_shown)
 
 
 def _shown(cell: Any) -> Any:

@@ -17,8 +17,10 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 @pytest.fixture(autouse=True)
 def library_path(tmp_path, monkeypatch) -> Path:
-    """Every test gets its own library; none touches a real one."""
-    path = tmp_path / "library" / "evidence.db"
+    """Every test gets its own library; none touches a real one. It is at the default
+    path, db/evidence.db in the folder the test runs in, where a command may make it."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "db" / "evidence.db"
     monkeypatch.setenv("EVIDENCE_DB", str(path))
     monkeypatch.setenv("EVIDENCE_USER", "tester")
     return path

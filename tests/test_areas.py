@@ -104,7 +104,7 @@ def test_kinds_are_listed_from_the_vocabulary(cli):
     ]
 
 
-def test_an_unknown_framework_is_an_error_with_a_suggestion(cli, library_path):
+def test_an_unknown_framework_is_an_error_with_a_suggestion(cli, conn):
     result = cli("areas", "--framework", "ilacs-2024", expect=1)
     assert result.stderr.startswith("Error: framework 'ilacs-2024' is not a known framework.")
     assert "Did you mean 'ilacs-2023'?" in result.stderr

@@ -457,7 +457,7 @@ def local_library(tmp_path_factory) -> Path:
     text = folder / "self-evaluation.txt"
     text.write_text("Practice is improving.\n")
     evidence("add", "audit", "--title", HOSTILE_TITLE, "--date", today(-60), "--area", "1",
-             "--db", path)  # fmt: skip
+             "--db", path, "--create")  # fmt: skip
     evidence("add", "child-story", "--title", "A's journey home", "--date", today(-30),
              "--area", "1", "--db", path)  # fmt: skip
     evidence("self-eval", "set", "1", "--grade", "good", "--text-file", text, "--db", path)

@@ -185,7 +185,7 @@ def test_a_bundle_refuses_a_stored_file_that_is_missing(cli, tmp_path, library_p
         "Error: file letter.pdf of evidence 1 is missing from the library's files folder,"
         " so no bundle was written. Run `evidence check`.\n"
     )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["letter.pdf", "library"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db", "letter.pdf"]
 
 
 def test_a_bundle_refuses_a_stored_file_whose_bytes_changed(cli, tmp_path, library_path):

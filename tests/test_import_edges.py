@@ -105,7 +105,7 @@ def test_a_broken_link_as_the_library_is_named(cli, tmp_path):
     link.symlink_to(tmp_path / "gone.db")
     path = tmp_path / "rows.csv"
     path.write_text("kind,title,date,areas\naudit,T,2017,1\n")
-    assert cli("import", path, "--db", link, expect=1).stderr == (
+    assert cli("import", path, "--db", link, "--create", expect=1).stderr == (
         f"Error: library '{link}' is a broken symbolic link.\n"
     )
 
@@ -139,17 +139,19 @@ def test_two_libraries_in_one_folder_cannot_share_their_files(cli, tmp_path):
     note = tmp_path / "note.md"
     note.write_text("Minutes")
     council, scratch = folder / "council.db", folder / "scratch.db"
-    add = ["add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--file", note]
+    add = ["add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--file", note,
+           "--create"]  # fmt: skip
     cli(*add, "--db", council)
     result = cli(*add, "--db", scratch, expect=1)
     assert result.stderr == (
+        f"Created a new library at {scratch}\n"
         f"Error: library '{scratch}' shares its folder with the library council.db, whose"
         f" stored files are in {folder / 'files'}: keep each library in a folder of its own.\n"
     )
     rows = tmp_path / "rows.csv"
     rows.write_text("kind,title,date,areas\naudit,T,2017,1\n")
     other = folder / "other.db"
-    assert "shares its folder" in cli("import", rows, "--db", other, expect=1).stderr
+    assert "shares its folder" in cli("import", rows, "--db", other, "--create", expect=1).stderr
     assert not other.exists()
     assert cli("check", "--db", council).stdout.startswith("The library is sound")
 
@@ -177,7 +179,7 @@ def test_an_export_with_two_files_of_one_name_round_trips(cli, tmp_path, monkeyp
     cli("backup", backup)
     (backup / "items.json").write_text(export.read_text())
     monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "new" / "evidence.db"))
-    assert "2 items added" in cli("import", backup / "items.json").stdout
+    assert "2 items added" in cli("import", backup / "items.json", "--create").stdout
     assert cli("check").stdout == "The library is sound: 2 items and 2 files checked.\n"
     assert [i["title"] for i in cli.json("list", "--search", "second")] == ["Audit 2"]
 
@@ -191,7 +193,7 @@ def test_an_import_told_to_stop_leaves_nothing_half_done(tmp_path):
     lines += [f"audit,Item {n},2017-01-01,1,{'a.md' if n == 0 else ''}" for n in range(40_000)]
     rows.write_text("\n".join(lines) + "\n")
     proc = subprocess.Popen(
-        [SCRIPT, "import", str(rows), "--db", str(library)],
+        [SCRIPT, "import", str(rows), "--db", str(library), "--create"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -252,7 +254,8 @@ def test_an_import_with_files_stopped_at_any_moment_is_whole_or_absent(tmp_path,
     library = tmp_path / "lib" / "evidence.db"
     if not new:
         subprocess.run([SCRIPT, "add", "audit", "--title", "First", "--date", "2017",
-                        "--area", "1", "--db", library], check=True, capture_output=True)  # fmt: skip
+                        "--area", "1", "--db", library, "--create"],
+                       check=True, capture_output=True)  # fmt: skip
     lines = ["kind,title,date,areas,files"]
     for n in range(6000):
         name = ""
@@ -262,7 +265,7 @@ def test_an_import_with_files_stopped_at_any_moment_is_whole_or_absent(tmp_path,
         lines.append(f"audit,Item {n},2017-01-01,1,{name}")
     rows = tmp_path / "rows.csv"
     rows.write_text("\n".join(lines) + "\n")
-    proc = subprocess.Popen([SCRIPT, "import", rows, "--db", library],
+    proc = subprocess.Popen([SCRIPT, "import", rows, "--db", library, "--create"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     time.sleep(delay)
     proc.send_signal(signal.SIGTERM)
@@ -310,7 +313,7 @@ def test_an_unnamed_files_folder_is_not_taken_by_a_newcomer(cli, tmp_path, libra
     (library_path.parent / "files" / "LIBRARY").unlink()  # as a library from before markers
     other = library_path.with_name("other.db")
     result = cli("add", "audit", "--title", "B", "--date", "2017", "--area", "1", "--file",
-                 note, "--db", other, expect=1)  # fmt: skip
+                 note, "--db", other, "--create", expect=1)  # fmt: skip
     assert "holds files it does not record" in result.stderr
     assert cli("check").stdout.startswith("The library is sound: 1 item and 1 file")
     (library_path.parent / "files" / "LIBRARY").write_text("")  # an empty, half-written name
@@ -379,7 +382,7 @@ def test_a_command_run_under_nohup_ignores_a_hang_up(tmp_path):
     rows = tmp_path / "rows.csv"
     rows.write_text("kind,title,date,areas\n" + "audit,T,2017-01-01,1\n" * 20_000)
     proc = subprocess.Popen(
-        ["nohup", SCRIPT, "import", rows, "--db", library],
+        ["nohup", SCRIPT, "import", rows, "--db", library, "--create"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

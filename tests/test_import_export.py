@@ -153,7 +153,7 @@ def test_json_export_imports_into_an_identical_library(cli, tmp_path, monkeypatc
     first, second = tmp_path / "first.json", tmp_path / "second.json"
     cli("export", "--out", first)
     monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "other" / "evidence.db"))
-    assert "74 items added" in cli("import", first).stdout
+    assert "74 items added" in cli("import", first, "--create").stdout
     cli("export", "--out", second)
 
     def comparable(path):
@@ -233,7 +233,7 @@ def test_files_beside_the_import_file_are_relinked(cli, tmp_path, monkeypatch):
     export = tmp_path / "export.json"
     cli("export", "--out", export)
     monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "copy" / "evidence.db"))
-    cli("import", export)
+    cli("import", export, "--create")
     assert [i["title"] for i in cli.json("list", "--search", "pangolin")] == ["Note"]
 
 
@@ -623,7 +623,7 @@ def test_a_large_import_writes_what_row_by_row_writing_would(cli, tmp_path, monk
         monkeypatch.setattr(catalog, "BULK", bulk)
         libraries[label] = tmp_path / label / "evidence.db"
         for step in steps:
-            cli(*step, "--db", libraries[label])
+            cli(*step, "--db", libraries[label], "--create")
 
     def contents(library):
         conn = open_db(library)

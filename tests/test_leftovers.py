@@ -245,7 +245,7 @@ def test_repair_waits_for_a_writer_rather_than_remove_what_it_stored(cli, tmp_pa
 def test_a_killed_import_into_a_new_library_leaves_nothing_the_next_import_keeps(tmp_path):
     library = tmp_path / "library" / "evidence.db"
     rows = rows_with_files(tmp_path, 12)
-    importing = started("import", rows, "--db", library)
+    importing = started("import", rows, "--db", library, "--create")
     # The new library is built out of sight, its files with it.
     wait_for(importing, lambda: any(library.parent.glob("**/files/??/*")), "a file was stored")
     kill(importing)
@@ -254,7 +254,7 @@ def test_a_killed_import_into_a_new_library_leaves_nothing_the_next_import_keeps
     (staged,) = work_folder(library).glob("new-*/evidence.db")
     assert_private(work_folder(library))
 
-    assert "12 items added" in run("import", rows, "--db", library).stdout
+    assert "12 items added" in run("import", rows, "--db", library, "--create").stdout
     assert not staged.exists()
     assert listing(library.parent) == ["evidence.db", "files"]
 
@@ -384,5 +384,5 @@ def test_a_backup_to_another_mount_of_the_same_drive_is_copied_into_place(
     monkeypatch.undo()
     assert listing(dest) == ["evidence.db", "files"] and count(dest / "evidence.db") == 1
     assert_private(dest)
-    assert listing(tmp_path) == ["backup", "library", "note.md"]
+    assert listing(tmp_path) == ["backup", "db", "note.md"]
     assert not work.exists()

@@ -76,6 +76,7 @@ def test_a_library_under_a_file_is_named(cli, tmp_path):
         "1",
         "--db",
         blocker / "x.db",
+        "--create",
         expect=1,
     )
     assert result.stderr.startswith(f"Error: library '{blocker / 'x.db'}' cannot be opened (")
@@ -112,15 +113,16 @@ def test_an_empty_file_becomes_a_library_only_when_adding(cli, tmp_path):
         f"Error: library '{empty}' is not an evidence library.\n"
     )
     assert empty.read_bytes() == b""
-    cli("add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--db", empty)
+    cli("add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--db", empty, "--create")
     assert len(cli.json("list", "--db", empty)) == 1
 
 
 def test_a_path_too_long_for_the_system_is_named(cli, tmp_path):
     path = tmp_path / ("x" * 300) / "evidence.db"
     result = cli(
-        "add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--db", path, expect=1
-    )
+        "add", "audit", "--title", "T", "--date", "2017", "--area", "1", "--db", path, "--create",
+        expect=1,
+    )  # fmt: skip
     assert result.stderr.startswith(f"Error: library '{path}' cannot be opened (")
 
 

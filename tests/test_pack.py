@@ -306,5 +306,5 @@ def test_a_pack_that_cannot_be_recorded_leaves_the_file_it_would_replace(cli, tm
     connection.close()
     cli("pack", "--out", out, expect=1)
     assert out.read_bytes() == b"the pack printed last week"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["library", "pack.pdf"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db", "pack.pdf"]
     assert json.loads(cli("pack", "--list", "--json").stdout) == []

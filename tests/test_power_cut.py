@@ -60,7 +60,7 @@ def test_an_import_killed_at_any_moment_leaves_none_or_all_of_its_rows(tmp_path)
     base = tmp_path / "base"
     for n in range(3):
         assert run("add", "plan", "--title", f"Plan {n}", "--date", "2017-01", "--area", "3",
-                   "--db", base / "evidence.db").returncode == 0  # fmt: skip
+                   "--db", base / "evidence.db", "--create").returncode == 0  # fmt: skip
 
     whole = tmp_path / "whole"
     shutil.copytree(base, whole)

@@ -78,7 +78,7 @@ def test_the_nhs_check_digit():
     assert not privacy.nhs_number("943476591")
 
 
-def test_logging_a_doubtful_child_story_warns_and_names_the_words(cli):
+def test_logging_a_doubtful_child_story_warns_and_names_the_words(cli, conn):
     result = cli("add", "child-story", "--title", "Sarah Jones, 14: settled at last",
                  "--date", "2017-03", "--area", "2", "--summary", "Born 03/04/2009.")  # fmt: skip
     assert result.stdout == "Logged evidence 1\n"
@@ -91,7 +91,7 @@ def test_logging_a_doubtful_child_story_warns_and_names_the_words(cli):
                "--area", "1").stderr == ""  # fmt: skip
 
 
-def test_importing_a_doubtful_voice_item_warns(cli, tmp_path):
+def test_importing_a_doubtful_voice_item_warns(cli, conn, tmp_path):
     rows = [
         {"ref": "V1", "kind": "voice", "title": "Forum notes", "date": "2017-03",
          "areas": ["2.2"], "summary": "Lives at M1 1AE."},

@@ -60,7 +60,7 @@ def test_everything_the_library_writes_is_its_owners_alone(umask, cli, tmp_path,
     out = tmp_path / "out"
     out.mkdir()
     try:
-        cli("import", rows, "--db", imported)  # a new library
+        cli("import", rows, "--db", imported, "--create")  # a new library
         cli("backup", tmp_path / "backup")
         cli("export", "--out", out / "export.json")
         cli("export", "--format", "csv", "--out", out / "export.csv")

@@ -879,7 +879,7 @@ def test_a_verification_day_survives_export_and_import(cli, tmp_path, monkeypatc
     exported = tmp_path / "a.json"
     cli("export", "--out", exported)
     monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "other" / "evidence.db"))
-    cli("import", exported)
+    cli("import", exported, "--create")
     assert cli.json("list", "--as-of", "2017-03-15")[0]["assurance"] == "claimed"
     assert cli.json("show", "1")["verified_on"] == "2017-03-20"
     cli.add("audit", "Another claim", "2017-03-08", ("2",), "--claimed")

@@ -390,7 +390,7 @@ def test_with_no_accounts_the_person_at_this_computer_is_an_analyst(tmp_path, cl
 def test_facet_counts_are_kept_until_the_library_changes(tmp_path, cli):
     path = tmp_path / "facets" / "evidence.db"
     for title in ("First audit", "Second audit"):
-        cli.add("audit", title, "2017-01-10", ["1"], "--db", path)
+        cli.add("audit", title, "2017-01-10", ["1"], "--db", path, "--create")
     datasette = make_datasette(path)
     cache = datasette.execute.__self__
     asked = []
@@ -420,7 +420,7 @@ def test_facet_counts_are_kept_until_the_library_changes(tmp_path, cli):
 
 def test_the_statistics_follow_the_library(tmp_path, cli):
     path = tmp_path / "follow" / "evidence.db"
-    cli.add("audit", "First audit", "2017-01-10", ["1"], "--db", path)
+    cli.add("audit", "First audit", "2017-01-10", ["1"], "--db", path, "--create")
     datasette = make_datasette(path)
     state = datasette.evidence_library
     items = lambda: sqlite3.connect(state.stats).execute("SELECT items FROM totals").fetchone()[0]
@@ -433,7 +433,7 @@ def test_the_statistics_follow_the_library(tmp_path, cli):
 
 def test_statistics_made_by_an_earlier_version_are_made_again(tmp_path, cli):
     path = tmp_path / "upgraded" / "evidence.db"
-    cli.add("audit", "First audit", "2017-01-10", ["1"], "--db", path)
+    cli.add("audit", "First audit", "2017-01-10", ["1"], "--db", path, "--create")
     stats = make_datasette(path).evidence_library.stats
     conn = sqlite3.connect(stats)
     conn.executescript("DROP TABLE totals; CREATE TABLE totals (id INTEGER PRIMARY KEY);")
@@ -505,7 +505,7 @@ def test_a_server_process_answers_the_names_serve_gave_it(tmp_path, cli, monkeyp
     from evidence import web
 
     path = tmp_path / "named" / "evidence.db"
-    cli.add("audit", "Audit", "2017-01-10", ["1"], "--db", path)
+    cli.add("audit", "Audit", "2017-01-10", ["1"], "--db", path, "--create")
     web.prepare(path)
     monkeypatch.setenv(web.SERVE_LIBRARY_ENV, str(path))
     monkeypatch.setenv(web.SERVE_LOCAL_ENV, "1")
@@ -717,7 +717,7 @@ def test_no_database_but_the_library_and_its_figures_is_served(served):
 
 def test_with_no_accounts_a_visitor_from_another_computer_is_no_one(tmp_path, cli):
     path = tmp_path / "remote" / "evidence.db"
-    cli.add("audit", "Audit", "2017-01-10", ["1"], "--db", path)
+    cli.add("audit", "Audit", "2017-01-10", ["1"], "--db", path, "--create")
     datasette = make_datasette(path)
 
     async def from_elsewhere():

@@ -85,7 +85,7 @@ def library(tmp_path_factory):
         result = runner.invoke(
             full_app(),
             ["add", "audit", "--title", title, "--date", "2017-01-10", "--area", "1",
-             "--db", str(path), "--by", "tester"],
+             "--db", str(path), "--create", "--by", "tester"],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
     accounts = Accounts(path)
@@ -103,7 +103,7 @@ def served(library):
 def fresh(tmp_path, cli):
     """A library of its own for a test that changes accounts: one item, two accounts."""
     path = tmp_path / "own" / "evidence.db"
-    cli.add("audit", "Audit", "2017-01-10", ["1"], "--db", path)
+    cli.add("audit", "Audit", "2017-01-10", ["1"], "--db", path, "--create")
     for name, role in (("mia.manager", "manager"), ("ann.analyst", "analyst")):
         Accounts(path).add(name, role, PASSWORD, by="tester")
     return path
@@ -504,7 +504,7 @@ def test_attack_huge_answer(tmp_path, cli):
     server process grows by no more than a few MB: by 12 MB at most over all of them, and
     to 16 MB with a large answer let through, a page of 30,000 figures."""
     path = tmp_path / "bounds" / "evidence.db"
-    cli.add("audit", "Audit", "2017-01-10", ["1"], "--db", path)
+    cli.add("audit", "Audit", "2017-01-10", ["1"], "--db", path, "--create")
     asked = [[path, params] for path, params, _ in HUGE_ANSWERS] + [list(LARGE)]
     measured = subprocess.run(
         [sys.executable, "-c", MEASURE, str(path), json.dumps(asked)],
