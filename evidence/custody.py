@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -212,8 +213,8 @@ def _described(name: str | None, ids: str | None, sha256: str) -> str:
 
 def refuse_inside_library(conn: sqlite3.Connection, path: Path, field: str) -> None:
     """An output must never overwrite the library: its database, its accounts file (the
-    web UI's logins), the log files of either, or anything in its files folder or its
-    work folder (which is swept)."""
+    web UI's logins), its statistics files, the log files of any, or anything in its files
+    folder or its work folder (which is swept)."""
     from evidence.accounts import accounts_path
 
     database = Path(conn.execute("PRAGMA database_list").fetchone()["file"]).resolve()
@@ -228,7 +229,12 @@ def refuse_inside_library(conn: sqlite3.Connection, path: Path, field: str) -> N
         for part in own  # a hard link, or another spelling on a case-blind drive
     )
     inside = (database.parent / "files", disk.work_folder(database))
-    if same or any(target.is_relative_to(folder) for folder in inside):
+    # The web UI's statistics files, one a day shown: `evidence.stats.db` and its logs.
+    statistics = target.parent == database.parent and re.fullmatch(
+        rf"{re.escape(database.stem)}\.stats(?:-[0-9-]+)?\.db(?:-wal|-shm|-journal)?",
+        target.name,
+    )
+    if same or statistics or any(target.is_relative_to(folder) for folder in inside):
         raise InvalidValue(field, path, "is part of the library itself: write it elsewhere.")
 
 

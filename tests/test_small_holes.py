@@ -270,12 +270,13 @@ def test_commands_that_only_read_work_on_a_library_no_one_may_write(
         assert [item["title"] for item in json.loads(listed)] == ["Inspection", "Audit"]
 
 
-def test_an_output_never_overwrites_the_accounts_file(cli, library_path):
+def test_an_output_never_overwrites_the_accounts_or_statistics_files(cli, library_path):
     cli.add()
     Accounts(library_path).add("mia.manager", "manager", PASSWORD, by="tester")
     accounts = library_path.with_name("evidence.accounts.db")
     before = accounts.read_bytes()
-    for out in (accounts, Path(f"{accounts}-wal")):
+    statistics = library_path.with_name("evidence.stats-2018-03-31.db")
+    for out in (accounts, Path(f"{accounts}-wal"), statistics):
         for command in (
             ["export"],
             ["export", "--format", "csv"],
@@ -288,7 +289,7 @@ def test_an_output_never_overwrites_the_accounts_file(cli, library_path):
                 f"Error: out '{out}' is part of the library itself: write it elsewhere.\n"
             )
     assert accounts.read_bytes() == before
-    assert not Path(f"{accounts}-wal").exists()
+    assert not Path(f"{accounts}-wal").exists() and not statistics.exists()
     assert [account["name"] for account in cli.json("user", "list")] == ["mia.manager"]
 
 
