@@ -253,7 +253,7 @@ def action_export(
 
     It imports back with `evidence action import`.
     """
-    from evidence import actions, tracker
+    from evidence import actions, disk, tracker
     from evidence.errors import EvidenceError, InvalidValue, UnknownValue
 
     kind = format.strip().lower()
@@ -268,12 +268,14 @@ def action_export(
 
             refuse_inside_library(conn, out, "out")
         rows = tracker.rows_for(conn, actions.list_actions(conn, as_of=as_of))
-    with reported_errors():
-        if out is None:
+        database = disk.database_file(conn)
+    if out is None:
+        with reported_errors():
             tracker.write_csv(rows, sys.stdout)
-            return
+        return
+    with reported_errors(), disk.at_work(database, "export") as work:
         try:
-            tracker.write(rows, out, kind)
+            tracker.write(rows, out, kind, work=work)
         except OSError as error:
             raise EvidenceError(f"out '{out}' cannot be written ({error.strerror}).") from None
     typer.echo(f"Exported {_count(len(rows), 'action')} to {out}.", err=True)

@@ -114,12 +114,13 @@ def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
         writer.writerow([_neutral(row[field]) for field, _ in COLUMNS])
 
 
-def write(rows: list[dict[str, Any]], path: Path, kind: str) -> None:
-    """Write the tracker to `path` whole, or not at all."""
+def write(rows: list[dict[str, Any]], path: Path, kind: str, *, work: Path | None = None) -> None:
+    """Write the tracker to `path` whole, or not at all, by way of a temporary file in the
+    command's `work` folder (see evidence.disk)."""
     if kind == "csv":
-        write_text_file(path, lambda out: write_csv(rows, out))
+        write_text_file(path, lambda out: write_csv(rows, out), work=work)
     else:
-        write_file(path, lambda temporary: write_xlsx(rows, temporary))
+        write_file(path, lambda temporary: write_xlsx(rows, temporary), work=work)
 
 
 def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
