@@ -4,6 +4,7 @@
 #   make demo   install, load the fictional council's library, show it and its readiness,
 #               print its briefing pack, and serve it at http://127.0.0.1:8001 (Ctrl-C stops)
 #   make test   install what the tests need, run them on every core (pytest-xdist)
+#   make test-quick   the same but for the slow and browser tests: about a minute
 #   make bench  run every benchmark (about 20 minutes), print each ratio against its goal,
 #               and write the README's Guarantees from the figures
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -16,7 +17,7 @@ DEMO_DB := db/demo/evidence.db
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core
 DEBIAN_TEST_PACKAGES := $(DEBIAN_PACKAGES) chromium poppler-utils
 
-.PHONY: demo test bench install system-packages test-system-packages apt-install clean
+.PHONY: demo test test-quick bench install system-packages test-system-packages apt-install clean
 
 demo: $(VENV)/.installed system-packages
 	$(BIN)/evidence demo --db $(DEMO_DB)
@@ -30,6 +31,11 @@ demo: $(VENV)/.installed system-packages
 
 test: $(VENV)/.installed-test test-system-packages
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# Everything but the slow tests (commands killed mid-way, many processes at once) and the
+# browser's: about a minute, for the loop of changing and checking.
+test-quick: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow and not browser"
 
 # Every benchmark; the README's Guarantees are written again from their figures.
 bench: $(VENV)/.installed-test

@@ -1,3 +1,4 @@
+import functools
 import http.server
 import json
 import sqlite3
@@ -5,6 +6,8 @@ import threading
 from pathlib import Path
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from db import open_db
@@ -13,6 +16,16 @@ from evidence.cli import full_app
 app = full_app()
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def commands_built_once():
+    """Typer's test runner builds an app's whole tree of commands again for every
+    invocation (some 40 ms, over more than a thousand invocations); an app's tree never
+    changes once built, so each app's is built once and invoked as often as needed."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", functools.cache(typer.main.get_command))
+        yield
 
 
 @pytest.fixture(autouse=True)

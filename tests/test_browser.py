@@ -26,6 +26,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from evidence.web import SETTINGS
 
+pytestmark = pytest.mark.browser  # Chromium, driven by Playwright
+
 PROJECT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = PROJECT / "build" / "screenshots"
 PASSWORD = "correct horse battery"

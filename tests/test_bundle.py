@@ -77,6 +77,7 @@ def test_the_index_groups_by_area_links_every_file_and_leaves_out_withdrawn(demo
     assert "claimed, not yet checked" in html
 
 
+@pytest.mark.browser
 def test_the_bundle_renders_in_a_browser(demo_bundle, tmp_path):
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is installed by `make test`"

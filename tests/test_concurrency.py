@@ -5,10 +5,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from proof import ADDS_EACH, IMPORTED_ROWS, WRITERS
 
 from db import open_db
 from db.migrations import migration_names
+
+pytestmark = pytest.mark.slow  # many processes writing at once
 
 SCRIPT = Path(sys.executable).parent / "evidence"
 

@@ -123,6 +123,7 @@ def test_a_purge_without_a_reason_is_refused_before_it_asks(cli, library_path):
     assert dump(library_path) == before
 
 
+@pytest.mark.slow
 def test_a_purge_while_another_program_reads_says_the_log_still_holds_the_text(cli, library_path):
     cli.add("audit", "Zephyrine Quixotella's audit", "2017-01", ("1",))
     reader = sqlite3.connect(library_path, isolation_level=None)

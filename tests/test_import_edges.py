@@ -184,6 +184,7 @@ def test_an_export_with_two_files_of_one_name_round_trips(cli, tmp_path, monkeyp
     assert [i["title"] for i in cli.json("list", "--search", "second")] == ["Audit 2"]
 
 
+@pytest.mark.slow
 def test_an_import_told_to_stop_leaves_nothing_half_done(tmp_path):
     """SIGTERM mid-import: either every row landed or none, and no file is left over."""
     library = tmp_path / "lib" / "evidence.db"
@@ -248,6 +249,7 @@ def test_a_stop_signal_during_the_commit_keeps_what_was_committed(tmp_path, cli,
         assert cli("check").stdout == "The library is sound: 1 item and 0 files checked.\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.4, 1.2])
 @pytest.mark.parametrize("new", [True, False])
 def test_an_import_with_files_stopped_at_any_moment_is_whole_or_absent(tmp_path, new, delay):
@@ -377,6 +379,7 @@ def test_yaml_merge_keys_and_a_tiny_bomb(cli, tmp_path):
     assert "title '(a list of 10)' must be text." in cli("import", bomb, expect=1).stderr
 
 
+@pytest.mark.slow
 def test_a_command_run_under_nohup_ignores_a_hang_up(tmp_path):
     library = tmp_path / "lib" / "evidence.db"
     rows = tmp_path / "rows.csv"

@@ -22,6 +22,8 @@ from evidence import integrity
 from evidence.errors import LibraryBusy
 from evidence.files import size_text
 
+pytestmark = pytest.mark.slow  # commands killed mid-way
+
 
 def started(*argv) -> subprocess.Popen:
     return subprocess.Popen(

@@ -12,8 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from proof import KILL_AT, KILLED_IMPORT_ROWS, PACK_KILL_AT
 from pypdf import PdfReader
+
+pytestmark = pytest.mark.slow  # commands killed mid-way, at many moments
 
 BIN = Path(sys.executable).parent
 

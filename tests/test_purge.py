@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import dump
 
 from db import open_db
@@ -398,6 +399,7 @@ def test_purging_text_reaches_a_table_or_column_added_later(cli, library_path):
     ]
 
 
+@pytest.mark.slow
 def test_an_erasure_a_reader_holds_up_is_finished_by_purging_again(cli, library_path):
     cli.add("audit", f"Audit naming {NAME}", "2017-01", ("1",))
     reader = sqlite3.connect(library_path, isolation_level=None)
@@ -422,6 +424,7 @@ def test_an_erasure_a_reader_holds_up_is_finished_by_purging_again(cli, library_
     assert rows(library_path, "SELECT places, unfinished FROM erasures") == [(2, None)]
 
 
+@pytest.mark.slow
 def test_a_purge_killed_after_it_erased_is_finished_by_purging_again(
     cli, tmp_path, library_path
 ):
