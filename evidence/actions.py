@@ -22,6 +22,14 @@ from evidence.dates import as_of_day, format_day, format_when, parse_day
 from evidence.errors import InvalidValue, NotFound, Refused
 
 STATUSES = ("not-started", "in-progress", "complete-awaiting-assurance", "closed", "paused")
+# Each status as a sentence says it.
+STATUS_NAMES = {
+    "not-started": "not started",
+    "in-progress": "in progress",
+    "complete-awaiting-assurance": "complete, awaiting assurance",
+    "closed": "closed",
+    "paused": "paused",
+}
 # Statuses that mean the work is done, so the action cannot be overdue.
 DONE = ("complete-awaiting-assurance", "closed")
 AMBER_DAYS = 30

@@ -154,7 +154,8 @@ def action_update(
     day; --on lets a tracker be typed in after the fact.
     """
     from evidence import actions
-    from evidence.render import STATUS_NAMES, due_text
+    from evidence.actions import STATUS_NAMES
+    from evidence.render import due_text
 
     with library(db_path) as conn:
         action = actions.update_action(

@@ -346,9 +346,7 @@ def sweep_after_erasure(conn: sqlite3.Connection) -> bool:
     reader kept the log from being emptied."""
     database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
     sweep_leftovers(database)
-    from evidence.web.stats import blank_all
-
-    blank_all(database)
+    disk.blank_statistics(database)
     return _sweep(conn)
 
 

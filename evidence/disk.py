@@ -303,3 +303,38 @@ def _remove(folder: Path) -> None:
             with contextlib.suppress(OSError):
                 path.unlink()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+# The web UI's statistics files: figures it reads from a copy of the library, beside it.
+
+
+def statistics_path(library: str | os.PathLike[str], as_of: str | None = None) -> Path:
+    """The statistics file of the library at `library`: its name with `.stats.db`, or
+    with `.stats-2018-03-31.db` for a server showing an earlier day, so that two servers
+    of one library never overwrite each other's figures."""
+    library = Path(library)
+    return library.with_name(f"{library.stem}.stats{'-' + as_of if as_of else ''}.db")
+
+
+def blank_statistics(library: str | os.PathLike[str]) -> None:
+    """Empty every statistics file of the library, leaving no page that held its text:
+    they quote item titles, and purge calls this. A running web server builds them again
+    at its next look at the library (a file is emptied, not removed, because the server
+    keeps it open)."""
+    library = Path(library)
+    for path in library.parent.glob(f"{library.stem}.stats*.db"):
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
+            conn.execute("PRAGMA secure_delete = ON")
+            tables = [
+                row[0]
+                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            ]
+            conn.execute("BEGIN IMMEDIATE")
+            for table in tables:
+                conn.execute(f'DELETE FROM "{table}"')
+            conn.execute("COMMIT")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()

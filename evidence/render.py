@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from evidence.actions import STATUS_NAMES
 from evidence.dates import format_day
 
 
@@ -188,13 +189,6 @@ def stamp(value: str | None) -> str:
 
 # Actions, grades and self-evaluation
 
-STATUS_NAMES = {
-    "not-started": "not started",
-    "in-progress": "in progress",
-    "complete-awaiting-assurance": "complete, awaiting assurance",
-    "closed": "closed",
-    "paused": "paused",
-}
 RAG_STYLES = {"red": "bold red", "amber": "bold yellow", "green": "green"}
 
 

@@ -367,8 +367,6 @@ def _by_date(item: dict[str, Any]) -> tuple:
 
 
 def _action_row(action: dict[str, Any]) -> dict[str, Any]:
-    from evidence.render import STATUS_NAMES
-
     return {
         "id": action["id"],
         "ref": action["ref"] or "",
@@ -376,7 +374,7 @@ def _action_row(action: dict[str, Any]) -> dict[str, Any]:
         "owner": action["owner"],
         "agency": action["agency"],
         "due": format_day(action["due_on"]) if action["due_on"] else "not set",
-        "status": STATUS_NAMES[action["status"]],
+        "status": actions.STATUS_NAMES[action["status"]],
         "rag": action["rag"],
         "overdue": action["overdue"],
         "source": action["source_title"],

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from db import open_db
+from evidence import disk
 from evidence.web import stats
 
 PASSWORD = "correct horse battery staple"
@@ -72,7 +73,7 @@ def test_everything_the_library_writes_is_its_owners_alone(umask, cli, tmp_path,
             input=PASSWORD + "\n")  # fmt: skip
         conn = open_db(library_path)
         try:
-            stats.build(conn, stats.stats_path(library_path))
+            stats.build(conn, disk.statistics_path(library_path))
         finally:
             conn.close()
         library = library_path.parent
@@ -98,7 +99,7 @@ def test_a_library_an_earlier_version_left_open_is_tightened_when_next_opened(
     cli.add("audit", "Audit", "2017-01", ("1",), "--file", note)
     cli("user", "add", "j.smith", "--role", "manager", "--password-stdin", input=PASSWORD + "\n")
     conn = open_db(library_path)
-    stats.build(conn, stats.stats_path(library_path))
+    stats.build(conn, disk.statistics_path(library_path))
     conn.close()
     library = library_path.parent
     reader = sqlite3.connect(library_path)
@@ -121,7 +122,7 @@ def test_a_library_an_earlier_version_left_open_is_tightened_when_next_opened(
         cli("list")
         cli("user", "list")
         conn = open_db(library_path)
-        stats.build(conn, stats.stats_path(library_path))
+        stats.build(conn, disk.statistics_path(library_path))
         conn.close()
         (library / "files" / "zz" / "link").unlink()
         (library / "files" / "zz").rmdir()

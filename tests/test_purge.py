@@ -16,6 +16,7 @@ import pytest
 from conftest import dump
 
 from db import open_db
+from evidence import disk
 from evidence.web import stats
 
 NAME = "Zephyrine Quixotella"
@@ -96,7 +97,7 @@ def build_statistics(library_path: Path) -> Path:
     """The web UI's statistics file, as `evidence serve` builds it; it quotes titles."""
     conn = open_db(library_path)
     try:
-        path = stats.stats_path(library_path)
+        path = disk.statistics_path(library_path)
         stats.build(conn, path)
     finally:
         conn.close()

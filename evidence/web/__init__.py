@@ -249,12 +249,12 @@ def _state(
     library: str | os.PathLike[str], as_of: str | None, allowed_hosts: Sequence[str] = ()
 ) -> WebState:
     from evidence.accounts import Accounts
-    from evidence.web.stats import stats_path
+    from evidence.disk import statistics_path
 
     library = Path(library).resolve()
     return WebState(
         library=library,
-        stats=stats_path(library, as_of),
+        stats=statistics_path(library, as_of),
         as_of=as_of,
         accounts=Accounts(library),
         allowed_hosts=frozenset(LOOPBACK_HOSTS) | {allowed_host(name) for name in allowed_hosts},
