@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _results import record
 
-from db import open_db
+from evidence.library import open_library
 from readiness import pack, printing
 
 BIN = Path(sys.executable).parent
@@ -62,7 +62,7 @@ def timed(argv: list) -> float:
 
 
 def measure(folder: Path, db: Path, rounds: int) -> tuple[float, float]:
-    conn = open_db(db)
+    conn = open_library(db)
     html = printing.render_html(pack.gather(conn, as_of=AS_OF, by="bench"))
     conn.close()
     page = printing.TEMPLATES / f".bench-{folder.name}.html"

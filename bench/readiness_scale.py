@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _results import record
 
-from db import open_db, transaction
+from db import transaction
+from evidence.library import open_library
 from readiness.assess import assess
 
 AS_OF = "2018-06-30"
@@ -43,7 +44,7 @@ def build(path: Path, items: int) -> None:
     """A library of `items` evidence items, tagged and themed, with actions, measures,
     figures, challenges, self-evaluations and grades, written straight to its tables."""
     generator = random.Random(items)
-    conn = open_db(path)
+    conn = open_library(path)
     stamp = "2018-07-01T09:00:00Z"
     areas = conn.execute("SELECT id FROM areas WHERE framework = 'sif'").fetchall()
     area_ids = [row[0] for row in areas]
@@ -165,7 +166,7 @@ def main() -> None:
         for size in options.sizes:
             path = Path(folder) / f"library-{size}" / "evidence.db"
             build(path, size)
-            conn = open_db(path)
+            conn = open_library(path)
             ours: list[float] = []
             baseline: list[float] = []
             assess_as_of(conn)  # warm both the page cache and the code

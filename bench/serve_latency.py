@@ -44,7 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _results import record
 
-from db import open_db, transaction
+from db import transaction
+from evidence.library import open_library
 from db.migrations import migration_names
 
 BIN = Path(sys.executable).parent
@@ -102,7 +103,7 @@ def build(path: Path, items: int) -> None:
 
     for stale in (path, *(path.parent.glob(f"{path.name}-*")), built_stamp(path)):
         stale.unlink(missing_ok=True)
-    conn = open_db(path)
+    conn = open_library(path)
     area_ids = {
         code: area_id
         for area_id, code in conn.execute("SELECT id, code FROM areas WHERE framework = 'sif'")

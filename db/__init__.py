@@ -1,7 +1,9 @@
-"""Opening the library's SQLite database.
+"""Opening the library's SQLite database, and writing to it in transactions.
 
-`open_db()` is the only way in: it sets the pragmas every connection needs and applies
-pending migrations, so there is no separate set-up step. It returns a plain
+`open_db()` opens the database: it sets the pragmas every connection needs and applies
+pending migrations, so there is no separate set-up step. The project opens a library
+through `evidence.library.open_library`, which adds what the library needs on disk; this
+package knows nothing of the layers above it. It returns a plain
 `sqlite3.Connection`; sqlite-utils is imported only when migrations are pending, which keeps
 `evidence add` fast.
 """
@@ -19,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from db.errors import LibraryBusy, LibraryError
 from db.migrations import MIGRATION_SET, migration_names
 
 DEFAULT_PATH = Path("db") / "evidence.db"
@@ -43,9 +46,6 @@ def open_db(
     Raises LibraryError, naming the path, when there is no library there to open, or the
     file holds something else: another program's database is never taken over.
     """
-    from evidence import disk
-    from evidence.errors import LibraryError
-
     path = Path(path)
     try:
         if path.is_dir():
@@ -54,15 +54,10 @@ def open_db(
             raise LibraryError(path, "does not exist: check --db, or log a first item with `add`")
         if read_only and path.exists() and not _writable(path):
             return _connect_read_only(path)
-        disk.private_folder(path.parent)
-        disk.create_private(path)  # before SQLite does, with the umask's mode, and its logs
+        path.parent.mkdir(parents=True, exist_ok=True)
         conn = _connect(path, create)
     except (OSError, sqlite3.DatabaseError) as error:
         raise LibraryError(path, f"cannot be opened ({error})") from error
-    from evidence import vocab
-
-    disk.tidy(disk.database_file(conn))
-    vocab.sync_if_changed(conn)
     return conn
 
 
@@ -107,7 +102,6 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     """A library this user cannot write, opened read-only (see `connect_read_only`)."""
-    from evidence.errors import LibraryError
 
     conn = connect_read_only(path)
     try:
@@ -130,7 +124,6 @@ def _connect(path: Path, create: bool) -> sqlite3.Connection:
     """Connect, set the pragmas and migrate. While another command is creating the same
     new library, SQLite can answer "locked" at once, without waiting its busy timeout,
     as the file changes to WAL mode; such a moment is waited out like any other."""
-    from evidence.errors import LibraryError
 
     deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
     while True:
@@ -246,8 +239,6 @@ def transaction(
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
-        from evidence.errors import LibraryBusy
-
         raise LibraryBusy(BUSY_TIMEOUT_SECONDS) from error
     frames.append([])
     try:

@@ -209,12 +209,13 @@ def library(
     cannot write read-only.
     """
     import db
+    from evidence.library import open_library
 
     with reported_errors():
         path = Path(db_path or db.default_path())
         making = new_library_wanted(db_path, path, create=create, may_create=may_create)
         # A library another command began making a moment ago is finished, not refused.
-        conn = db.open_db(path, create=making or may_create, read_only=only_reads)
+        conn = open_library(path, create=making or may_create, read_only=only_reads)
         if making:
             typer.echo(f"Created a new library at {path}", err=True)
         try:

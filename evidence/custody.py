@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from db import BUSY_TIMEOUT_SECONDS, now, open_db, signals_held, transaction
+from db import BUSY_TIMEOUT_SECONDS, now, signals_held, transaction
 from evidence import catalog, disk
 from evidence.errors import InvalidValue, LibraryError, Refused
 from evidence.files import CHUNK, blob_path, check_owner, files_folder, remove_blob
+from evidence.library import open_library
 
 
 @contextmanager
@@ -52,7 +53,7 @@ def new_library(
             raise
         conn = None
         try:
-            conn = open_db(staging / path.name)
+            conn = open_library(staging / path.name)
             yield conn
             conn.close()  # checkpoints the write-ahead log into the file, and removes it
             conn = None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from db.errors import EvidenceError, LibraryBusy, LibraryError
 
-class EvidenceError(Exception):
-    """Something the user asked for cannot be done as asked."""
+__all__ = ["EvidenceError", "LibraryBusy", "LibraryError"]  # and those defined here
 
 
 class InvalidValue(EvidenceError):
@@ -45,23 +45,6 @@ class NotFound(EvidenceError):
 
     def __init__(self, what: str, record_id: object) -> None:
         super().__init__(f"{what} {record_id} does not exist.")
-
-
-class LibraryError(EvidenceError):
-    """The library's database file cannot be used."""
-
-    def __init__(self, path: object, problem: str) -> None:
-        super().__init__(f"library '{path}' {problem}.")
-
-
-class LibraryBusy(EvidenceError):
-    """Another command held the library's write lock for too long."""
-
-    def __init__(self, seconds: int) -> None:
-        super().__init__(
-            f"the library is busy: another command has held it for {seconds} seconds."
-            " Nothing was written; try again."
-        )
 
 
 class Refused(EvidenceError):

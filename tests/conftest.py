@@ -10,7 +10,7 @@ import typer.main
 import typer.testing
 from typer.testing import CliRunner
 
-from db import open_db
+from evidence.library import open_library
 from evidence.cli import full_app
 
 app = full_app()
@@ -41,7 +41,7 @@ def library_path(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def conn(library_path):
-    connection = open_db(library_path)
+    connection = open_library(library_path)
     yield connection
     connection.close()
 

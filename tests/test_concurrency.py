@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from proof import ADDS_EACH, IMPORTED_ROWS, WRITERS
 
-from db import open_db
+from evidence.library import open_library
 from db.migrations import migration_names
 
 pytestmark = pytest.mark.slow  # many processes writing at once
@@ -37,7 +37,7 @@ def test_parallel_adds_into_a_new_library_all_land(library_path):
     ]
     results = [proc.communicate(timeout=120) + (proc.returncode,) for proc in procs]
     assert [code for _, _, code in results] == [0, 0, 0, 0], results
-    conn = open_db(library_path)
+    conn = open_library(library_path)
     assert conn.execute("SELECT count(*) FROM evidence").fetchone()[0] == 20
     assert conn.execute("SELECT count(*) FROM evidence_areas").fetchone()[0] == 20
     assert (
@@ -89,7 +89,7 @@ def test_eight_writers_and_an_import_at_once_lose_nothing(cli, tmp_path, library
         for writer in range(WRITERS)
     ]
     # The import starts once the writers are under way, so they write before and after it.
-    conn = open_db(library_path)
+    conn = open_library(library_path)
     deadline = time.monotonic() + 60
     while conn.execute("SELECT count(*) FROM evidence").fetchone()[0] < 1 + WRITERS:
         assert time.monotonic() < deadline, "the writers did not start"
@@ -110,7 +110,7 @@ def test_eight_writers_and_an_import_at_once_lose_nothing(cli, tmp_path, library
         == f"Imported year.csv: {IMPORTED_ROWS} items added, 0 updated, 0 unchanged.\n"
     )
 
-    conn = open_db(library_path)
+    conn = open_library(library_path)
     total = 1 + WRITERS * ADDS_EACH + IMPORTED_ROWS
     assert conn.execute("SELECT count(*) FROM evidence").fetchone()[0] == total
     titles = {row[0] for row in conn.execute("SELECT title FROM evidence")}

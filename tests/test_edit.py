@@ -5,7 +5,7 @@ import time
 import pytest
 from conftest import dump
 
-from db import open_db
+from evidence.library import open_library
 from evidence import catalog
 from evidence.errors import EvidenceError
 
@@ -226,7 +226,7 @@ def test_an_edit_checks_the_item_under_the_write_lock(cli, library_path):
     errors = []
 
     def edit():
-        conn = open_db(library_path)
+        conn = open_library(library_path)
         try:
             catalog.edit_evidence(conn, evidence_id, title="Edited meanwhile", by="Bo")
         except EvidenceError as error:

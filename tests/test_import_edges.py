@@ -11,7 +11,8 @@ import time
 import pytest
 from conftest import dump
 
-from db import open_db, transaction
+from db import transaction
+from evidence.library import open_library
 from evidence import files
 from evidence.errors import InvalidValue
 
@@ -123,7 +124,7 @@ def test_a_file_that_changes_after_it_was_examined_is_not_stored(cli, tmp_path, 
     note.write_text("First words")
     incoming = files.examine(note)
     note.write_text("Other words entirely")
-    conn = open_db(library_path)
+    conn = open_library(library_path)
     with (
         pytest.raises(InvalidValue, match="changed while it was being stored"),
         transaction(conn, by="tester"),
@@ -205,7 +206,7 @@ def test_an_import_told_to_stop_leaves_nothing_half_done(tmp_path):
     leftovers = [p.name for p in tmp_path.rglob("*") if p.name.startswith(".")]
     assert leftovers == []
     if library.exists():  # it finished before the signal came
-        conn = open_db(library)
+        conn = open_library(library)
         assert conn.execute("SELECT count(*) FROM evidence").fetchone()[0] == 40_000
         conn.close()
     else:
@@ -280,7 +281,7 @@ def test_an_import_with_files_stopped_at_any_moment_is_whole_or_absent(tmp_path,
         [SCRIPT, "check", "--db", library], check=False, capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stderr
-    conn = open_db(library)
+    conn = open_library(library)
     (items,) = conn.execute("SELECT count(*) FROM evidence").fetchone()
     conn.close()
     assert items in ((0 if new else 1), 6000 + (0 if new else 1))

@@ -595,7 +595,7 @@ def test_a_large_import_writes_what_row_by_row_writing_would(cli, tmp_path, monk
     statement each: the library it makes is the one the per-row triggers would make."""
     import re
 
-    from db import open_db
+    from evidence.library import open_library
     from evidence import catalog
 
     header = "ref,kind,title,date,areas,themes,summary,status,withdrawn_reason\n"
@@ -626,7 +626,7 @@ def test_a_large_import_writes_what_row_by_row_writing_would(cli, tmp_path, monk
             cli(*step, "--db", libraries[label], "--create")
 
     def contents(library):
-        conn = open_db(library)
+        conn = open_library(library)
         found = {
             "changes": conn.execute(
                 "SELECT table_name, row_id, action, old, new, changed_by FROM changes ORDER BY id"

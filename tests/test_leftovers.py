@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from test_power_cut import BIN, count, run, sound
 
-from db import open_db
+from evidence.library import open_library
 from evidence import integrity
 from evidence.errors import LibraryBusy
 from evidence.files import size_text
@@ -227,7 +227,7 @@ def test_repair_waits_for_a_writer_rather_than_remove_what_it_stored(cli, tmp_pa
     (tmp_path / "note.md").write_text("Minutes")
     cli.add("audit", "Audit", "2017-01", ("1",), "--file", tmp_path / "note.md")
     store = library_path.parent / "files"
-    conn = open_db(library_path)
+    conn = open_library(library_path)
     blob = store / "ab" / hashlib.sha256(b"stored").hexdigest()[2:]
     writer = sqlite3.connect(library_path)
     writer.execute("BEGIN IMMEDIATE")  # a command at work: its file stored, not recorded

@@ -2,7 +2,7 @@ import sqlite3
 import subprocess
 import sys
 
-from db import open_db
+from evidence.library import open_library
 from db.migrations import migration_names
 
 EXPECTED_COLUMNS = {
@@ -148,7 +148,7 @@ def test_every_migration_is_recorded_once(conn):
 
 def test_opening_again_applies_nothing_and_keeps_data(library_path, cli):
     evidence_id = cli.add(title="Kept")
-    conn = open_db(library_path)
+    conn = open_library(library_path)
     assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(
         migration_names()
     )
@@ -166,7 +166,7 @@ def test_the_connection_runs_with_wal_foreign_keys_and_a_busy_timeout(conn):
 
 def test_open_db_creates_missing_folders(tmp_path):
     path = tmp_path / "a" / "b" / "evidence.db"
-    open_db(path).close()
+    open_library(path).close()
     assert path.exists()
 
 
@@ -247,9 +247,9 @@ def test_the_database_refuses_what_the_code_would_refuse(conn):
 
 
 def test_opening_an_up_to_date_library_does_not_import_sqlite_utils_or_yaml(library_path):
-    open_db(library_path).close()
+    open_library(library_path).close()
     code = (
-        "import sys; from db import open_db; open_db(sys.argv[1]).close();"
+        "import sys; from evidence.library import open_library; open_library(sys.argv[1]).close();"
         "print(sorted(m for m in ('sqlite_utils', 'yaml') if m in sys.modules))"
     )
     out = subprocess.run(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from db import open_db
+from evidence.library import open_library
 from evidence import disk
 from evidence.web import stats
 
@@ -71,7 +71,7 @@ def test_everything_the_library_writes_is_its_owners_alone(umask, cli, tmp_path,
         cli("pack", "--out", out / "pack.pdf")
         cli("user", "add", "j.smith", "--role", "manager", "--password-stdin",
             input=PASSWORD + "\n")  # fmt: skip
-        conn = open_db(library_path)
+        conn = open_library(library_path)
         try:
             stats.build(conn, disk.statistics_path(library_path))
         finally:
@@ -98,7 +98,7 @@ def test_a_library_an_earlier_version_left_open_is_tightened_when_next_opened(
     note.write_text("Minutes")
     cli.add("audit", "Audit", "2017-01", ("1",), "--file", note)
     cli("user", "add", "j.smith", "--role", "manager", "--password-stdin", input=PASSWORD + "\n")
-    conn = open_db(library_path)
+    conn = open_library(library_path)
     stats.build(conn, disk.statistics_path(library_path))
     conn.close()
     library = library_path.parent
@@ -121,7 +121,7 @@ def test_a_library_an_earlier_version_left_open_is_tightened_when_next_opened(
     try:
         cli("list")
         cli("user", "list")
-        conn = open_db(library_path)
+        conn = open_library(library_path)
         stats.build(conn, disk.statistics_path(library_path))
         conn.close()
         (library / "files" / "zz" / "link").unlink()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import dump
 
-from db import open_db
+from evidence.library import open_library
 from evidence import disk
 from evidence.web import stats
 
@@ -95,7 +95,7 @@ def named_library(cli, tmp_path: Path) -> dict[str, int]:
 
 def build_statistics(library_path: Path) -> Path:
     """The web UI's statistics file, as `evidence serve` builds it; it quotes titles."""
-    conn = open_db(library_path)
+    conn = open_library(library_path)
     try:
         path = disk.statistics_path(library_path)
         stats.build(conn, path)

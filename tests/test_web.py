@@ -13,7 +13,7 @@ import pytest
 import yaml
 from proof import ACCESS
 
-from db import open_db
+from evidence.library import open_library
 from evidence.accounts import Accounts
 from evidence.web import METADATA, make_datasette, plugin
 from evidence.web.plugin import COOKIE, SESSION_NAMESPACE
@@ -277,7 +277,7 @@ def test_the_home_page_rates_each_area_and_links_to_its_evidence(served):
 def test_evidence_by_area_counts_an_item_of_a_sub_area_under_its_parent_once(served):
     datasette, path = served
     manager = Visitor(datasette, "mia.manager")
-    conn = open_db(path)
+    conn = open_library(path)
     tagged_to_2_and_21 = conn.execute(
         "SELECT evidence_id FROM evidence_areas JOIN areas ON areas.id = area_id"
         " WHERE framework = 'sif' AND code IN ('2', '2.1') GROUP BY evidence_id"

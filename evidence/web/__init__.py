@@ -107,14 +107,14 @@ class WebState:
 
     def refresh_stats(self, *, force: bool = False) -> bool:
         """Rebuild the statistics file if the library changed since it was last built."""
-        import db
+        from evidence.library import open_library
         from evidence.web import stats
 
         with self.lock:
             signature = self.library_signature()
             if signature == self.signature and not force:
                 return False
-            conn = db.open_db(self.library, create=False)
+            conn = open_library(self.library, create=False)
             try:
                 stats.build(conn, self.stats, as_of=self.as_of)
             finally:
@@ -224,10 +224,10 @@ def prepare(
     """The library at `library` migrated (the views exist) and its statistics built, as
     things stand at the end of `as_of` (default today), to be served under the loopback
     names and `allowed_hosts`."""
-    import db
+    from evidence.library import open_library
 
     state = _state(library, as_of, allowed_hosts)
-    db.open_db(state.library, create=False).close()
+    open_library(state.library, create=False).close()
     _secret(state.accounts)  # made (or brought up to date) once, before any worker starts
     state.refresh_stats(force=True)
     return state
