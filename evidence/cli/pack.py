@@ -73,8 +73,8 @@ def pack(
     from db import is_read_only, transaction
     from evidence import disk
     from evidence.catalog import check_actor
+    from evidence.cli.render import progress
     from evidence.custody import refuse_inside_library
-    from evidence.render import progress
     from readiness import printing
     from readiness import rules as readiness_rules
     from readiness.printing import keep_or_remove

@@ -118,7 +118,7 @@ def action_add(
     if as_json:
         print_json(action)
         return
-    from evidence.render import due_text
+    from evidence.cli.render import due_text
 
     typer.echo(
         f"Recorded action {action_id} of evidence {source_id}: due {due_text(action)},"
@@ -155,7 +155,7 @@ def action_update(
     """
     from evidence import actions
     from evidence.actions import STATUS_NAMES
-    from evidence.render import due_text
+    from evidence.cli.render import due_text
 
     with library(db_path) as conn:
         action = actions.update_action(
@@ -202,8 +202,9 @@ def action_list(
     days, or paused. Green: on track, or complete and awaiting assurance; green is not
     the same as done.
     """
-    from evidence import actions, render
+    from evidence import actions
     from evidence.actions import RAG_MEANINGS
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         found = actions.list_actions(
@@ -228,7 +229,8 @@ def action_show(
     action_id: ActionId, as_of: AsOf = None, as_json: AsJson = False, db_path: DbPath = None
 ) -> None:
     """One action with every update, as it stood on a day."""
-    from evidence import actions, render
+    from evidence import actions
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         action = actions.get_action(conn, action_id, as_of=as_of)
@@ -369,7 +371,8 @@ def grades_(
     A newer report that did not grade an area leaves the older grade standing, shown
     with the older date and report, never as if the newer report had given it.
     """
-    from evidence import grades, render
+    from evidence import grades
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         table = grades.grade_table(conn, as_of=as_of, framework=framework, history=history)
@@ -440,7 +443,8 @@ def self_eval_show(
     db_path: DbPath = None,
 ) -> None:
     """The latest self-evaluation of each area (or one), and earlier ones with --history."""
-    from evidence import grades, render
+    from evidence import grades
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         rows = grades.self_evaluations(

@@ -480,7 +480,7 @@ def list_(
 
         exports.write_csv([exports.export_row(item) for item in items], sys.stdout)
     else:
-        from evidence import render
+        from evidence.cli import render
 
         render.evidence_table(items)
 
@@ -488,7 +488,8 @@ def list_(
 @app.command()
 def show(evidence_id: EvidenceId, as_json: AsJson = False, db_path: DbPath = None) -> None:
     """Show one item with its change history."""
-    from evidence import catalog, render
+    from evidence import catalog
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         item = catalog.get_evidence(conn, evidence_id)
@@ -546,7 +547,8 @@ def edit(
     empty value ("") clears an optional field. Every change is kept in its history. A
     child story cleared for print is cleared no longer once its title or summary change.
     """
-    from evidence import catalog, render
+    from evidence import catalog
+    from evidence.cli import render
 
     attached = examined(files)
     with library(db_path) as conn:
@@ -634,7 +636,8 @@ def areas(
     create: Create = False,
 ) -> None:
     """Judgement areas, their themes and mappings."""
-    from evidence import render, vocab
+    from evidence import vocab
+    from evidence.cli import render
 
     with library(db_path, may_create=True, create=create, only_reads=True) as conn:
         listing = vocab.describe_areas(conn, vocab.Vocabulary(conn).framework(framework))
@@ -918,7 +921,7 @@ def _purge_item(
                 raise typer.Exit(1)
         done = custody.purge_evidence(conn, evidence_id, reason=reason, by=who)
     if done.already:
-        from evidence.render import stamp
+        from evidence.cli.render import stamp
 
         purged = item["purge"]
         finished = f"{_count(done.files, 'file')} left on disk erased, and " if done.files else ""
@@ -949,7 +952,7 @@ def _purge_record(
             _confirmed("Erase its text for good? This cannot be undone")
         done = erasure.erase_record(conn, what, record_id, reason=reason, by=who)
     if done.earlier:
-        from evidence.render import stamp
+        from evidence.cli.render import stamp
 
         typer.echo(
             f"{what.capitalize()} {record_id} was erased already, by {done.earlier['by']} on"
@@ -1103,18 +1106,18 @@ def demo(db_path: DbPath = None) -> None:
 # Commands that live in modules of their own, imported only when the command line can
 # reach them: `evidence add` need not pay for building every other command's options.
 COMMAND_MODULES = {
-    "action": "evidence.cli_actions",
-    "grade": "evidence.cli_actions",
-    "grades": "evidence.cli_actions",
-    "self-eval": "evidence.cli_actions",
-    "measure": "evidence.cli_measures",
-    "challenge": "evidence.cli_measures",
-    "readiness": "evidence.cli_readiness",
-    "due": "evidence.cli_readiness",
-    "pack": "evidence.cli_pack",
-    "settings": "evidence.cli_pack",
-    "serve": "evidence.cli_web",
-    "user": "evidence.cli_web",
+    "action": "evidence.cli.actions",
+    "grade": "evidence.cli.actions",
+    "grades": "evidence.cli.actions",
+    "self-eval": "evidence.cli.actions",
+    "measure": "evidence.cli.measures",
+    "challenge": "evidence.cli.measures",
+    "readiness": "evidence.cli.readiness",
+    "due": "evidence.cli.readiness",
+    "pack": "evidence.cli.pack",
+    "settings": "evidence.cli.pack",
+    "serve": "evidence.cli.web",
+    "user": "evidence.cli.web",
 }
 
 

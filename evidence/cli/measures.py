@@ -203,7 +203,8 @@ def measure_show(
 ) -> None:
     """A measure's series with a sparkline, its floor and target, every revision and
     challenge, and what it says in plain words."""
-    from evidence import measures, render
+    from evidence import measures
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         detail = measures.measure_detail(conn, code, as_of=as_of)
@@ -216,7 +217,8 @@ def measure_show(
 @measure_app.command("list")
 def measure_list(as_of: AsOf = None, as_json: AsJson = False, db_path: DbPath = None) -> None:
     """The latest figure of every measure, with its status and what it says."""
-    from evidence import measures, render
+    from evidence import measures
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         found = measures.list_measures(conn, as_of=as_of)
@@ -328,7 +330,8 @@ def challenge_list(
     db_path: DbPath = None,
 ) -> None:
     """Challenges open on a day (with --all, resolved ones too)."""
-    from evidence import measures, render
+    from evidence import measures
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         rows = measures.challenge_rows(conn, as_of=as_of, open_only=not show_all)
