@@ -13,21 +13,9 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import (
-    AreaFilter,
-    AsJson,
-    AsOf,
-    By,
-    DbPath,
-    Framework,
-    _count,
-    actor,
-    app,
-    library,
-    print_json,
-    reported_errors,
-    warn_record,
-)
+from evidence.cli import app
+from evidence.cli.common import actor, library, plural, print_json, reported_errors, warn_record
+from evidence.cli.options import AreaFilter, AsJson, AsOf, By, DbPath, Framework
 
 action_app = typer.Typer(
     help="Actions: recommendations to act on, their updates and the tracker.",
@@ -281,7 +269,7 @@ def action_export(
             tracker.write(rows, out, kind, work=work)
         except OSError as error:
             raise EvidenceError(f"out '{out}' cannot be written ({error.strerror}).") from None
-    typer.echo(f"Exported {_count(len(rows), 'action')} to {out}.", err=True)
+    typer.echo(f"Exported {plural(len(rows), 'action')} to {out}.", err=True)
 
 
 @action_app.command("import")
@@ -309,7 +297,7 @@ def action_import(
     with library(db_path) as conn:
         report = tracker.import_actions(conn, path, rows, by=actor(by), dry_run=dry_run)
     counts = (
-        f"{_count(report.added, 'action')} added, {report.updated} updated,"
+        f"{plural(report.added, 'action')} added, {report.updated} updated,"
         f" {report.unchanged} unchanged"
     )
     if dry_run:

@@ -10,20 +10,9 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import (
-    AsJson,
-    AsOf,
-    By,
-    Create,
-    DbPath,
-    Framework,
-    _count,
-    actor,
-    app,
-    library,
-    print_json,
-    warn_record,
-)
+from evidence.cli import app
+from evidence.cli.common import actor, library, plural, print_json, warn_record
+from evidence.cli.options import AsJson, AsOf, By, Create, DbPath, Framework
 
 measure_app = typer.Typer(
     help="Performance measures: their monthly figures, revisions and what they say.",
@@ -260,7 +249,7 @@ def measure_import(
         report = importer.import_figures(
             conn, path, reported_on=reported_on, dry_run=dry_run, by=actor(by)
         )
-    counts = f"{_count(report.added, 'figure')} added, {report.unchanged} unchanged"
+    counts = f"{plural(report.added, 'figure')} added, {report.unchanged} unchanged"
     if dry_run:
         typer.echo(f"Dry run of {path.name} ({report.shape}): {counts}. Nothing was written.")
     else:

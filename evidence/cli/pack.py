@@ -11,20 +11,9 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import (
-    AreaFilter,
-    AsJson,
-    AsOf,
-    By,
-    Create,
-    DbPath,
-    Framework,
-    RulesFile,
-    actor,
-    app,
-    library,
-    print_json,
-)
+from evidence.cli import app
+from evidence.cli.common import actor, library, print_json
+from evidence.cli.options import AreaFilter, AsJson, AsOf, By, Create, DbPath, Framework, RulesFile
 
 
 @app.command()

@@ -15,7 +15,9 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import AsJson, By, DbPath, actor, app, library, print_json, reported_errors
+from evidence.cli import app
+from evidence.cli.common import actor, library, print_json, reported_errors
+from evidence.cli.options import AsJson, By, DbPath
 
 REFRESH_SECONDS = 30
 MAX_WORKERS = 4
