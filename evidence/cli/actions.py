@@ -15,7 +15,18 @@ import typer
 
 from evidence.cli import app
 from evidence.cli.common import actor, library, plural, print_json, reported_errors, warn_record
-from evidence.cli.options import AreaFilter, AsJson, AsOf, By, DbPath, Framework
+from evidence.cli.options import (
+    AreaFilter,
+    AsJson,
+    AsOf,
+    By,
+    DbPath,
+    DryRun,
+    Framework,
+    Grade,
+    On,
+    Owner,
+)
 
 action_app = typer.Typer(
     help="Actions: recommendations to act on, their updates and the tracker.",
@@ -37,10 +48,6 @@ SourceId = Annotated[
         metavar="SOURCE_ID", help="The evidence id of the report, review or letter it came from."
     ),
 ]
-On = Annotated[
-    str | None,
-    typer.Option("--on", metavar="DATE", help="The day it happened. [default: today]"),
-]
 
 
 @action_app.command("add")
@@ -50,9 +57,7 @@ def action_add(
     ref: Annotated[
         str | None, typer.Option("--ref", metavar="REF", help="Its reference, e.g. 3.2.")
     ] = None,
-    owner: Annotated[
-        str | None, typer.Option("--owner", metavar="ROLE", help="The role that owns it.")
-    ] = None,
+    owner: Owner = None,
     agency: Annotated[
         str | None, typer.Option("--agency", metavar="ORG", help="The lead agency.")
     ] = None,
@@ -277,9 +282,7 @@ def action_import(
     path: Annotated[
         Path, typer.Argument(metavar="FILE", help="A .csv or .xlsx tracker (or .json, .yml).")
     ],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
-    ] = False,
+    dry_run: DryRun = False,
     db_path: DbPath = None,
     by: By = None,
 ) -> None:
@@ -317,14 +320,7 @@ def _text(value: object) -> str | None:
 def grade(
     source_id: SourceId,
     area: Annotated[str, typer.Option("--area", metavar="AREA", help="The area it graded.")],
-    grade: Annotated[
-        str,
-        typer.Option(
-            "--grade",
-            metavar="GRADE",
-            help="outstanding, good, requires-improvement or inadequate.",
-        ),
-    ],
+    grade: Grade,
     framework: Framework = None,
     db_path: DbPath = None,
     by: By = None,
@@ -373,14 +369,7 @@ def grades_(
 @self_eval_app.command("set")
 def self_eval_set(
     area: Annotated[str, typer.Argument(metavar="AREA", help="The area, by code or slug.")],
-    grade: Annotated[
-        str,
-        typer.Option(
-            "--grade",
-            metavar="GRADE",
-            help="outstanding, good, requires-improvement or inadequate.",
-        ),
-    ],
+    grade: Grade,
     text_file: Annotated[
         Path | None,
         typer.Option("--text-file", metavar="FILE", help="The self-evaluation, in Markdown."),

@@ -25,10 +25,8 @@ from evidence.cli.options import (
     By,
     Create,
     DbPath,
-    EvidenceId,
     FilePath,
     Framework,
-    Kind,
     Link,
     Marking,
     Owner,
@@ -41,6 +39,13 @@ from evidence.cli.options import (
     Title,
     When,
 )
+
+EvidenceId = Annotated[
+    int, typer.Argument(metavar="ID", help="The evidence id, as `evidence list` shows it.")
+]
+Kind = Annotated[
+    str, typer.Argument(metavar="KIND", help="Kind of evidence, e.g. audit, monitoring-letter.")
+]
 
 
 @app.command()

@@ -19,7 +19,7 @@ from evidence.cli.common import (
     reported_errors,
     warn_privacy,
 )
-from evidence.cli.options import AreaFilter, AsJson, By, Create, DbPath, Framework
+from evidence.cli.options import AreaFilter, AsJson, By, Create, DbPath, DryRun, Framework
 from evidence.errors import EvidenceError
 
 
@@ -63,9 +63,7 @@ def import_(
     path: Annotated[
         Path, typer.Argument(metavar="FILE", help="A .csv, .json, .yml or .xlsx file of items.")
     ],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
-    ] = False,
+    dry_run: DryRun = False,
     db_path: DbPath = None,
     create: Create = False,
     by: By = None,

@@ -12,7 +12,7 @@ import typer
 
 from evidence.cli import app
 from evidence.cli.common import actor, library, plural, print_json, warn_record
-from evidence.cli.options import AsJson, AsOf, By, Create, DbPath, Framework
+from evidence.cli.options import AsJson, AsOf, By, Create, DbPath, Framework, On
 
 measure_app = typer.Typer(
     help="Performance measures: their monthly figures, revisions and what they say.",
@@ -27,10 +27,6 @@ challenge_app = typer.Typer(
 
 Code = Annotated[str, typer.Argument(metavar="CODE", help="The measure's code, e.g. cp-visits.")]
 Period = Annotated[str, typer.Argument(metavar="PERIOD", help="The month, e.g. 2017-02.")]
-On = Annotated[
-    str | None,
-    typer.Option("--on", metavar="DATE", help="The day it happened. [default: today]"),
-]
 
 
 @measure_app.command("define")

@@ -1,6 +1,9 @@
-"""The options and arguments that more than one command takes, each defined once.
+"""The options of the `evidence` commands, each defined once.
 
-A command's own options, which no other command shares, stay with it.
+Every option that more than one command takes is here, so that it reads the same wherever
+it appears. An option that one command alone takes, in words of its own (`list --as-of`
+says what a month-dated item counts for), is written at that command, and arguments with
+the commands of their group.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+# Every command: which library, who is acting, and making a new library.
 DbPath = Annotated[
     Path | None,
     typer.Option(
@@ -18,14 +22,6 @@ DbPath = Annotated[
         envvar="EVIDENCE_DB",
         help="The library's database. [default: db/evidence.db]",
         show_default=False,
-    ),
-]
-Create = Annotated[
-    bool,
-    typer.Option(
-        "--create",
-        help="Make a new library at --db if there is none there; without it, a new library"
-        " is made only at db/evidence.db in the current folder.",
     ),
 ]
 By = Annotated[
@@ -38,6 +34,16 @@ By = Annotated[
         show_default=False,
     ),
 ]
+Create = Annotated[
+    bool,
+    typer.Option(
+        "--create",
+        help="Make a new library at --db if there is none there; without it, a new library"
+        " is made only at db/evidence.db in the current folder.",
+    ),
+]
+
+# What a command reads and how it prints it.
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 AsOf = Annotated[
     str | None,
@@ -49,14 +55,6 @@ AreaFilter = Annotated[
     list[str] | None,
     typer.Option("--area", metavar="AREA", help="Only this area and its sub-areas; repeat."),
 ]
-RulesFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--rules",
-        metavar="FILE",
-        help="A council's own copy of the readiness rules. [default: readiness/rules.yml]",
-    ),
-]
 Framework = Annotated[
     str | None,
     typer.Option(
@@ -66,13 +64,16 @@ Framework = Annotated[
         show_default=False,
     ),
 ]
-EvidenceId = Annotated[
-    int, typer.Argument(metavar="ID", help="The evidence id, as `evidence list` shows it.")
+RulesFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        metavar="FILE",
+        help="A council's own copy of the readiness rules. [default: readiness/rules.yml]",
+    ),
 ]
 
-Kind = Annotated[
-    str, typer.Argument(metavar="KIND", help="Kind of evidence, e.g. audit, monitoring-letter.")
-]
+# An item's fields, as `add` takes them; `edit` shares most.
 Title = Annotated[
     str, typer.Option("--title", metavar="TEXT", help="A one-line title (up to 300 characters).")
 ]
@@ -138,4 +139,32 @@ Marking = Annotated[
 ReviewBy = Annotated[
     str | None,
     typer.Option("--review-by", metavar="DATE", help="When it should be looked at again."),
+]
+
+# Imports.
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
+]
+
+# Records of events: the day one happened, and a grade.
+On = Annotated[
+    str | None,
+    typer.Option("--on", metavar="DATE", help="The day it happened. [default: today]"),
+]
+Grade = Annotated[
+    str,
+    typer.Option(
+        "--grade",
+        metavar="GRADE",
+        help="outstanding, good, requires-improvement or inadequate.",
+    ),
+]
+
+# Accounts for the web UI.
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password from the first line of standard input (for scripts).",
+    ),
 ]
