@@ -14,7 +14,15 @@ from typing import Annotated
 import typer
 
 from evidence.cli import app
-from evidence.cli.common import actor, library, plural, print_json, reported_errors, warn_record
+from evidence.cli.common import (
+    actor,
+    library,
+    plural,
+    print_import_report,
+    print_json,
+    reported_errors,
+    warn_record,
+)
 from evidence.cli.options import (
     AreaFilter,
     AsJson,
@@ -299,14 +307,14 @@ def action_import(
         rows = tracker.read_rows(path)
     with library(db_path) as conn:
         report = tracker.import_actions(conn, path, rows, by=actor(by), dry_run=dry_run)
-    counts = (
-        f"{plural(report.added, 'action')} added, {report.updated} updated,"
-        f" {report.unchanged} unchanged"
+    print_import_report(
+        path,
+        added=report.added,
+        noun="action",
+        updated=report.updated,
+        unchanged=report.unchanged,
+        dry_run=dry_run,
     )
-    if dry_run:
-        typer.echo(f"Dry run of {path.name}: {counts}. Nothing was written.")
-    else:
-        typer.echo(f"Imported {path.name}: {counts}.")
     for number, row in rows:
         fields = ("text", "note", "owner", "agency", "ref")
         warn_record(f"row {number}", [_text(row.get(field)) for field in fields])

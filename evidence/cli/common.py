@@ -155,6 +155,29 @@ def plural(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def print_import_report(
+    path: Path,
+    *,
+    added: int,
+    noun: str,
+    unchanged: int,
+    updated: int | None = None,
+    how: str | None = None,
+    dry_run: bool,
+) -> None:
+    """The line an import ends with: the file, how it was read (an encoding, a shape),
+    and how many of its records were added, updated and left unchanged."""
+    counts = [f"{plural(added, noun)} added"]
+    if updated is not None:
+        counts.append(f"{updated} updated")
+    counts.append(f"{unchanged} unchanged")
+    name = f"{path.name} ({how})" if how else path.name
+    if dry_run:
+        typer.echo(f"Dry run of {name}: {', '.join(counts)}. Nothing was written.")
+    else:
+        typer.echo(f"Imported {name}: {', '.join(counts)}.")
+
+
 def warn_privacy(which: str, evidence_id: int, words: list[str], dry_run: bool = False) -> None:
     """Tell the person who logged it that a child story may name someone."""
     quoted = ", ".join(f"'{word}'" for word in words)

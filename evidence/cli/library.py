@@ -15,6 +15,7 @@ from evidence.cli.common import (
     library,
     new_library_wanted,
     plural,
+    print_import_report,
     print_json,
     reported_errors,
     warn_privacy,
@@ -90,15 +91,15 @@ def import_(
             report = imports.import_file(conn, path, by=actor(by), dry_run=dry_run, rows=rows)
         if making and not dry_run:
             typer.echo(f"Created a new library at {target}", err=True)
-    read_as = "" if report.encoding in ("utf-8", "xlsx") else f" (read as {report.encoding})"
-    counts = (
-        f"{plural(len(report.added), 'item')} added, {len(report.updated)} updated,"
-        f" {len(report.unchanged)} unchanged"
+    print_import_report(
+        path,
+        added=len(report.added),
+        noun="item",
+        updated=len(report.updated),
+        unchanged=len(report.unchanged),
+        how=None if report.encoding in ("utf-8", "xlsx") else f"read as {report.encoding}",
+        dry_run=dry_run,
     )
-    if dry_run:
-        typer.echo(f"Dry run of {path.name}{read_as}: {counts}. Nothing was written.")
-    else:
-        typer.echo(f"Imported {path.name}{read_as}: {counts}.")
     for number, evidence_id, words in report.doubtful:
         which = f"row {number}" if dry_run else f"evidence {evidence_id} (row {number})"
         warn_privacy(which, evidence_id, words, dry_run)

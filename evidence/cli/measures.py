@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from evidence.cli import app
-from evidence.cli.common import actor, library, plural, print_json, warn_record
+from evidence.cli.common import actor, library, print_import_report, print_json, warn_record
 from evidence.cli.options import AsJson, AsOf, By, Create, DbPath, Framework, On
 
 measure_app = typer.Typer(
@@ -245,11 +245,14 @@ def measure_import(
         report = importer.import_figures(
             conn, path, reported_on=reported_on, dry_run=dry_run, by=actor(by)
         )
-    counts = f"{plural(report.added, 'figure')} added, {report.unchanged} unchanged"
-    if dry_run:
-        typer.echo(f"Dry run of {path.name} ({report.shape}): {counts}. Nothing was written.")
-    else:
-        typer.echo(f"Imported {path.name} ({report.shape}): {counts}.")
+    print_import_report(
+        path,
+        added=report.added,
+        noun="figure",
+        unchanged=report.unchanged,
+        how=report.shape,
+        dry_run=dry_run,
+    )
 
 
 @challenge_app.command("raise")
