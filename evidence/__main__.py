@@ -3,7 +3,8 @@
 A command lives for a fraction of a second, and most of that is importing Typer and
 pydantic, which allocate many long-lived objects; cyclic garbage collection during those
 imports is wasted work. Collection is paused until the arguments are parsed, then turned
-back on with everything imported so far frozen out of its reach (see cli._started).
+back on with everything imported so far frozen out of its reach (see `_started` in
+evidence/cli/common.py).
 
 A command told to stop (SIGTERM, as `kill` sends, or SIGHUP, as a closed terminal sends)
 stops as it would on Ctrl-C: its transaction rolls back and the files it had begun to store

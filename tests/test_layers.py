@@ -9,14 +9,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("db", "workers", "readiness", "faces")
 # The faces: the web UI, and the command line with its terminal rendering.
-FACES = ("evidence.web", "evidence.cli", "evidence.__main__", "evidence.render", "evidence.docs")
+FACES = ("evidence.web", "evidence.cli", "evidence.__main__")
 
 
 def layer(module: str) -> int | None:
     """The layer of one of the project's modules; None for anything else."""
     if module == "db" or module.startswith("db."):
         return 0
-    if any(module == face or module.startswith((f"{face}.", f"{face}_")) for face in FACES):
+    if any(module == face or module.startswith(f"{face}.") for face in FACES):
         return 3
     if module == "evidence" or module.startswith("evidence."):
         return 1

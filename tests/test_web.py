@@ -481,7 +481,7 @@ def test_serving_on_every_address_names_the_hosts_it_answers(cli, library_path):
     ],
 )
 def test_the_server_answers_to_the_host_it_listens_on(host, allowed, names):
-    from evidence import cli_web
+    from evidence.cli import web as cli_web
 
     assert cli_web._names(host, allowed) == names
 
@@ -619,7 +619,7 @@ def test_serving_does_not_weigh_on_logging(cli):
         "import sys; from evidence.__main__ import main; sys.argv = ['evidence', 'add', '--help'];"
         "\ntry: main()\nexcept SystemExit: pass\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in"
-        " ('datasette', 'uvicorn', 'evidence') and m.startswith(('datasette', 'uvicorn', 'evidence.web', 'evidence.cli_web'))))"
+        " ('datasette', 'uvicorn', 'evidence') and m.startswith(('datasette', 'uvicorn', 'evidence.web', 'evidence.cli.web'))))"
     )
     output = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -13,20 +13,27 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import (
+from evidence.cli import app
+from evidence.cli.common import (
+    actor,
+    library,
+    plural,
+    print_import_report,
+    print_json,
+    reported_errors,
+    warn_record,
+)
+from evidence.cli.options import (
     AreaFilter,
     AsJson,
     AsOf,
     By,
     DbPath,
+    DryRun,
     Framework,
-    _count,
-    actor,
-    app,
-    library,
-    print_json,
-    reported_errors,
-    warn_record,
+    Grade,
+    On,
+    Owner,
 )
 
 action_app = typer.Typer(
@@ -49,10 +56,6 @@ SourceId = Annotated[
         metavar="SOURCE_ID", help="The evidence id of the report, review or letter it came from."
     ),
 ]
-On = Annotated[
-    str | None,
-    typer.Option("--on", metavar="DATE", help="The day it happened. [default: today]"),
-]
 
 
 @action_app.command("add")
@@ -62,9 +65,7 @@ def action_add(
     ref: Annotated[
         str | None, typer.Option("--ref", metavar="REF", help="Its reference, e.g. 3.2.")
     ] = None,
-    owner: Annotated[
-        str | None, typer.Option("--owner", metavar="ROLE", help="The role that owns it.")
-    ] = None,
+    owner: Owner = None,
     agency: Annotated[
         str | None, typer.Option("--agency", metavar="ORG", help="The lead agency.")
     ] = None,
@@ -118,7 +119,7 @@ def action_add(
     if as_json:
         print_json(action)
         return
-    from evidence.render import due_text
+    from evidence.cli.render import due_text
 
     typer.echo(
         f"Recorded action {action_id} of evidence {source_id}: due {due_text(action)},"
@@ -155,7 +156,7 @@ def action_update(
     """
     from evidence import actions
     from evidence.actions import STATUS_NAMES
-    from evidence.render import due_text
+    from evidence.cli.render import due_text
 
     with library(db_path) as conn:
         action = actions.update_action(
@@ -202,8 +203,9 @@ def action_list(
     days, or paused. Green: on track, or complete and awaiting assurance; green is not
     the same as done.
     """
-    from evidence import actions, render
+    from evidence import actions
     from evidence.actions import RAG_MEANINGS
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         found = actions.list_actions(
@@ -228,7 +230,8 @@ def action_show(
     action_id: ActionId, as_of: AsOf = None, as_json: AsJson = False, db_path: DbPath = None
 ) -> None:
     """One action with every update, as it stood on a day."""
-    from evidence import actions, render
+    from evidence import actions
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         action = actions.get_action(conn, action_id, as_of=as_of)
@@ -279,7 +282,7 @@ def action_export(
             tracker.write(rows, out, kind, work=work)
         except OSError as error:
             raise EvidenceError(f"out '{out}' cannot be written ({error.strerror}).") from None
-    typer.echo(f"Exported {_count(len(rows), 'action')} to {out}.", err=True)
+    typer.echo(f"Exported {plural(len(rows), 'action')} to {out}.", err=True)
 
 
 @action_app.command("import")
@@ -287,9 +290,7 @@ def action_import(
     path: Annotated[
         Path, typer.Argument(metavar="FILE", help="A .csv or .xlsx tracker (or .json, .yml).")
     ],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
-    ] = False,
+    dry_run: DryRun = False,
     db_path: DbPath = None,
     by: By = None,
 ) -> None:
@@ -306,14 +307,14 @@ def action_import(
         rows = tracker.read_rows(path)
     with library(db_path) as conn:
         report = tracker.import_actions(conn, path, rows, by=actor(by), dry_run=dry_run)
-    counts = (
-        f"{_count(report.added, 'action')} added, {report.updated} updated,"
-        f" {report.unchanged} unchanged"
+    print_import_report(
+        path,
+        added=report.added,
+        noun="action",
+        updated=report.updated,
+        unchanged=report.unchanged,
+        dry_run=dry_run,
     )
-    if dry_run:
-        typer.echo(f"Dry run of {path.name}: {counts}. Nothing was written.")
-    else:
-        typer.echo(f"Imported {path.name}: {counts}.")
     for number, row in rows:
         fields = ("text", "note", "owner", "agency", "ref")
         warn_record(f"row {number}", [_text(row.get(field)) for field in fields])
@@ -327,14 +328,7 @@ def _text(value: object) -> str | None:
 def grade(
     source_id: SourceId,
     area: Annotated[str, typer.Option("--area", metavar="AREA", help="The area it graded.")],
-    grade: Annotated[
-        str,
-        typer.Option(
-            "--grade",
-            metavar="GRADE",
-            help="outstanding, good, requires-improvement or inadequate.",
-        ),
-    ],
+    grade: Grade,
     framework: Framework = None,
     db_path: DbPath = None,
     by: By = None,
@@ -369,7 +363,8 @@ def grades_(
     A newer report that did not grade an area leaves the older grade standing, shown
     with the older date and report, never as if the newer report had given it.
     """
-    from evidence import grades, render
+    from evidence import grades
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         table = grades.grade_table(conn, as_of=as_of, framework=framework, history=history)
@@ -382,14 +377,7 @@ def grades_(
 @self_eval_app.command("set")
 def self_eval_set(
     area: Annotated[str, typer.Argument(metavar="AREA", help="The area, by code or slug.")],
-    grade: Annotated[
-        str,
-        typer.Option(
-            "--grade",
-            metavar="GRADE",
-            help="outstanding, good, requires-improvement or inadequate.",
-        ),
-    ],
+    grade: Grade,
     text_file: Annotated[
         Path | None,
         typer.Option("--text-file", metavar="FILE", help="The self-evaluation, in Markdown."),
@@ -440,7 +428,8 @@ def self_eval_show(
     db_path: DbPath = None,
 ) -> None:
     """The latest self-evaluation of each area (or one), and earlier ones with --history."""
-    from evidence import grades, render
+    from evidence import grades
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         rows = grades.self_evaluations(

@@ -11,20 +11,9 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import (
-    AreaFilter,
-    AsJson,
-    AsOf,
-    By,
-    Create,
-    DbPath,
-    Framework,
-    RulesFile,
-    actor,
-    app,
-    library,
-    print_json,
-)
+from evidence.cli import app
+from evidence.cli.common import actor, library, print_json
+from evidence.cli.options import AreaFilter, AsJson, AsOf, By, Create, DbPath, Framework, RulesFile
 
 
 @app.command()
@@ -73,8 +62,8 @@ def pack(
     from db import is_read_only, transaction
     from evidence import disk
     from evidence.catalog import check_actor
+    from evidence.cli.render import progress
     from evidence.custody import refuse_inside_library
-    from evidence.render import progress
     from readiness import printing
     from readiness import rules as readiness_rules
     from readiness.printing import keep_or_remove

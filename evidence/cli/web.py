@@ -15,7 +15,9 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import AsJson, By, DbPath, actor, app, library, print_json, reported_errors
+from evidence.cli import app
+from evidence.cli.common import actor, library, print_json, reported_errors
+from evidence.cli.options import AsJson, By, DbPath, PasswordStdin
 
 REFRESH_SECONDS = 30
 MAX_WORKERS = 4
@@ -28,13 +30,6 @@ user_app = typer.Typer(
 app.add_typer(user_app, name="user")
 
 Name = Annotated[str, typer.Argument(metavar="NAME", help="The account's name, such as j.smith.")]
-PasswordStdin = Annotated[
-    bool,
-    typer.Option(
-        "--password-stdin",
-        help="Read the password from the first line of standard input (for scripts).",
-    ),
-]
 
 
 @app.command()

@@ -9,7 +9,9 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import AsJson, AsOf, DbPath, Framework, RulesFile, app, library, print_json
+from evidence.cli import app
+from evidence.cli.common import library, print_json
+from evidence.cli.options import AsJson, AsOf, DbPath, Framework, RulesFile
 
 
 @app.command()

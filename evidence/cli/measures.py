@@ -10,20 +10,9 @@ from typing import Annotated
 
 import typer
 
-from evidence.cli import (
-    AsJson,
-    AsOf,
-    By,
-    Create,
-    DbPath,
-    Framework,
-    _count,
-    actor,
-    app,
-    library,
-    print_json,
-    warn_record,
-)
+from evidence.cli import app
+from evidence.cli.common import actor, library, print_import_report, print_json, warn_record
+from evidence.cli.options import AsJson, AsOf, By, Create, DbPath, Framework, On
 
 measure_app = typer.Typer(
     help="Performance measures: their monthly figures, revisions and what they say.",
@@ -38,10 +27,6 @@ challenge_app = typer.Typer(
 
 Code = Annotated[str, typer.Argument(metavar="CODE", help="The measure's code, e.g. cp-visits.")]
 Period = Annotated[str, typer.Argument(metavar="PERIOD", help="The month, e.g. 2017-02.")]
-On = Annotated[
-    str | None,
-    typer.Option("--on", metavar="DATE", help="The day it happened. [default: today]"),
-]
 
 
 @measure_app.command("define")
@@ -203,7 +188,8 @@ def measure_show(
 ) -> None:
     """A measure's series with a sparkline, its floor and target, every revision and
     challenge, and what it says in plain words."""
-    from evidence import measures, render
+    from evidence import measures
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         detail = measures.measure_detail(conn, code, as_of=as_of)
@@ -216,7 +202,8 @@ def measure_show(
 @measure_app.command("list")
 def measure_list(as_of: AsOf = None, as_json: AsJson = False, db_path: DbPath = None) -> None:
     """The latest figure of every measure, with its status and what it says."""
-    from evidence import measures, render
+    from evidence import measures
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         found = measures.list_measures(conn, as_of=as_of)
@@ -258,11 +245,14 @@ def measure_import(
         report = importer.import_figures(
             conn, path, reported_on=reported_on, dry_run=dry_run, by=actor(by)
         )
-    counts = f"{_count(report.added, 'figure')} added, {report.unchanged} unchanged"
-    if dry_run:
-        typer.echo(f"Dry run of {path.name} ({report.shape}): {counts}. Nothing was written.")
-    else:
-        typer.echo(f"Imported {path.name} ({report.shape}): {counts}.")
+    print_import_report(
+        path,
+        added=report.added,
+        noun="figure",
+        unchanged=report.unchanged,
+        how=report.shape,
+        dry_run=dry_run,
+    )
 
 
 @challenge_app.command("raise")
@@ -328,7 +318,8 @@ def challenge_list(
     db_path: DbPath = None,
 ) -> None:
     """Challenges open on a day (with --all, resolved ones too)."""
-    from evidence import measures, render
+    from evidence import measures
+    from evidence.cli import render
 
     with library(db_path, only_reads=True) as conn:
         rows = measures.challenge_rows(conn, as_of=as_of, open_only=not show_all)
