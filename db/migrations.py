@@ -715,7 +715,9 @@ def m009_browse_the_library(db: Database) -> None:
     refill_area_evidence(db.conn)
 
 
-# Each current item's rows of `area_evidence`, for the items `which` picks.
+# Each current item's rows of `area_evidence`, for the items `which` picks. This and the SQL
+# below are the copies the migrations were written with, and stay so; the code of today
+# runs its own, in db/derived.py.
 AREA_EVIDENCE_SQL = """
     SELECT area_lineage.ancestor_id, evidence.id, evidence.date, evidence.kind,
            evidence.assurance

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from db import for_rows, now, set_aside, transaction
-from db.migrations import AREA_EVIDENCE_OF_SQL, SEARCH_TEXT_SQL
+from db.derived import AREA_EVIDENCE_OF_SQL, SEARCH_TEXT_SQL
 from evidence import vocab
 from evidence.dates import (
     EXACT,

@@ -565,7 +565,7 @@ def _update_or_erase_whole(
 def _rebuild_search_index(conn: sqlite3.Connection) -> None:
     """Fill the search index again from what remains, then build it anew, so no erased
     word is left in its shadow tables."""
-    from db.migrations import SEARCH_TEXT_SQL
+    from db.derived import SEARCH_TEXT_SQL
 
     conn.execute("DELETE FROM evidence_search")
     conn.execute(

@@ -187,7 +187,7 @@ def _sha256(path: Path) -> str:
 def _kept_in_step(conn: sqlite3.Connection) -> list[str]:
     """What triggers keep: one audit row for each item's creation, one search row for each
     item not purged, and each current item under its areas and the areas above them."""
-    from db.migrations import AREA_EVIDENCE_SQL
+    from db.derived import AREA_EVIDENCE_SQL
 
     def ids(sql: str) -> str:
         found = [str(row[0]) for row in conn.execute(sql + " LIMIT 6")]

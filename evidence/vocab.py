@@ -43,7 +43,7 @@ def sync_if_changed(conn: sqlite3.Connection) -> None:
             return
         sync(conn, load())
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'area_evidence'").fetchone():
-            from db.migrations import refill_area_evidence
+            from db.derived import refill_area_evidence
 
             refill_area_evidence(conn)  # an area may have moved under another
         conn.execute(
