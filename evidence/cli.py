@@ -877,9 +877,9 @@ def purge(
         for name, value in (
             ("ID", evidence_id), ("--action", action), ("--update", update),
             ("--self-eval", self_eval), ("--challenge", challenge), ("--text", text),
-        )  # fmt: skip
+        )
         if value is not None
-    ]
+    ]  # fmt: skip
     with reported_errors():
         if len(given) != 1:
             from evidence.errors import Refused
