@@ -4,6 +4,7 @@
 #   make demo   install, load the fictional council's library, show it and its readiness,
 #               print its briefing pack, and serve it at http://127.0.0.1:8001 (Ctrl-C stops)
 #   make test   install what the tests need, run them on every core (pytest-xdist)
+#   make lint   ruff: the lint rules and the formatting pyproject.toml sets
 #   make bench  run every benchmark (about 20 minutes), print each ratio against its goal,
 #               and write the README's Guarantees from the figures
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -16,7 +17,7 @@ DEMO_DB := db/demo/evidence.db
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core
 DEBIAN_TEST_PACKAGES := $(DEBIAN_PACKAGES) chromium poppler-utils
 
-.PHONY: demo test bench install system-packages test-system-packages apt-install clean
+.PHONY: demo test lint bench install system-packages test-system-packages apt-install clean
 
 demo: $(VENV)/.installed system-packages
 	$(BIN)/evidence demo --db $(DEMO_DB)
@@ -30,6 +31,10 @@ demo: $(VENV)/.installed system-packages
 
 test: $(VENV)/.installed-test test-system-packages
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Every benchmark; the README's Guarantees are written again from their figures.
 bench: $(VENV)/.installed-test
