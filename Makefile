@@ -5,6 +5,7 @@
 #               print its briefing pack, and serve it at http://127.0.0.1:8001 (Ctrl-C stops)
 #   make test   install what the tests need, run them on every core (pytest-xdist)
 #   make test-quick   the same but for the slow and browser tests: about a minute
+#   make lint   ruff: the lint rules and the formatting pyproject.toml sets
 #   make bench  run every benchmark (about 20 minutes), print each ratio against its goal,
 #               and write the README's Guarantees from the figures
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -17,7 +18,7 @@ DEMO_DB := db/demo/evidence.db
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core
 DEBIAN_TEST_PACKAGES := $(DEBIAN_PACKAGES) chromium poppler-utils
 
-.PHONY: demo test test-quick bench install system-packages test-system-packages apt-install clean
+.PHONY: demo test test-quick lint bench install system-packages test-system-packages apt-install clean
 
 demo: $(VENV)/.installed system-packages
 	$(BIN)/evidence demo --db $(DEMO_DB)
@@ -36,6 +37,11 @@ test: $(VENV)/.installed-test test-system-packages
 # browser's: about a minute, for the loop of changing and checking.
 test-quick: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow and not browser"
+
+# ruff: the lint rules and the formatting pyproject.toml sets.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Every benchmark; the README's Guarantees are written again from their figures.
 bench: $(VENV)/.installed-test

@@ -45,8 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _results import record
 
 from db import transaction
-from evidence.library import open_library
 from db.migrations import migration_names
+from evidence.library import open_library
 
 BIN = Path(sys.executable).parent
 CACHE = Path(tempfile.gettempdir()) / "evidence-bench"

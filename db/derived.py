@@ -54,4 +54,3 @@ SEARCH_TEXT_SQL = """
                      WHERE evidence_files.evidence_id = evidence.id), '')
     FROM evidence WHERE evidence.id = {item} AND evidence.status != 'purged'
 """
-

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from evidence import catalog, disk, exports, privacy, vocab
+from evidence import catalog, disk, exports, privacy, project, vocab
 from evidence.dates import format_day, parse_when
 from evidence.errors import InvalidValue, Refused
 from evidence.files import CHUNK, blob_path, files_folder
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = project.TEMPLATES
 # Characters no file name in the bundle keeps: separators, Windows' reserved ones, controls.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 NAME_MAX = 100

@@ -60,7 +60,9 @@ _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿ"
 _WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
 # Particles that begin a surname: van der Berg, de Souza, bin Ali, St John.
-_PARTICLES = r"(?:van|von|der|den|de|del|della|da|das|dos|di|du|la|le|ter|ten|bin|ibn|al|el|ap|St\.?)"
+_PARTICLES = (
+    r"(?:van|von|der|den|de|del|della|da|das|dos|di|du|la|le|ter|ten|bin|ibn|al|el|ap|St\.?)"
+)
 _SURNAME = (
     rf"(?:{_PARTICLES}\s+){{0,2}}(?:Ma?c|O[’']|D[’'])?[{_UPPER}][{_LOWER}’']+"
     rf"(?:-[{_UPPER}][{_LOWER}]+)?"
@@ -72,7 +74,9 @@ _NAME = (  # a lookahead, so that "Ms Sarah Jones" is tried at "Sarah" too
     rf"\b(?=(({_WORD})(?:[ \t]+[{_UPPER}]\.?)*[ \t]+({_SURNAME})\b)(?:\s+([{_UPPER}][{_LOWER}]+))?)"
 )
 # Any two words in any case, for names written in small letters (jay smith).
-_PAIR = rf"(?i:\b(?=(([^\W\d_]+)[ \t]+((?:{_PARTICLES}[ \t]+){{0,2}}[^\W\d_]+(?:['’-][^\W\d_]+)?))\b))"
+_PAIR = (
+    rf"(?i:\b(?=(([^\W\d_]+)[ \t]+((?:{_PARTICLES}[ \t]+){{0,2}}[^\W\d_]+(?:['’-][^\W\d_]+)?))\b))"
+)
 # Surname first: "Smith, Jay".
 _REVERSED = r"\b(?=(([^\W\d_]+(?:['’-][^\W\d_]+)?),[ \t]*([^\W\d_]+))\b)"
 
@@ -94,18 +98,12 @@ _SOURCES: dict[str, str | tuple[str, int]] = {
         # in lower case too, but "KS4 1st" and "Y11 2nd" are not postcodes
         r"|\b[a-z]{1,2}[0-9][a-z0-9]? ?[0-9](?!st\b|nd\b|rd\b|th\b)[abd-hjlnp-uw-z]{2}\b"
     ),
-    "spaced digits": (
-        r"(?<![0-9])([0-9]{3})[ .-]([0-9]{3})[ .-]([0-9]{4})(?![0-9])"
-    ),
-    "ten digits": (
-        r"(?<![0-9])([0-9]{3})[ .-]?([0-9]{3})[ .-]?([0-9]{4})(?![0-9])"
-    ),
+    "spaced digits": (r"(?<![0-9])([0-9]{3})[ .-]([0-9]{3})[ .-]([0-9]{4})(?![0-9])"),
+    "ten digits": (r"(?<![0-9])([0-9]{3})[ .-]?([0-9]{3})[ .-]?([0-9]{4})(?![0-9])"),
     "name": _NAME,
     "pair": _PAIR,
     "reversed": _REVERSED,
-    "shape": (
-        rf"\b(?=(({_WORD})[ \t]+({_SURNAME}))\b(?:\s+([{_UPPER}][{_LOWER}]+))?)"
-    ),
+    "shape": (rf"\b(?=(({_WORD})[ \t]+({_SURNAME}))\b(?:\s+([{_UPPER}][{_LOWER}]+))?)"),
     "capitals": rf"\b[{_UPPER}]{{2,}}\b",
 }
 
@@ -182,11 +180,13 @@ def _names(text: str) -> list[str]:
         _, first, surname, after = match.groups()
         pair = [*first.split("-"), *surname.replace("’", "'").split()]
         plain = [_plain(word).casefold().strip("'") for word in pair]
-        if not any(
-            word in common or _role(word, not_surnames) or word in places or len(word) < 2
-            for word in plain
-        ) and (after or "").casefold() not in places and not any(
-            word in _vocabulary() or word in _RAG for word in plain
+        if (
+            not any(
+                word in common or _role(word, not_surnames) or word in places or len(word) < 2
+                for word in plain
+            )
+            and (after or "").casefold() not in places
+            and not any(word in _vocabulary() or word in _RAG for word in plain)
         ):
             found.append(text[match.start(1) : match.end(1)])
     # Each name once, the longest spelling of it ("Jay K. Smith", not also "K. Smith").
@@ -334,7 +334,6 @@ def check_printable(
         )
     if len(doubtful) > cleared:
         advice.append(
-            "Erase the words from the other records with `evidence purge --text WORDS"
-            " --reason R`."
+            "Erase the words from the other records with `evidence purge --text WORDS --reason R`."
         )
     raise Refused(f"{named} may identify a child, so nothing was written. {' '.join(advice)}")

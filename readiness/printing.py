@@ -18,7 +18,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "pack"
+from evidence import project
+
+TEMPLATES = project.TEMPLATES / "pack"
 # The tagged, accessible PDF variant; WeasyPrint also sets the language, title, author
 # and subject from the HTML.
 PDF_VARIANT = "pdf/ua-1"

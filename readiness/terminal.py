@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidence.dates import format_day
 from evidence.actions import STATUS_NAMES
+from evidence.dates import format_day
 
 RAG_STYLES = {"red": "bold white on red", "amber": "bold black on yellow", "green": "bold green"}
 FINDING_STYLES = {"red": "bold red", "amber": "bold yellow", "green": "green"}

@@ -10,8 +10,8 @@ import typer.main
 import typer.testing
 from typer.testing import CliRunner
 
-from evidence.library import open_library
 from evidence.cli import full_app
+from evidence.library import open_library
 
 app = full_app()
 

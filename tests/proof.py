@@ -148,7 +148,7 @@ PRIVACY_CAUGHT = {
         " (mathematical letters)",
         "\u0406van \u0420etrov (Cyrillic capitals)",
     ],
-}
+}  # fmt: skip
 PRIVACY_PASSED = [
     "Leaving Care Team", "Virtual School Head", "Anna Freud Centre", "Hope House",
     "Sam (Service Manager)", "Amber", "Red Amber Green", "Amber Rating",
@@ -163,4 +163,4 @@ PRIVACY_PASSED = [
     "Youth Justice Service", "Family Group Conference", "Staying Put",
     "HMI Probation", "Will said he felt safe", "Born into a loving family",
     "A call on 0161 234 5678", "Case 9434765918 was closed",
-]
+]  # fmt: skip

@@ -157,8 +157,10 @@ def new_page(browser) -> Page:
     page.console_refusals = []
     page.on(
         "console",
-        lambda message: "Content Security Policy" in message.text
-        and page.console_refusals.append(message.text),
+        lambda message: (
+            "Content Security Policy" in message.text
+            and page.console_refusals.append(message.text)
+        ),
     )
     return page
 
@@ -266,6 +268,8 @@ VEGA_CHARTS = ("per-month", "figures", "actions")
 def drawing(chart: str) -> str:
     """What Vega draws a chart into, once it has drawn it."""
     return f"#chart-{chart}.vega-embed svg.marks"
+
+
 METRICS = ("items", "open-actions", "overdue-actions", "below-floor")
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from proof import ADDS_EACH, IMPORTED_ROWS, WRITERS
 
-from evidence.library import open_library
 from db.migrations import migration_names
+from evidence.library import open_library
 
 pytestmark = pytest.mark.slow  # many processes writing at once
 

@@ -5,9 +5,9 @@ import time
 import pytest
 from conftest import dump
 
-from evidence.library import open_library
 from evidence import catalog
 from evidence.errors import EvidenceError
+from evidence.library import open_library
 
 
 def changes_for(conn, evidence_id):

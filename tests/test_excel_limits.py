@@ -107,9 +107,9 @@ def long_directory(path, made):
     local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, 1, 0) + b"a"
     directory = b"".join(
         struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0,
-                    0) + b"%06d" % n  # fmt: skip
+                    0) + b"%06d" % n
         for n in range(30_000)
-    )
+    )  # fmt: skip
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, len(directory),
                       len(local), 0)  # fmt: skip
     path.write_bytes(local + directory + end)

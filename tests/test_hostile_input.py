@@ -21,10 +21,10 @@ from proof import ATTACKS, COMMAND_EXAMPLES, EXAMPLES
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from evidence.library import open_library
 from evidence import vocab
 from evidence.dates import parse_past_when, parse_when
 from evidence.errors import InvalidValue
+from evidence.library import open_library
 
 PROPERTY = settings(
     max_examples=EXAMPLES,
@@ -120,7 +120,9 @@ def test_any_add_succeeds_or_is_refused_cleanly(library, kind, title, date, area
     assert_clean(result, before, library)
     assert result.exit_code == 0 or result.stderr.count("\n") == 1, result.stderr
     if result.exit_code == 0:
-        added = open_library(library).execute("SELECT title FROM evidence ORDER BY id DESC").fetchone()
+        added = (
+            open_library(library).execute("SELECT title FROM evidence ORDER BY id DESC").fetchone()
+        )
         assert added[0] == title
 
 

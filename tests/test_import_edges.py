@@ -12,9 +12,9 @@ import pytest
 from conftest import dump
 
 from db import transaction
-from evidence.library import open_library
 from evidence import files
 from evidence.errors import InvalidValue
+from evidence.library import open_library
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "evidence")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -595,8 +595,8 @@ def test_a_large_import_writes_what_row_by_row_writing_would(cli, tmp_path, monk
     statement each: the library it makes is the one the per-row triggers would make."""
     import re
 
-    from evidence.library import open_library
     from evidence import catalog
+    from evidence.library import open_library
 
     header = "ref,kind,title,date,areas,themes,summary,status,withdrawn_reason\n"
     first = write_csv(tmp_path / "first.csv", [f"F{n},plan,Plan {n},2017-01,3,,,,\n" for n in range(5)], header)  # fmt: skip

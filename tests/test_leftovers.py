@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from test_power_cut import BIN, count, run, sound
 
-from evidence.library import open_library
 from evidence import integrity
 from evidence.errors import LibraryBusy
 from evidence.files import size_text
+from evidence.library import open_library
 
 pytestmark = pytest.mark.slow  # commands killed mid-way
 

@@ -2,8 +2,8 @@ import sqlite3
 import subprocess
 import sys
 
-from evidence.library import open_library
 from db.migrations import migration_names
+from evidence.library import open_library
 
 EXPECTED_COLUMNS = {
     "frameworks": {

@@ -3,9 +3,9 @@ the clearance that lets a doubted item be printed."""
 
 import json
 
+import proof
 import pytest
 
-import proof
 from evidence import privacy
 
 CAUGHT = [(kind, text) for kind, texts in proof.PRIVACY_CAUGHT.items() for text in texts]
@@ -178,6 +178,7 @@ def test_every_record_the_pack_prints_is_checked(cli, tmp_path):
     """A date of birth, a postcode or an NHS number anywhere the pack prints, and a name
     in an action raised from a child story: each warned of when written, and the pack
     refuses naming every one."""
+
     def warned(*args):
         result = cli(*args)
         assert "may identify a child" in result.stderr, args

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from evidence.library import open_library
 from evidence import disk
+from evidence.library import open_library
 from evidence.web import stats
 
 PASSWORD = "correct horse battery staple"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import dump
 
-from evidence.library import open_library
 from evidence import disk
+from evidence.library import open_library
 from evidence.web import stats
 
 NAME = "Zephyrine Quixotella"
@@ -135,7 +135,10 @@ def test_purging_a_record_erases_its_text_and_history_and_keeps_the_record(
     )
     (action,) = cli.json("action", "list")
     assert (action["text"], action["ref"], action["owner"], action["agency"]) == (
-        "[erased]", None, None, None
+        "[erased]",
+        None,
+        None,
+        None,
     )
     assert action["status"] == "in-progress"  # its history is whole
     assert "Quixotella" not in recorded("actions", 1) and "ZQ-1" not in recorded("actions", 1)
@@ -155,7 +158,9 @@ def test_purging_a_record_erases_its_text_and_history_and_keeps_the_record(
     assert "Quixotella" not in json.dumps(cli.json("self-eval", "show"))
     (challenge,) = cli.json("challenge", "list", "--all")
     assert (challenge["question"], challenge["answer"], challenge["cause"]) == (
-        "[erased]", "[erased]", "genuine"
+        "[erased]",
+        "[erased]",
+        "genuine",
     )
     assert rows(library_path, counted) == before
     assert rows(
@@ -209,14 +214,18 @@ def test_purging_text_erases_a_name_everywhere_however_it_is_spelt(cli, tmp_path
     assert not blob.exists()
     assert statistics.exists() and traces(statistics_bytes(library_path)) == []
     assert cli.json("list", "--search", "Quixotella") == []
-    index = rows(library_path, "SELECT * FROM evidence_search_data") + rows(
-        library_path, "SELECT * FROM evidence_search_idx"
-    ) + rows(library_path, "SELECT * FROM evidence_search_content")
+    index = (
+        rows(library_path, "SELECT * FROM evidence_search_data")
+        + rows(library_path, "SELECT * FROM evidence_search_idx")
+        + rows(library_path, "SELECT * FROM evidence_search_content")
+    )
     assert b"quixotel" not in repr(index).lower().encode()
     # Each record stays, the rest of its words with it.
     item = cli.json("show", ids["item"])
     assert (item["title"], item["summary"], item["files"]) == (
-        "Story of [erased]", "[erased] moved school; [erased] settled", []
+        "Story of [erased]",
+        "[erased] moved school; [erased] settled",
+        [],
     )
     assert cli.json("action", "list")[0]["text"] == "Visit [erased] weekly"
     (reading,) = cli.json("measure", "show", "visits")["series"]
@@ -334,7 +343,7 @@ def test_bad_purge_requests_are_refused_and_write_nothing(cli, library_path):
          " control characters (U+001B)."),
         (("--text", NAME, "--by", "ZEPHYRINE QUIXOTELLA"), "by 'ZEPHYRINE QUIXOTELLA' holds the"
          " text being erased, which the tombstone must not keep."),
-    ):
+    ):  # fmt: skip
         result = cli("purge", *args, "--reason", "A child was named", "--yes", expect=1)
         assert (result.stdout, result.stderr) == ("", f"Error: {error}\n"), args
     # The reason, written on the tombstone, may not repeat the name, spelt any way.
@@ -366,7 +375,8 @@ def test_purging_text_keeps_every_rule_of_the_library(cli, library_path):
     first, second, third = (cli.json("show", item) for item in (1, 2, 3))
     assert (first["title"], first["ref"]) == ("[erased]", "[erased]")
     assert (second["ref"], second["summary"]) == (
-        None, 'Said "[erased] \\ <b>[erased]</b>"; [erased]\nmoved'
+        None,
+        'Said "[erased] \\ <b>[erased]</b>"; [erased]\nmoved',
     )
     assert third["title"] == "[erased]ote's other audit"
     assert rows(library_path, "SELECT count(*) FROM changes WHERE NOT json_valid(new)") == [(0,)]
@@ -387,8 +397,7 @@ def test_purging_text_reaches_a_table_or_column_added_later(cli, library_path):
             " CHECK (code GLOB 'V*'), visited_at TEXT, note TEXT)"
         )
         conn.execute(
-            "INSERT INTO visits (code, visited_at, note) VALUES ('V-Quixotella',"
-            " 'Quixotella', ?)",
+            "INSERT INTO visits (code, visited_at, note) VALUES ('V-Quixotella', 'Quixotella', ?)",
             [f"Saw {NAME.upper()}"],
         )
     conn.close()
@@ -426,9 +435,7 @@ def test_an_erasure_a_reader_holds_up_is_finished_by_purging_again(cli, library_
 
 
 @pytest.mark.slow
-def test_a_purge_killed_after_it_erased_is_finished_by_purging_again(
-    cli, tmp_path, library_path
-):
+def test_a_purge_killed_after_it_erased_is_finished_by_purging_again(cli, tmp_path, library_path):
     for number in range(3):
         story = tmp_path / f"story{number}.txt"
         story.write_text(f"{NAME} said this, number {number}.")

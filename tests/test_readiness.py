@@ -2,7 +2,6 @@
 the findings the way the dates say."""
 
 import re
-
 from pathlib import Path
 
 import pytest

@@ -34,8 +34,7 @@ NAMES = {
     "letter\u200f.pdf.exe": "'letter\\u200f.pdf.exe' must be one line, with no control"
     " characters (U+200F)",
     "scan\u061c.exe": "'scan\\u061c.exe' must be one line, with no control characters (U+061C)",
-    "audit\u200e.pdf": "'audit\\u200e.pdf' must be one line, with no control characters"
-    " (U+200E)",
+    "audit\u200e.pdf": "'audit\\u200e.pdf' must be one line, with no control characters (U+200E)",
 }
 
 
@@ -70,9 +69,7 @@ def test_a_mistyped_db_makes_nothing_and_says_how_to_make_a_library(cli, tmp_pat
     rows = tmp_path / "rows.csv"
     rows.write_text("kind,title,date,areas\naudit,Imported,2017,1\n")
     typo = "typo/evidence.db"
-    refused = (
-        "does not exist: check the path, or add --create to make a new library there.\n"
-    )
+    refused = "does not exist: check the path, or add --create to make a new library there.\n"
     for command in (
         ADD,
         ["import", rows],
@@ -168,11 +165,11 @@ def as_reader(folder: Path, *commands: list) -> list[tuple[int, str, str]]:
         [*prefix, sys.executable, "-c", READER, json.dumps([list(map(str, c)) for c in commands])],
         cwd=folder,
         env={"PATH": os.environ["PATH"], "HOME": str(folder), "EVIDENCE_USER": "reader",
-             "XDG_CACHE_HOME": str(folder / "out")},  # fmt: skip
+             "XDG_CACHE_HOME": str(folder / "out")},
         capture_output=True,
         text=True,
         check=False,
-    )
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from proof import ACCESS
 
-from evidence.library import open_library
 from evidence.accounts import Accounts
+from evidence.library import open_library
 from evidence.web import METADATA, make_datasette, plugin
 from evidence.web.plugin import COOKIE, SESSION_NAMESPACE
 
@@ -423,7 +423,10 @@ def test_the_statistics_follow_the_library(tmp_path, cli):
     cli.add("audit", "First audit", "2017-01-10", ["1"], "--db", path, "--create")
     datasette = make_datasette(path)
     state = datasette.evidence_library
-    items = lambda: sqlite3.connect(state.stats).execute("SELECT items FROM totals").fetchone()[0]
+
+    def items() -> int:
+        return sqlite3.connect(state.stats).execute("SELECT items FROM totals").fetchone()[0]
+
     assert items() == 1
     assert state.refresh_stats() is False
     cli.add("audit", "Second audit", "2017-02-10", ["1"], "--db", path)
@@ -540,6 +543,7 @@ def test_user_accounts_from_the_command_line(cli, library_path):
     stored = sqlite3.connect(accounts.path).execute("SELECT password FROM accounts").fetchone()[0]
     assert PASSWORD not in stored and stored.startswith("scrypt$")
     assert accounts.path.stat().st_mode & 0o077 == 0
+
     def state() -> tuple:
         (account,) = accounts.list()
         return account["role"], account["enabled"]

@@ -147,15 +147,18 @@ def test_attack_markdown_column(served):
     for path in ("/evidence/evidence", "/evidence/evidence/1", "/"):
         page = manager.get(path)
         assert "<img src=x onerror" not in page.text, path
-    assert "&lt;img src=x onerror=alert(1)&gt; Neglect audit" in manager.get(
-        "/evidence/evidence/1"
-    ).text
+    assert (
+        "&lt;img src=x onerror=alert(1)&gt; Neglect audit"
+        in manager.get("/evidence/evidence/1").text
+    )
 
 
 def test_no_plugin_renders_html_from_data(served):
     from datasette.plugins import pm
 
-    assert not [name for name, _ in pm.list_name_plugin() if "markdown" in name or "leaflet" in name]
+    assert not [
+        name for name, _ in pm.list_name_plugin() if "markdown" in name or "leaflet" in name
+    ]
 
 
 # 2. The Content-Security-Policy, and no script in the page itself
@@ -380,7 +383,9 @@ def test_attack_lockout_of_another(fresh, monkeypatch):
     second = Browser(datasette, "198.51.100.66")
     assert all(second.log_in("mia.manager", "wrong again!!").status_code == 401 for _ in range(5))
     stranger = Browser(datasette, "192.0.2.12").log_in("mia.manager")
-    assert stranger.status_code == 401 and "Too many failed attempts for this name" in stranger.text
+    assert (
+        stranger.status_code == 401 and "Too many failed attempts for this name" in stranger.text
+    )
     # ...but not for the browser the owner logged in from before, wherever it is now.
     owner.address = "203.0.113.5"
     assert owner.log_in("mia.manager").status_code == 302

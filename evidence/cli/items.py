@@ -418,8 +418,12 @@ def purge(
     given = [
         (name, value)
         for name, value in (
-            ("ID", evidence_id), ("--action", action), ("--update", update),
-            ("--self-eval", self_eval), ("--challenge", challenge), ("--text", text),
+            ("ID", evidence_id),
+            ("--action", action),
+            ("--update", update),
+            ("--self-eval", self_eval),
+            ("--challenge", challenge),
+            ("--text", text),
         )  # fmt: skip
         if value is not None
     ]

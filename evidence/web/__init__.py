@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evidence import project
 from evidence.errors import EvidenceError
 
-PROJECT = Path(__file__).resolve().parents[2]
-TEMPLATES = PROJECT / "templates" / "datasette"
-METADATA = PROJECT / "metadata.yml"
+TEMPLATES = project.TEMPLATES / "datasette"
+METADATA = project.METADATA
 LIBRARY = "evidence"
 STATS = "stats"
 # Datasette's settings for this instance. Facets are computed for the columns

@@ -37,9 +37,7 @@ COLUMNS = 64
 UNBOUNDED = {"json_group_array", "json_group_object", "jsonb_group_array", "jsonb_group_object"}
 
 # Set by the web UI's guard (evidence.web.guard) for the request being answered.
-analysts_sql: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "analysts_sql", default=False
-)
+analysts_sql: contextvars.ContextVar[bool] = contextvars.ContextVar("analysts_sql", default=False)
 
 
 class BoundedDatabase(Database):

@@ -301,7 +301,11 @@ async def login(datasette, request):
             if role is not None:
                 token = await asyncio.to_thread(state.accounts.log_in, name, client, device)
                 response = Response.redirect(next_path)
-                kept = {"httponly": True, "samesite": "strict", "secure": request.scheme == "https"}
+                kept = {
+                    "httponly": True,
+                    "samesite": "strict",
+                    "secure": request.scheme == "https",
+                }
                 session = {"n": name, "t": int(time.time()), "s": token}
                 response.set_cookie(
                     COOKIE,
