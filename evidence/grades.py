@@ -232,7 +232,7 @@ def set_self_evaluation(
 
 def read_text_file(path: str | Path) -> str:
     """A self-evaluation's Markdown file: UTF-8 text, not empty."""
-    from evidence.imports import regular_file
+    from evidence.readers import regular_file
 
     path = Path(path)
     # Missing, a folder, a pipe or too big for SELF_EVALUATION_MAX characters: refused here.

@@ -122,7 +122,7 @@ def define_measure(
 
 def define_from_file(conn: sqlite3.Connection, path: str | Path, *, by: str) -> dict[str, int]:
     """Define every measure in a YAML file (a `measures:` list); all of them, or none."""
-    from evidence.imports import read_yaml_file
+    from evidence.readers import read_yaml_file
 
     path = Path(path)
     data = read_yaml_file(path, "from_file")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from db import now, transaction, trial
-from evidence import actions, catalog, imports, vocab
+from evidence import actions, catalog, readers, vocab
 from evidence.dates import parse_day
 from evidence.errors import EvidenceError, InvalidValue
 from evidence.exports import FORMULA_PREFIXES, write_file, write_text_file
@@ -193,7 +193,7 @@ class TrackerRejected(EvidenceError):
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """The file's rows with their numbers (data rows from 1), keyed by field."""
-    rows, _ = imports.read_rows(Path(path))
+    rows, _ = readers.read_rows(Path(path))
     named = []
     for number, row in rows:
         fields: dict[str, Any] = {}
@@ -254,7 +254,7 @@ def _column(field: str) -> str:
 def _clean(raw: dict[str, Any]) -> dict[str, Any]:
     row = {}
     for field, value in raw.items():
-        value = imports.cell_text(value, field)
+        value = readers.cell_text(value, field)
         if isinstance(value, str):
             if value[:1] == "'" and value[1:2] in FORMULA_PREFIXES:
                 value = value[1:]  # an exported cell's neutralising apostrophe
