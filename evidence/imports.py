@@ -20,6 +20,7 @@ from db import now, transaction, trial
 from evidence import catalog, readers, vocab
 from evidence.dates import parse_day
 from evidence.errors import EvidenceError, InvalidValue, Refused
+from evidence.fields import check_actor, one_line
 
 ADD_FIELDS = (
     "kind",
@@ -225,17 +226,17 @@ def _apply(
         )
         if not claimed and row.get("verified_by"):
             item.row.update(
-                verified_by=catalog.check_actor(row["verified_by"], "verified_by"),
+                verified_by=check_actor(row["verified_by"], "verified_by"),
                 verified_at=_stamp(row.get("verified_at"), "verified_at", context),
                 verified_on=_verified_on(row.get("verified_on"), item.row["date"], context),
             )
         if status == "withdrawn":
             item.row.update(
                 status="withdrawn",
-                withdrawn_reason=catalog.one_line(reason, "withdrawn_reason", 1000),
+                withdrawn_reason=one_line(reason, "withdrawn_reason", 1000),
             )
         if row.get("created_by"):
-            item.row["created_by"] = catalog.check_actor(row["created_by"], "created_by")
+            item.row["created_by"] = check_actor(row["created_by"], "created_by")
         if row.get("created_at"):
             item.row["created_at"] = _stamp(row["created_at"], "created_at", context)
         item.files = files
