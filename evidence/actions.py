@@ -20,6 +20,7 @@ from db import now, transaction
 from evidence import catalog, vocab
 from evidence.dates import as_of_day, format_day, format_when, parse_day
 from evidence.errors import InvalidValue, NotFound, Refused
+from evidence.fields import check_actor, free_text, one_line
 
 STATUSES = ("not-started", "in-progress", "complete-awaiting-assurance", "closed", "paused")
 # Each status as a sentence says it.
@@ -63,12 +64,12 @@ def add_action(
 ) -> int:
     """Record an action agreed `on` a day (default today) from the source item; returns
     its id. Its areas are the source's unless given."""
-    by = catalog.check_actor(by)
+    by = check_actor(by)
     today = today or dt.date.today()
     text = action_text(text)
-    ref = catalog.one_line(ref, "ref", 50)
-    agency = catalog.one_line(agency, "agency", 200)
-    owner = catalog.one_line(owner, "owner", 200)
+    ref = one_line(ref, "ref", 50)
+    agency = one_line(agency, "agency", 200)
+    owner = one_line(owner, "owner", 200)
     agreed = _event_day(on, "on", today)
     due_on = parse_day(due, "due") if due else None
     if due_on is not None and due_on < agreed:
@@ -158,13 +159,13 @@ def update_action(
     """Record what changed on the day `on` (default today): a status, a due date (""
     for none), a progress note, evidence of completion. Returns the action as it now
     stands."""
-    by = catalog.check_actor(by)
+    by = check_actor(by)
     today = today or dt.date.today()
     status = parse_status(status) if status is not None else None
     new_due: tuple[bool, dt.date | None] = (False, None)
     if due is not None:
         new_due = (True, parse_day(due, "due") if due.strip() else None)
-    note = catalog.free_text(note, "note") if note is not None else None
+    note = free_text(note, "note") if note is not None else None
     day = _event_day(on, "on", today)
     if status is None and not new_due[0] and note is None and evidence_id is None:
         raise Refused(
@@ -438,7 +439,7 @@ def _evidence_of_completion(conn: sqlite3.Connection, evidence_id: int, day: dt.
 def action_text(value: str) -> str:
     if value is None or not value.strip():
         raise InvalidValue("text", value or "", "is empty: say what is to be done.")
-    return catalog.free_text(value, "text", 2000)
+    return free_text(value, "text", 2000)
 
 
 def _event_day(value: str | None, field: str, today: dt.date) -> dt.date:

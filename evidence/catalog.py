@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from evidence.dates import (
     parse_when,
 )
 from evidence.errors import InvalidValue, NotFound, Refused
+from evidence.fields import TITLE_MAX, check_actor, check_encoding, free_text, one_line, web_link
 
 if TYPE_CHECKING:
     from evidence.files import Incoming
@@ -38,8 +38,6 @@ DATE_END_SQL = (
 # The earliest and latest days an item's date could be, its qualifier included.
 EARLIEST_SQL = "(CASE date_qualifier WHEN 'on-or-before' THEN '0000-01-01' ELSE date END)"
 LATEST_SQL = f"(CASE date_qualifier WHEN 'on-or-after' THEN '9999-12-31' ELSE {DATE_END_SQL} END)"
-TITLE_MAX = 300
-TEXT_MAX = 20_000
 MARKINGS = ("official", "official-sensitive")
 
 
@@ -107,14 +105,14 @@ def prepare_item(
     row = {
         "kind": kind,
         "title": title,
-        "summary": _text(summary, "summary"),
+        "summary": free_text(summary, "summary"),
         "date": when.start.isoformat(),
         "date_precision": when.precision,
         "date_qualifier": None if qualifier == EXACT else qualifier,
         "owner": one_line(owner, "owner", 200),
         "source": one_line(source, "source", 200),
         "ref": one_line(ref, "ref", 100),
-        "link": _link(link),
+        "link": web_link(link),
         "marking": _marking(marking),
         "review_by": parse_day(review_by, "review_by").isoformat() if review_by else None,
         "assurance": "claimed" if claimed else "verified",
@@ -302,12 +300,12 @@ def edit_evidence(
     if qualifier is not None:
         wanted["date_qualifier"] = None if qualifier == EXACT else qualifier
     if summary is not None:
-        wanted["summary"] = _text(summary, "summary")
+        wanted["summary"] = free_text(summary, "summary")
     for field, value, limit in (("owner", owner, 200), ("source", source, 200), ("ref", ref, 100)):
         if value is not None:
             wanted[field] = one_line(value, field, limit)
     if link is not None:
-        wanted["link"] = _link(link)
+        wanted["link"] = web_link(link)
     if marking is not None:
         wanted["marking"] = _marking(marking)
     if review_by is not None:
@@ -667,7 +665,7 @@ def fts_query(text: str) -> str:
     words = text.split()
     if not words:
         raise InvalidValue("search", text, "is empty: give a word to search for.")
-    _check_encoding(text, "search")
+    check_encoding(text, "search")
     return " ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
@@ -760,102 +758,16 @@ def _check_ref_free(conn: sqlite3.Connection, ref: str | None, evidence_id: int 
         raise Refused(f"ref '{ref}' is already used by evidence {row[0]}.")
 
 
-def check_actor(value: str, field: str = "by") -> str:
-    """A person's name or role, as recorded against what they did."""
-    return one_line(value, field, 200, required=True)
-
-
 def _title(value: str) -> str:
     if not value.strip():
         raise InvalidValue("title", value, "is empty: give the evidence a title.")
     return one_line(value, "title", TITLE_MAX)
 
 
-# Characters that would break a line, drive a terminal or reverse the text around them: C0
-# and C1 controls, DEL, the Unicode line and paragraph separators and the bidirectional
-# embeddings, overrides and isolates. Multi-line text may keep newlines and tabs.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_CONTROL_IN_TEXT = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
-# A file's name, besides, holds none of the marks that set the direction of the text
-# around them: "report<U+202E>txt.exe" shows as "reportexe.txt", and a right-to-left mark
-# (U+200F, or Arabic's U+061C) can move the dot of an extension as well.
-_CONTROL_IN_NAME = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
-FILE_NAME_MAX = 255  # what most file systems allow
-
-
-def one_line(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
-    """One-line text: stored exactly as given; empty means none (or an error if required)."""
-    text = _text(value, field, limit, _CONTROL)
-    if text is None and required:
-        raise InvalidValue(field, value or "", f"is empty: give a {field}.")
-    return text
-
-
-def file_name(value: str) -> str:
-    """The name of an attached file, as it is stored and shown: checked like a title, so
-    that it cannot break a line, drive a terminal or disguise what kind of file it is."""
-    if not value.strip():
-        raise InvalidValue("file", value, "has no name: give the file a name.")
-    return _text(value, "file", FILE_NAME_MAX, _CONTROL_IN_NAME)
-
-
-def free_text(value: str | None, field: str, limit: int = TEXT_MAX) -> str | None:
-    """Text of several lines (a summary, a note): stored exactly as given; empty means none."""
-    return _text(value, field, limit)
-
-
-def _text(
-    value: str | None,
-    field: str,
-    limit: int = TEXT_MAX,
-    forbidden: re.Pattern[str] = _CONTROL_IN_TEXT,
-) -> str | None:
-    """Free text: stored exactly as given; empty means none."""
-    if value is None or not value.strip():
-        return None
-    _check_encoding(value, field)
-    if len(value) > limit:
-        raise InvalidValue(
-            field, _clip(value), f"is {len(value)} characters long; the limit is {limit}."
-        )
-    bad = forbidden.search(value)
-    if bad is not None:
-        where = "must be plain text" if forbidden is _CONTROL_IN_TEXT else "must be one line"
-        raise InvalidValue(
-            field, _clip(value), f"{where}, with no control characters (U+{ord(bad[0]):04X})."
-        )
-    return value
-
-
-def _check_encoding(value: str, field: str) -> None:
-    """Bytes that were not UTF-8 reach Python as lone surrogates, which SQLite refuses."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidValue(field, value, "holds bytes that are not UTF-8 text.") from None
-
-
-def _link(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    value = one_line(value, "link", 2000)
-    if not value.lower().startswith(("https://", "http://")) or any(c.isspace() for c in value):
-        raise InvalidValue("link", value, "must be a web address starting https:// or http://.")
-    return value
-
-
 def _marking(value: str | None) -> str:
     if value is None:
         return "official"
     return vocab.one_of("marking", value, MARKINGS)
-
-
-def _clip(value: str, length: int = 40) -> str:
-    return value if len(value) <= length else value[: length - 1] + "…"
 
 
 def setting(conn: sqlite3.Connection, key: str) -> str | None:

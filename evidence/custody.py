@@ -17,6 +17,7 @@ from pathlib import Path
 from db import BUSY_TIMEOUT_SECONDS, now, signals_held, transaction
 from evidence import catalog, disk
 from evidence.errors import InvalidValue, LibraryError, Refused
+from evidence.fields import check_actor, one_line
 from evidence.files import CHUNK, blob_path, check_owner, files_folder, remove_blob
 from evidence.library import open_library
 
@@ -256,8 +257,8 @@ def purge_evidence(conn: sqlite3.Connection, evidence_id: int, *, reason: str, b
     EvidenceError says so after the rest is done. Purging the item again, once the
     cause is fixed, finishes the job.
     """
-    by = catalog.check_actor(by)
-    reason = catalog.one_line(reason, "reason", 1000, required=True)
+    by = check_actor(by)
+    reason = one_line(reason, "reason", 1000, required=True)
     # Refused here, before anything is erased, if not its own; named its own while it still
     # records the files, so a purge that must be finished later is not refused then.
     folder = files_folder(conn, claim=True)

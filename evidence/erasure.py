@@ -19,8 +19,8 @@ from functools import cache
 from typing import Any
 
 from db import now, transaction
-from evidence import catalog
 from evidence.errors import InvalidValue, NotFound, Refused
+from evidence.fields import check_actor, one_line
 from evidence.privacy import normalise
 
 ERASED = "[erased]"
@@ -115,8 +115,8 @@ def erase_record(
     A record erased before is not erased again; any erasure left unfinished is finished
     (see `finish_erasures`).
     """
-    by = catalog.check_actor(by)
-    reason = catalog.one_line(reason, "reason", 1000, required=True)
+    by = check_actor(by)
+    reason = one_line(reason, "reason", 1000, required=True)
     table, columns = RECORDS[what]
     stamp = now()
     conn.execute("PRAGMA secure_delete = ON")
@@ -167,7 +167,7 @@ def sought(phrase: str) -> str:
     """The phrase as it is compared: read as a reader sees it (`privacy.normalise`), case
     ignored, every run of spaces one space. Refused if empty, too short to erase safely,
     or part of the mark erasure leaves."""
-    checked = catalog.one_line(phrase, "text", 1000, required=True)
+    checked = one_line(phrase, "text", 1000, required=True)
     needle = compared(checked).strip()
     if sum(char.isalnum() for char in needle) < SHORTEST:
         raise InvalidValue(
@@ -207,8 +207,8 @@ def check_text_erasure(phrase: str, *, reason: str, by: str) -> tuple[str, str, 
     """(the phrase as compared, the reason, who): checked before anything is sought, and
     refused if the reason or the name would put the phrase on the tombstone."""
     needle = sought(phrase)
-    by = catalog.check_actor(by)
-    reason = catalog.one_line(reason, "reason", 1000, required=True)
+    by = check_actor(by)
+    reason = one_line(reason, "reason", 1000, required=True)
     for field, value in (("reason", reason), ("by", by)):
         if needle in compared(value):
             raise InvalidValue(

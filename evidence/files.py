@@ -24,6 +24,7 @@ from pathlib import Path
 from db import now, on_rollback
 from evidence import disk
 from evidence.errors import InvalidValue
+from evidence.fields import file_name
 
 DEFAULT_MAX_MB = 200
 MAX_MB_LIMIT = 1_000_000  # a terabyte: beyond it a limit means nothing
@@ -73,8 +74,6 @@ def max_bytes() -> int:
 def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
     """Check a file can be attached, hash it and read its text; writes nothing. `name`
     is the name to store, if not the file's own."""
-    from evidence.catalog import file_name
-
     path = Path(path)
     try:
         info = path.lstat()
@@ -208,8 +207,6 @@ def _write_owner(folder: Path, name: str) -> None:
 def stored(conn: sqlite3.Connection, sha256: str, name: str) -> Incoming | None:
     """A file the library already holds, ready to link again under `name`; None if it
     holds no such file (or has lost its bytes)."""
-    from evidence.catalog import file_name
-
     name = file_name(name)
     row = conn.execute(
         "SELECT size, media_type, text, problem FROM files WHERE sha256 = ?", [sha256]

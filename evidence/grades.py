@@ -18,6 +18,7 @@ from db import now, transaction
 from evidence import catalog, vocab
 from evidence.dates import as_of_day, format_day, format_when, parse_day
 from evidence.errors import InvalidValue, Refused
+from evidence.fields import check_actor, free_text
 
 GRADES = ("outstanding", "good", "requires-improvement", "inadequate")
 GRADE_NAMES = {
@@ -46,7 +47,7 @@ def record_grade(
     framework: str | None = None,
 ) -> int:
     """Record the grade an inspection report gave an area; returns its id."""
-    by = catalog.check_actor(by)
+    by = check_actor(by)
     grade = parse_grade(grade)
     words = vocab.Vocabulary(conn)
     (area_row,) = words.areas_of([area], words.framework(framework))
@@ -210,12 +211,12 @@ def set_self_evaluation(
 ) -> int:
     """Record the council's view of an area on the day `on` (default today); returns its id.
     Earlier views are kept."""
-    by = catalog.check_actor(by)
+    by = check_actor(by)
     today = today or dt.date.today()
     grade = parse_grade(grade)
     if text is None or not text.strip():
         raise InvalidValue("text", text or "", "is empty: say why the area merits its grade.")
-    text = catalog.free_text(text, "text", SELF_EVALUATION_MAX)
+    text = free_text(text, "text", SELF_EVALUATION_MAX)
     day = parse_day(on, "on") if on else today
     if day > today:
         raise InvalidValue("on", on, f"is in the future (today is {today.isoformat()}).")
@@ -232,7 +233,7 @@ def set_self_evaluation(
 
 def read_text_file(path: str | Path) -> str:
     """A self-evaluation's Markdown file: UTF-8 text, not empty."""
-    from evidence.imports import regular_file
+    from evidence.readers import regular_file
 
     path = Path(path)
     # Missing, a folder, a pipe or too big for SELF_EVALUATION_MAX characters: refused here.

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from db import trial
-from evidence import imports, measures, vocab
+from evidence import measures, readers, vocab
 from evidence.errors import EvidenceError, InvalidValue, Refused
 
 LONG_COLUMNS = {
@@ -175,7 +175,7 @@ def _record(
         note=fields.get("note"),
         reported_on=day,
         source_id=_source_id(conn, source) if source else None,
-        claimed=imports._flag(fields.get("claimed")),
+        claimed=readers.flag(fields.get("claimed"), "claimed"),
         by=by,
         today=today,
     )
@@ -216,7 +216,7 @@ def read_lines(path: Path) -> list[list[Any]]:
     import csv
     import io
 
-    text, _ = imports._text(path)
+    text, _ = readers.read_text(path)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         return list(reader)
@@ -232,7 +232,7 @@ class ShownAsPercent(float):
 
 def _excel_lines(path: Path) -> list[list[Any]]:
     """The first sheet's values, a number formatted as a percentage marked as such."""
-    return imports.excel_lines(path, read=_shown)
+    return readers.excel_lines(path, read=_shown)
 
 
 def _shown(cell: Any) -> Any:
@@ -280,12 +280,12 @@ def _wide(lines: list[list[Any]], header: int, months: dict[int, str]) -> list[C
     cells = []
     for number in range(header + 1, len(lines)):
         line = lines[number]
-        if all(imports._blank(cell) for cell in line):
+        if all(readers.blank(cell) for cell in line):
             continue
         measure = line[measure_column] if measure_column < len(line) else None
         for column, month in months.items():
             value = line[column] if column < len(line) else None
-            if imports._blank(value):
+            if readers.blank(value):
                 continue
             cells.append(Cell(_ref(column, number), measure, month, {"value": _text(value)}))
     return cells
@@ -296,11 +296,11 @@ def _long(path: Path, lines: list[list[Any]], header: int, names: dict[int, str]
     value_column = next((i for i, name in names.items() if name == "value"), None)
     for number in range(header + 1, len(lines)):
         line = lines[number]
-        if all(imports._blank(cell) for cell in line):
+        if all(readers.blank(cell) for cell in line):
             continue
         fields, refs = {}, {}
         for i, name in names.items():
-            if i < len(line) and not imports._blank(line[i]):
+            if i < len(line) and not readers.blank(line[i]):
                 fields[name] = line[i] if name == "period" else _text(line[i])
                 refs[name] = _ref(i, number)
         ref = _ref(value_column if value_column is not None else 0, number)

@@ -25,6 +25,7 @@ from db import now, transaction
 from evidence import catalog, vocab
 from evidence.dates import MONTHS, as_of_day, format_day, parse_day
 from evidence.errors import InvalidValue, NotFound, Refused, UnknownValue
+from evidence.fields import check_actor, free_text, one_line
 
 UNITS = ("percent", "count", "rate", "days")
 DIRECTIONS = ("higher", "lower")
@@ -61,8 +62,8 @@ def define_measure(
 ) -> str:
     """Add a measure, or change the parts of its definition given (None keeps a part; ""
     clears a floor, target or area); returns "added", "updated" or "unchanged"."""
-    by = catalog.check_actor(by)
-    catalog.one_line(code, "code", 200)  # text SQLite can hold: no stray bytes
+    by = check_actor(by)
+    one_line(code, "code", 200)  # text SQLite can hold: no stray bytes
     code = vocab.normalise(code or "")
     current = conn.execute(
         "SELECT measures.*, areas.code AS area FROM measures"
@@ -122,7 +123,7 @@ def define_measure(
 
 def define_from_file(conn: sqlite3.Connection, path: str | Path, *, by: str) -> dict[str, int]:
     """Define every measure in a YAML file (a `measures:` list); all of them, or none."""
-    from evidence.imports import read_yaml_file
+    from evidence.readers import read_yaml_file
 
     path = Path(path)
     data = read_yaml_file(path, "from_file")
@@ -150,7 +151,7 @@ def define_from_file(conn: sqlite3.Connection, path: str | Path, *, by: str) -> 
 
 
 def get_measure(conn: sqlite3.Connection, code: str) -> dict[str, Any]:
-    catalog.one_line(code, "measure", 200)  # text SQLite can hold: no stray bytes
+    one_line(code, "measure", 200)  # text SQLite can hold: no stray bytes
     row = conn.execute(
         "SELECT measures.*, areas.code AS area FROM measures"
         " LEFT JOIN areas ON areas.id = measures.area_id WHERE measures.code = ?",
@@ -170,7 +171,7 @@ def _definition(code: str, **fields: Any) -> dict[str, Any]:
         raise InvalidValue(
             "code", code, "must be a short name of letters, digits and hyphens, like cp-visits."
         )
-    name = catalog.one_line(fields["name"] or "", "name", 200, required=True)
+    name = one_line(fields["name"] or "", "name", 200, required=True)
     if not fields["unit"]:
         raise InvalidValue("unit", "", "is missing: give percent, count, rate or days.")
     if not fields["better"]:
@@ -183,7 +184,7 @@ def _definition(code: str, **fields: Any) -> dict[str, Any]:
         "unit": unit,
         "better": better,
         "context": int(bool(fields["context"])),
-        "description": catalog.free_text(fields["description"], "description", 2000),
+        "description": free_text(fields["description"], "description", 2000),
     }
     for key in ("floor", "target"):
         value = fields[key]
@@ -222,12 +223,12 @@ def record_reading(
     A month that has a reading already takes a new one only as a revision (`revises`,
     with its `reason`): the new figure becomes current and the old one stays.
     """
-    by = catalog.check_actor(by)
+    by = check_actor(by)
     today = today or dt.date.today()
     measure = get_measure(conn, code)
     month = parse_period(period)
     numbers = _figures(measure, value, numerator, denominator)
-    note = catalog.free_text(note, "note", 2000)
+    note = free_text(note, "note", 2000)
     if numbers["value"] is None and note is None:
         raise InvalidValue(
             "value", "", "is missing: give the figure, --numerator and --denominator, or a --note."
@@ -241,7 +242,7 @@ def record_reading(
             reported.isoformat(),
             f"is before {month_name(month)} began: a month's figure is reported once it has begun.",
         )
-    reason = catalog.one_line(reason, "reason", 500)
+    reason = one_line(reason, "reason", 500)
     if revises and not reason:
         raise InvalidValue("reason", reason or "", "is empty: say why the figure was revised.")
     if reason and not revises:
@@ -731,11 +732,11 @@ def raise_challenge(
     today: dt.date | None = None,
 ) -> int:
     """Question a month's figure; returns the challenge's id."""
-    by = catalog.check_actor(by)
+    by = check_actor(by)
     today = today or dt.date.today()
     measure = get_measure(conn, code)
     month = parse_period(period)
-    question = catalog.one_line(question, "question", 500, required=True)
+    question = one_line(question, "question", 500, required=True)
     day = _event_day(on, today)
     stamp = now()
     with transaction(conn, by=by, at=stamp):
@@ -766,10 +767,10 @@ def resolve_challenge(
     today: dt.date | None = None,
 ) -> None:
     """Record what a challenge found: its cause and the answer."""
-    by = catalog.check_actor(by)
+    by = check_actor(by)
     today = today or dt.date.today()
     slug = vocab.one_of("cause", cause, CAUSES)
-    answer = catalog.free_text(answer, "answer", 2000)
+    answer = free_text(answer, "answer", 2000)
     if not answer:
         raise InvalidValue("answer", "", "is empty: say what the challenge found.")
     day = _event_day(on, today)

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from db import now, transaction, trial
-from evidence import actions, catalog, imports, vocab
+from evidence import actions, readers, vocab
 from evidence.dates import parse_day
 from evidence.errors import EvidenceError, InvalidValue
 from evidence.exports import FORMULA_PREFIXES, write_file, write_text_file
+from evidence.fields import check_actor, one_line
 
 FORMATS = ("csv", "xlsx")
 # Field, and its heading in a shared tracker.
@@ -193,7 +194,7 @@ class TrackerRejected(EvidenceError):
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """The file's rows with their numbers (data rows from 1), keyed by field."""
-    rows, _ = imports.read_rows(Path(path))
+    rows, _ = readers.read_rows(Path(path))
     named = []
     for number, row in rows:
         fields: dict[str, Any] = {}
@@ -224,7 +225,7 @@ def import_actions(
     today: dt.date | None = None,
 ) -> Report:
     """Add or update every row's action in one transaction, or none if any row is bad."""
-    by = catalog.check_actor(by)
+    by = check_actor(by)
     today = today or dt.date.today()
     report = Report()
     problems: list[str] = []
@@ -254,7 +255,7 @@ def _column(field: str) -> str:
 def _clean(raw: dict[str, Any]) -> dict[str, Any]:
     row = {}
     for field, value in raw.items():
-        value = imports.cell_text(value, field)
+        value = readers.cell_text(value, field)
         if isinstance(value, str):
             if value[:1] == "'" and value[1:2] in FORMULA_PREFIXES:
                 value = value[1:]  # an exported cell's neutralising apostrophe
@@ -390,7 +391,7 @@ def _edit_fields(conn: sqlite3.Connection, action_id: int, row: dict[str, Any], 
         wanted["text"] = actions.action_text(row["text"])
     for field in ("agency", "owner"):
         if field in row and row[field] != current[field]:
-            wanted[field] = catalog.one_line(row[field], field, 200)
+            wanted[field] = one_line(row[field], field, 200)
     if not wanted:
         return False
     stamp = now()

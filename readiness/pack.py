@@ -20,6 +20,7 @@ from typing import Any
 from evidence import actions, catalog, grades, measures, privacy, vocab
 from evidence.dates import as_of_day, format_day
 from evidence.errors import InvalidValue
+from evidence.fields import one_line
 from readiness import charts
 from readiness.assess import assess
 from readiness.rules import Rules
@@ -48,7 +49,7 @@ def gather(
     if day > dt.date.today():
         raise InvalidValue("as_of", as_of, "is in the future: a pack shows what has happened.")
     if title is not None:
-        title = catalog.one_line(title, "title", 200, required=True)
+        title = one_line(title, "title", 200, required=True)
     readiness = assess(conn, as_of=as_of, framework=framework, rules=rules)
     chosen = _chosen_codes(conn, words, framework, areas)
     sections = [area for area in readiness["areas"] if area["code"] in chosen]

@@ -74,7 +74,7 @@ class Rules:
 
 def load(conn: sqlite3.Connection, path: str | Path | None = None) -> Rules:
     """The shipped rules, or a council's file read over them."""
-    from evidence.imports import read_yaml_file
+    from evidence.readers import read_yaml_file
 
     data = read_yaml_file(SHIPPED, "rules")
     shipped = _checked(conn, data, data, SHIPPED_NAME)

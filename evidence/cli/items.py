@@ -413,7 +413,7 @@ def purge(
     the search index, the web UI's statistics and the database file are swept. Asks for
     confirmation unless --yes.
     """
-    from evidence import catalog
+    from evidence import fields
 
     given = [
         (name, value)
@@ -437,8 +437,8 @@ def purge(
                 " N, --self-eval N, --challenge N or --text PHRASE"
                 + (f", not {named}." if given else ".")
             )
-        who = catalog.check_actor(actor(by))
-        reason = catalog.one_line(reason, "reason", 1000, required=True)
+        who = fields.check_actor(actor(by))
+        reason = fields.one_line(reason, "reason", 1000, required=True)
     ((name, value),) = given
     if text is not None:
         _purge_text(text, reason=reason, who=who, yes=yes, db_path=db_path)

@@ -81,7 +81,7 @@ def import_(
 
     target = db_path or db.default_path()
     with reported_errors():
-        rows = imports.read_rows(path)  # a file that cannot be read stops here
+        rows = imports.read_items(path)  # a file that cannot be read stops here
         making = new_library_wanted(db_path, target, create=create)
         if not making:
             opened = library(target)

@@ -61,9 +61,9 @@ def pack(
         return
     from db import is_read_only, transaction
     from evidence import disk
-    from evidence.catalog import check_actor
     from evidence.cli.render import progress
     from evidence.custody import refuse_inside_library
+    from evidence.fields import check_actor
     from readiness import printing
     from readiness import rules as readiness_rules
     from readiness.printing import keep_or_remove
