@@ -154,6 +154,50 @@ def m001_create_catalogue(db: Database) -> None:
     )
 
 
+def m001b_bring_a_first_release_library_level(db: Database) -> None:
+    """Give a library the first release made what m001 has made since: the table naming
+    who is writing, each item's revision, one mapping per pair of areas (a "not related"
+    mapping once), today's audit triggers and the triggers that forbid deleting an item
+    or its tags. A library whose m001 made these already is left as it is.
+
+    m001 was changed after the first release had made libraries with it; a migration
+    that has shipped is never changed again (see docs/architecture.md).
+    """
+    if "current_writer" in db.table_names():
+        return
+    run_script(
+        db,
+        """
+        CREATE TABLE current_writer (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        ALTER TABLE evidence ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE area_mappings RENAME TO area_mappings_first;
+        CREATE TABLE area_mappings (
+            id INTEGER PRIMARY KEY,
+            from_area_id INTEGER NOT NULL REFERENCES areas(id),
+            to_framework TEXT NOT NULL REFERENCES frameworks(slug),
+            to_area_id INTEGER REFERENCES areas(id),
+            relationship TEXT NOT NULL CHECK (
+                relationship IN ('equal', 'subset', 'superset', 'intersect', 'not-related')
+            ),
+            note TEXT
+        );
+        CREATE UNIQUE INDEX area_mappings_pair
+            ON area_mappings(from_area_id, to_framework, coalesce(to_area_id, 0));
+        INSERT OR IGNORE INTO area_mappings SELECT * FROM area_mappings_first ORDER BY id;
+        DROP TABLE area_mappings_first;
+        """,
+    )
+    for table in AUDITED_TABLES:
+        create_audit_triggers(db, table)
+        forbid_deletes(db, table)
+    create_link_audit_triggers(db, "evidence_areas", "area_id")
+    create_link_audit_triggers(db, "evidence_themes", "theme_id")
+
+
 def run_script(db: Database, script: str) -> None:
     """Run each statement of `script` in turn, inside the migration's transaction.
 
@@ -920,6 +964,7 @@ def m011_record_erasures(db: Database) -> None:
 
 MIGRATIONS = (
     m001_create_catalogue,
+    m001b_bring_a_first_release_library_level,
     m002_attach_files,
     m003_record_purges,
     m004_track_actions_grades_and_self_evaluation,

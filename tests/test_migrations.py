@@ -1,6 +1,8 @@
+import re
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 from db.migrations import migration_names
 from evidence.library import open_library
@@ -140,9 +142,9 @@ def test_every_migration_is_recorded_once(conn):
     assert applied == migration_names()
     assert applied[:4] == [
         "m001_create_catalogue",
+        "m001b_bring_a_first_release_library_level",  # nothing to do in a new library
         "m002_attach_files",
         "m003_record_purges",
-        "m004_track_actions_grades_and_self_evaluation",
     ]
 
 
@@ -279,3 +281,40 @@ def test_a_library_made_before_actions_gains_them_and_keeps_its_evidence(tmp_pat
     source = cli.add("scr", "Child F", "2017-03-09", ("1",), "--db", path)
     cli("action", "add", source, "--text", "Share concerns", "--on", "2017-03-20", "--db", path)
     assert [a["text"] for a in cli.json("action", "list", "--db", path)] == ["Share concerns"]
+
+
+FIRST_RELEASE = Path(__file__).with_name("first_release.sql")
+
+
+def schema(path: Path) -> list[tuple[str, str, str]]:
+    """Every table, index, trigger and view of the library at `path`, its SQL with the
+    spacing SQLite keeps from how it was written (or altered) taken out."""
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(
+            "SELECT type, name, sql FROM sqlite_master"
+            " WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [(kind, name, _unspaced(sql or "")) for kind, name, sql in rows]
+
+
+def _unspaced(sql: str) -> str:
+    return re.sub(r"\s*([(),;])\s*", r"\1", re.sub(r"\s+", " ", sql)).strip()
+
+
+def test_a_library_the_first_release_made_ends_with_the_schema_of_a_new_one(tmp_path):
+    first = tmp_path / "first" / "evidence.db"
+    first.parent.mkdir()
+    conn = sqlite3.connect(first)
+    conn.executescript(FIRST_RELEASE.read_text(encoding="utf-8"))
+    conn.close()
+    open_library(first).close()
+    new = tmp_path / "new" / "evidence.db"
+    open_library(new).close()
+    assert schema(first) == schema(new)
+    conn = sqlite3.connect(first)
+    applied = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    conn.close()
+    assert sorted(applied) == sorted(migration_names())
