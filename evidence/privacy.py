@@ -84,8 +84,9 @@ _REVERSED = r"\b(?=(([^\W\d_]+(?:['’-][^\W\d_]+)?),[ \t]*([^\W\d_]+))\b)"
 # Each pattern is compiled when first needed: logging an audit, which is not read for names,
 # never pays for the name patterns.
 _SOURCES: dict[str, str | tuple[str, int]] = {
-    # Quick looks before the slow patterns: any digit; "DOB" however it is written.
-    "digit": r"[0-9]",
+    # Quick looks before the slow patterns (see `findings`).
+    "inward code": r"[0-9][A-Za-z]{2}",
+    "six digits": r"[0-9]{3}[ .-]?[0-9]{3}",
     "d o b": r"d\W{0,2}o\W{0,2}b",
     "birth": (
         rf"\b(?:born|birthday|birth[\s-]*date|date\s+born)\b[\s,]*{_FILLER}{_DATE}"
@@ -132,11 +133,13 @@ def findings(text: str, *, file_name: bool = False, names: bool = True) -> list[
     text = normalise(text)
     patterns = _patterns()
     found: list[str] = []
-    # Most titles hold no word of birth and no digit: the patterns for them are not run.
+    # Each slow pattern runs only where a quick look finds what every match of it holds:
+    # a word of birth; a digit and two letters (the end of a postcode); six digits.
     if _may_tell_a_birth(text):
         found += [match.group(0) for match in patterns["birth"].finditer(text)]
-    if patterns["digit"].search(text):
+    if patterns["inward code"].search(text):
         found += [match.group(0) for match in patterns["postcode"].finditer(text)]
+    if patterns["six digits"].search(text):
         digits = patterns["spaced digits" if file_name else "ten digits"]
         found += [
             match.group(0)
