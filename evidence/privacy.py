@@ -36,11 +36,6 @@ PLACE_WORDS = Path(__file__).with_name("place_words.txt")
 # Common English words: a pair of capitalised words with one of these in it is not a name
 # by its shape alone, and "hope young people" in small letters is not Hope Young.
 COMMON_WORDS = Path(__file__).with_name("common_words.txt")
-# The library's own vocabulary (areas, themes, kinds): "Early Help" is not a name.
-VOCABULARY = [
-    Path(__file__).with_name("kinds.yml"),
-    *sorted(Path(__file__).with_name("frameworks").glob("*.yml")),
-]
 _MONTH = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november"
     r"|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
@@ -258,10 +253,13 @@ def _known(word: str, listed: frozenset[str], common: frozenset[str]) -> bool:
 
 @cache
 def _vocabulary() -> frozenset[str]:
-    """Every word of the library's kinds and frameworks, in small letters."""
+    """Every word of the library's kinds and frameworks, in small letters: "Early Help"
+    is not a name."""
+    here = Path(__file__).parent
+    files = [here / "kinds.yml", *sorted((here / "frameworks").glob("*.yml"))]
     return frozenset(
         word.casefold()
-        for path in VOCABULARY
+        for path in files
         for word in re.findall(r"[^\W\d_]+", path.read_text(encoding="utf-8"))
     )
 
