@@ -1,6 +1,7 @@
 import functools
 import http.server
 import json
+import socket
 import sqlite3
 import threading
 from pathlib import Path
@@ -101,6 +102,13 @@ def dump(path: Path) -> dict[str, list[tuple]]:
         return rows
     finally:
         connection.close()
+
+
+def free_port() -> int:
+    """A loopback port no one is listening on, for a server a test starts."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class Listener:

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import Listener
+from conftest import Listener, free_port
 from playwright.sync_api import Page, expect, sync_playwright
 
 from evidence.web import SETTINGS
@@ -54,12 +53,6 @@ def evidence(*args, stdin: str | None = None) -> str:
         f"stdout: {result.stdout}\nstderr: {result.stderr}"
     )
     return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -15,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,12 +52,6 @@ def run(*argv, cwd: Path, env: dict[str, str] | None = None, timeout: int = 300)
         f"stdout: {result.stdout}\nstderr: {result.stderr}"
     )
     return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def fetch(url: str) -> str:
