@@ -98,7 +98,7 @@ _SOURCES: dict[str, str | tuple[str, int]] = {
     "ten digits": (r"(?<![0-9])([0-9]{3})[ .-]?([0-9]{3})[ .-]?([0-9]{4})(?![0-9])"),
     "name": _NAME,
     "word": _WORD_ANY_CASE,
-    "shape": (rf"\b(?=(({_WORD})[ \t]+({_SURNAME}))\b(?:\s+([{_UPPER}][{_LOWER}]+))?)"),
+    "shape": rf"\b(?=(({_WORD})[ \t]+({_SURNAME}))\b(?:\s+([{_UPPER}][{_LOWER}]+))?)",
     "capitals": rf"\b[{_UPPER}]{{2,}}\b",
 }
 
@@ -115,6 +115,7 @@ _COMPILED = _Compiled()
 
 
 def _patterns() -> dict[str, re.Pattern]:
+    """The patterns by name, each compiled when first asked for."""
     return _COMPILED
 
 
@@ -320,17 +321,19 @@ def nhs_number(digits: str) -> bool:
 
 
 def item_findings(item: dict) -> list[str]:
-    """What looks personal in an evidence item of any kind, each field read on its own:
-    a date of birth, a postcode or an NHS number anywhere it prints (title, summary,
-    source, owner, reference, file names), and in a child story or a voice item a name in
-    its title, summary or file names."""
+    """What looks personal in an evidence item of any kind: a date of birth, a postcode or
+    an NHS number anywhere it prints (title, summary, source, owner, reference, file
+    names), and in a child story or a voice item a name in its title, summary or file
+    names (its owner and source name staff, not children)."""
     told = item.get("kind") in KINDS
-    texts = [
-        item[field] for field in ("title", "summary", "source", "owner", "ref") if item.get(field)
-    ]
-    if told:
-        found = [word for text in texts[:2] for word in findings(text)]
-        found += [word for text in texts[2:] for word in findings(text, names=False)]
+    fields = [field for field in ("title", "summary", "source", "owner", "ref") if item.get(field)]
+    texts = [item[field] for field in fields]
+    if told:  # each field on its own, as names are looked for in some only
+        found = [
+            word
+            for field in fields
+            for word in findings(item[field], names=field in ("title", "summary"))
+        ]
     else:
         # Read as one text, the fields kept apart by a character no pattern crosses: an
         # import of 100,000 items pays for one look at each item, not five.
@@ -366,12 +369,12 @@ def check_printable(
     """Stop a pack or a bundle that would print something identifying a child: an item
     nobody has read and cleared for print, or any other record it prints (`others`: what
     each is, its texts, and whether to look for names in them)."""
-    doubtful = [
-        (f"evidence {item['id']}", words)
+    doubted_items = [
+        (item["id"], words)
         for item in items
         if not item.get("cleared_for_print_by") and (words := item_findings(item))
     ]
-    cleared = len(doubtful)
+    doubtful = [(f"evidence {evidence_id}", words) for evidence_id, words in doubted_items]
     doubtful += [
         (what, words) for what, texts, names in others
         if (words := record_findings(texts, names=names))
@@ -382,13 +385,12 @@ def check_printable(
         f"{what} ({', '.join(repr(word) for word in words)})" for what, words in doubtful
     )
     advice = []
-    if cleared:
-        first = doubtful[0][0].split()[-1]
+    if doubted_items:
         advice.append(
-            f"Change the item, or if it names no one, clear it: `evidence edit {first}"
-            " --cleared-for-print`."
+            f"Change the item, or if it names no one, clear it: `evidence edit"
+            f" {doubted_items[0][0]} --cleared-for-print`."
         )
-    if len(doubtful) > cleared:
+    if len(doubtful) > len(doubted_items):
         advice.append(
             "Erase the words from the other records with `evidence purge --text WORDS --reason R`."
         )

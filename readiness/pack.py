@@ -90,7 +90,9 @@ def gather(
         "data_quality": _data_quality(measure_rows),
         "index": _index(items),
     }
-    privacy.check_printable(items, _printed_records(conn, day, items, all_actions, context))
+    privacy.check_printable(
+        items, _printed_records(conn, day, items, all_actions, context, measure_rows)
+    )
     context["reference"] = reference(context)
     context["generated_at"] = dt.datetime.now(dt.UTC).strftime("%d %b %Y %H:%M UTC")
     context["generated_by"] = by
@@ -103,53 +105,59 @@ def _printed_records(
     items: list[dict[str, Any]],
     all_actions: list[dict[str, Any]],
     context: dict[str, Any],
+    measure_rows: dict[str | None, list[dict[str, Any]]],
 ) -> list[tuple[str, list[str], bool]]:
     """Every record besides evidence whose words the pack prints, for the privacy check:
     (what it is, its texts, whether to look for names). An action raised from a child
     story or a voice item may quote it, so names are looked for there too; its updates'
     notes are read as well."""
     told = {item["id"] for item in items if item["kind"] in privacy.KINDS}
-    records = []
-    for action in all_actions:
-        quoting = action["source_id"] in told
-        texts = [action["text"], action["owner"], action["agency"], action["ref"]]
-        records.append((f"action {action['id']}", texts, quoting))
-        for update_id, note in conn.execute(
-            "SELECT id, note FROM action_updates WHERE action_id = ? AND on_date <= ?",
-            [action["id"], day.isoformat()],
-        ):
-            records.append((f"action update {update_id}", [note], quoting))
-    chosen = {
-        section["self_evaluation"]["id"]
-        for section in context["sections"]
-        if section["self_evaluation"]
-    }
-    for evaluation_id, text in conn.execute(
-        "SELECT id, text FROM self_evaluations WHERE id IN (SELECT value FROM json_each(?))",
-        [json.dumps(sorted(chosen))],
-    ):
-        records.append((f"self-evaluation {evaluation_id}", [text], False))
-    for rows in context["sections"]:
-        for measure in rows["measures"]:
-            records.append((f"measure {measure['code']}", [measure["name"]], False))
-            for period, note in conn.execute(
-                "SELECT period, note FROM readings WHERE measure = ? AND reported_on <= ?"
-                " AND note IS NOT NULL",
-                [measure["code"], day.isoformat()],
-            ):
-                records.append(
-                    (f"the note on {measure['code']} for {period}", [note], False)
-                )  # fmt: skip
-            for revision in measure["revisions"]:
-                records.append(
-                    (f"the revision of {measure['code']} for {revision['month']}",
-                     [revision["reason"]], False)
-                )  # fmt: skip
-            for challenge in measure["challenges"]:
-                records.append(
-                    (f"challenge {challenge['id']}", [challenge["question"], challenge["answer"]],
-                     False)
-                )  # fmt: skip
+    on_or_before = day.isoformat()
+    quoting = {action["id"]: action["source_id"] in told for action in all_actions}
+    records = [
+        (f"action {action['id']}", [action[key] for key in ("text", "owner", "agency", "ref")],
+         quoting[action["id"]])
+        for action in all_actions
+    ]  # fmt: skip
+    records += [
+        (f"action update {update_id}", [note], quoting[action_id])
+        for update_id, action_id, note in conn.execute(
+            "SELECT id, action_id, note FROM action_updates WHERE on_date <= ?"
+            " AND action_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            [on_or_before, json.dumps(list(quoting))],
+        )
+    ]
+    chosen = [section["self_evaluation"]["id"] for section in context["sections"]
+              if section["self_evaluation"]]  # fmt: skip
+    records += [
+        (f"self-evaluation {evaluation_id}", [text], False)
+        for evaluation_id, text in conn.execute(
+            "SELECT id, text FROM self_evaluations WHERE id IN (SELECT value FROM json_each(?))"
+            " ORDER BY id",
+            [json.dumps(chosen)],
+        )
+    ]
+    # Every measure the pack prints, in a section or in none (a measure of no area), once.
+    shown = {measure["code"]: measure for rows in measure_rows.values() for measure in rows}
+    for code, measure in shown.items():
+        records.append((f"measure {code}", [measure["name"]], False))
+        records += [
+            (f"the revision of {code} for {revision['month']}", [revision["reason"]], False)
+            for revision in measure["revisions"]
+        ]
+        records += [
+            (f"challenge {challenge['id']}", [challenge["question"], challenge["answer"]], False)
+            for challenge in measure["challenges"]
+        ]
+    records += [
+        (f"the note on {code} for {period}", [note], False)
+        for code, period, note in conn.execute(
+            "SELECT measure, period, note FROM readings WHERE reported_on <= ?"
+            " AND note IS NOT NULL AND measure IN (SELECT value FROM json_each(?))"
+            " ORDER BY measure, period, id",
+            [on_or_before, json.dumps(list(shown))],
+        )
+    ]
     return records
 
 

@@ -193,8 +193,9 @@ def test_every_record_the_pack_prints_is_checked(cli, tmp_path):
     warned("action", "update", "2", "--note", "NHS 943 476 5919 checked", "--on", "2017-03-04")
     warned("self-eval", "set", "1", "--grade", "good", "--on", "2017-03-05",
            "--text", "One child, b. 03/04/2009, waited too long.")  # fmt: skip
+    # A measure of no area shows in every area's section.
     cli("measure", "define", "cp-visits", "--name", "Child protection visits", "--unit",
-        "percent", "--better", "higher", "--area", "1")  # fmt: skip
+        "percent", "--better", "higher")  # fmt: skip
     warned("measure", "record", "cp-visits", "2017-02", "--note",
            "her birthday is 3 April 2009", "--reported-on", "2017-03-06")  # fmt: skip
     warned("challenge", "raise", "cp-visits", "2017-02", "--on", "2017-03-07",
@@ -209,6 +210,7 @@ def test_every_record_the_pack_prints_is_checked(cli, tmp_path):
                   "challenge 1 ('SW1A 1AA')"):  # fmt: skip
         assert named in error
     assert error.startswith("Error: ")
+    assert error.count("challenge 1 (") == 1  # named once, in however many sections it shows
     assert "evidence edit 1 --cleared-for-print" in error
     assert "evidence purge --text WORDS" in error
     assert not (tmp_path / "p.pdf").exists()
@@ -229,3 +231,14 @@ def test_an_imported_tracker_row_that_may_identify_a_child_is_warned_of(cli, tmp
     assert result.stdout == "Imported tracker.csv: 2 actions added, 0 updated, 0 unchanged.\n"
     assert result.stderr.startswith("Warning: row 2 may identify a child ('M1 1AE');")
     assert "row 1" not in result.stderr
+
+
+def test_a_child_storys_owner_and_source_are_staff_not_children(cli):
+    """Names are looked for in a child story's title and summary, not in who owns it."""
+    cli.add()
+    result = cli("add", "child-story", "--title", "Child K (pseudonym)", "--date", "2017-03",
+                 "--area", "2", "--owner", "Sarah Jones", "--source", "Kacper Nowak")  # fmt: skip
+    assert result.stderr == ""
+    result = cli("add", "child-story", "--title", "Child L", "--date", "2017-03", "--area", "2",
+                 "--owner", "Sarah Jones", "--summary", "Born 03/04/2009.")  # fmt: skip
+    assert "('Born 03/04/2009')" in result.stderr
