@@ -76,11 +76,6 @@ def _remove_made(made: list[Path]) -> None:
             folder.rmdir()
 
 
-# The sweeping of leftovers lives with the work folder; purge calls it by these names.
-sweep_leftovers = disk.sweep_leftovers
-stale_leftovers = disk.stale_leftovers
-
-
 def _place(staging: Path, path: Path) -> None:
     """Move a finished new library from its staging folder to `path`: files, then the
     database, so the database never names a file that is not yet in place."""
@@ -219,7 +214,7 @@ def refuse_inside_library(conn: sqlite3.Connection, path: Path, field: str) -> N
     folder or its work folder (which is swept)."""
     from evidence.accounts import accounts_path
 
-    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"]).resolve()
+    database = disk.database_file(conn).resolve()
     target = Path(path).resolve()
     own = [
         Path(f"{part}{end}")
@@ -346,8 +341,8 @@ def sweep_after_erasure(conn: sqlite3.Connection) -> bool:
     libraries a killed command left, the web UI's statistics files (their figures quote
     titles and names), and the database file's free pages and log (`_sweep`). False if a
     reader kept the log from being emptied."""
-    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
-    sweep_leftovers(database)
+    database = disk.database_file(conn)
+    disk.sweep_leftovers(database)
     disk.blank_statistics(database)
     return _sweep(conn)
 

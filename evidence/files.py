@@ -128,7 +128,7 @@ def files_folder(conn: sqlite3.Connection, *, claim: bool = False) -> Path:
     folder can never erase or misreport each other's files: the first to store a file
     (`claim`) takes it, and the other is refused with a clear error.
     """
-    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
+    database = disk.database_file(conn)
     folder = database.parent / "files"
     check_owner(folder, database.name, claim=claim, conn=conn)
     return folder
@@ -237,7 +237,7 @@ def attach(conn: sqlite3.Connection, evidence_id: int, incoming: Incoming) -> bo
     Call inside the command's transaction: the rows roll back with it, and so do the
     bytes, which are stored before the rows commit and removed if they roll back.
     """
-    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
+    database = disk.database_file(conn)
     named = (database.parent / "files" / OWNER_FILE).exists()
     folder = files_folder(conn, claim=True)  # before this file is recorded as its own
     if not named:  # a command that fails leaves no files folder behind either

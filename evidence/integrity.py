@@ -32,7 +32,7 @@ class Leftover:
 def check(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int]]:
     """Every problem found, as sentences, and the counts of what was checked (`accounts`
     is 1 when the library has an accounts file, which is checked too)."""
-    database = Path(conn.execute("PRAGMA database_list").fetchone()["file"])
+    database = disk.database_file(conn)
     accounts = check_accounts(database)
     try:
         problems, counts = _check(conn)
