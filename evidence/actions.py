@@ -201,6 +201,178 @@ def update_action(
     return get_action(conn, action_id)
 
 
+# What `edit_action` corrects in an action's own row, with the limit of each.
+EDITABLE = {"text": 2000, "owner": 200, "agency": 200}
+
+
+def edit_action(
+    conn: sqlite3.Connection,
+    action_id: int,
+    *,
+    by: str,
+    text: str | None = None,
+    owner: str | None = None,
+    agency: str | None = None,
+    areas: Sequence[str] | None = None,
+    due: str | None = None,
+    framework: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    """Correct what an action says: its text, owner, agency and areas (None leaves a
+    field alone; "" clears the owner or the agency), and set its due date ("" for none),
+    which is recorded as an update of today, as `update_action` records one.
+
+    The old values stay in the audit trail, and `get_action` lists every edit. Returns
+    each changed field with its old and new value; nothing is written when nothing
+    changes.
+    """
+    by = check_actor(by)
+    today = today or dt.date.today()
+    wanted: dict[str, Any] = {}
+    if text is not None:
+        wanted["text"] = action_text(text)
+    for name, value in (("owner", owner), ("agency", agency)):
+        if value is not None:
+            wanted[name] = one_line(value, name, EDITABLE[name])
+    new_due: dt.date | None = None
+    if due is not None:
+        new_due = parse_day(due, "due") if due.strip() else None
+    words = vocab.Vocabulary(conn)
+    new_areas = None
+    if areas is not None:
+        if not [area for area in areas if area.strip()]:
+            raise InvalidValue("area", "", "is missing: an action keeps at least one area.")
+        new_areas = words.areas_of(areas, words.framework(framework))
+    stamp = now()
+    with transaction(conn, by=by, at=stamp):
+        action = _action_row(conn, action_id)
+        changed = {
+            name: (action[name], value) for name, value in wanted.items() if action[name] != value
+        }
+        old_ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT area_id FROM action_areas WHERE action_id = ? ORDER BY area_id",
+                [action_id],
+            )
+        ]
+        added: list[int] = []
+        removed: list[int] = []
+        if new_areas is not None:
+            new_ids = [area["id"] for area in new_areas]
+            added = [area_id for area_id in new_ids if area_id not in old_ids]
+            removed = [area_id for area_id in old_ids if area_id not in new_ids]
+            if added or removed:
+                labels = {area["id"]: catalog.area_label(area) for area in words.areas}
+                changed["areas"] = (
+                    [labels[area_id] for area_id in old_ids],
+                    [labels[area_id] for area_id in new_ids],
+                )
+        if due is not None:
+            agreed = dt.date.fromisoformat(action["agreed_on"])
+            if new_due is not None and new_due < agreed:
+                raise InvalidValue(
+                    "due", due, f"is before the day the action was agreed ({agreed.isoformat()})."
+                )
+            before = get_action(conn, action_id)["due_on"]
+            after = new_due.isoformat() if new_due else None
+            if before != after:
+                changed["due"] = (before, after)
+        if not changed:
+            return {}
+        # The action's row is written first, so the change of its areas is credited to
+        # the same edit.
+        conn.execute(
+            "UPDATE actions SET "
+            + "".join(f"{name} = ?, " for name in wanted if name in changed)
+            + "updated_at = ?, updated_by = ?, revision = revision + 1 WHERE id = ?",
+            [*(wanted[name] for name in wanted if name in changed), stamp, by, action_id],
+        )
+        conn.executemany(
+            "DELETE FROM action_areas WHERE action_id = ? AND area_id = ?",
+            [(action_id, area_id) for area_id in removed],
+        )
+        conn.executemany(
+            "INSERT INTO action_areas (action_id, area_id) VALUES (?, ?)",
+            [(action_id, area_id) for area_id in added],
+        )
+        if "due" in changed:
+            _insert_update(
+                conn,
+                action_id,
+                on=max(today, dt.date.fromisoformat(action["agreed_on"])),
+                status=None,
+                due=(True, new_due),
+                note=None,
+                evidence_id=None,
+                by=by,
+                stamp=stamp,
+            )
+            _refresh(conn, action_id, by, stamp)
+    return changed
+
+
+def edits(conn: sqlite3.Connection, action_id: int) -> list[dict[str, Any]]:
+    """Every correction of an action's text, owner, agency or areas, oldest first, each
+    with who made it, when, and the old and new values (its due dates are its updates)."""
+    _action_row(conn, action_id)
+    found: list[dict[str, Any]] = []
+    # Its areas as first tagged were written before any change to its row.
+    (first_change,) = conn.execute(
+        "SELECT min(id) FROM changes WHERE table_name = 'actions' AND row_id = ?"
+        " AND action = 'update'",
+        [action_id],
+    ).fetchone()
+    for change in conn.execute(
+        """
+        SELECT changes.table_name, changes.action, changes.old, changes.new,
+               changes.changed_at, changes.changed_by,
+               areas.framework AS area_framework, areas.code AS area_code
+        FROM changes
+        LEFT JOIN areas ON changes.table_name = 'action_areas'
+            AND areas.id = json_extract(coalesce(changes.new, changes.old), '$.area_id')
+        WHERE changes.row_id = ? AND changes.id >= ?
+            AND changes.table_name IN ('actions', 'action_areas')
+        ORDER BY changes.id
+        """,
+        [action_id, first_change if first_change is not None else 2**63 - 1],
+    ):
+        if change["table_name"] == "actions":
+            old, new = json.loads(change["old"] or "{}"), json.loads(change["new"] or "{}")
+            fields = {
+                name: [old.get(name), new.get(name)]
+                for name in EDITABLE
+                if old.get(name) != new.get(name)
+            }
+            found.append(
+                {
+                    "at": change["changed_at"],
+                    "by": change["changed_by"],
+                    "changes": fields,
+                    "areas": {"added": [], "removed": []},
+                }
+            )
+            continue
+        label = catalog.area_label(
+            {"framework": change["area_framework"], "code": change["area_code"]}
+        )
+        last = found[-1] if found else None
+        if not (last and (last["at"], last["by"]) == (change["changed_at"], change["changed_by"])):
+            last = {
+                "at": change["changed_at"],
+                "by": change["changed_by"],
+                "changes": {},
+                "areas": {"added": [], "removed": []},
+            }
+            found.append(last)
+        last["areas"]["added" if change["action"] == "insert" else "removed"].append(label)
+    return [
+        edit
+        for edit in found
+        if edit["changes"] or edit["areas"]["added"] or edit["areas"]["removed"]
+    ]
+
+
 def get_action(
     conn: sqlite3.Connection, action_id: int, *, as_of: str | None = None
 ) -> dict[str, Any]:
@@ -229,6 +401,7 @@ def get_action(
             [action_id, day.isoformat()],
         )
     ]
+    action["edits"] = edits(conn, action_id)
     return action
 
 

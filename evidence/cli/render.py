@@ -286,7 +286,28 @@ def action_detail(action: dict[str, Any]) -> str:
         lines.append(
             f"  {format_day(update['on_date']):<11}  {update['created_by']}  {'; '.join(parts)}"
         )
+    if action.get("edits"):
+        lines += ["", "Edits"]
+        for edit in action["edits"]:
+            parts = [
+                f"{field} {_was(old)} -> {_was(new)}"
+                for field, (old, new) in edit["changes"].items()
+            ]
+            if edit["areas"]["added"]:
+                parts.append("area added " + ", ".join(edit["areas"]["added"]))
+            if edit["areas"]["removed"]:
+                parts.append("area removed " + ", ".join(edit["areas"]["removed"]))
+            when = f"{format_day(edit['at'][:10])} {edit['at'][11:16]}"
+            lines.append(f"  {when}  {edit['by'] or '(another tool)'}  {'; '.join(parts)}")
     return "\n".join(lines)
+
+
+def _was(value: str | None) -> str:
+    """A value in an edit's line: quoted, on one line, cut short if long."""
+    if value is None or value == "":
+        return "(none)"
+    text = " ".join(str(value).split())
+    return repr(text if len(text) <= 80 else text[:79] + "…")
 
 
 def grades_table(table: dict[str, Any], history: bool) -> None:
