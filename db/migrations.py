@@ -962,6 +962,37 @@ def m011_record_erasures(db: Database) -> None:
     )
 
 
+def m012_remember_the_reports_read(db: Database) -> None:
+    """What `evidence report` read from each published Ofsted report it logged: the file,
+    the council the report names, the framework, the inspection and its dates, so the same
+    report is never logged twice."""
+    run_script(
+        db,
+        f"""
+        CREATE TABLE report_readings (
+            id INTEGER PRIMARY KEY,
+            evidence_id INTEGER NOT NULL UNIQUE REFERENCES evidence(id),
+            sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+            council TEXT NOT NULL,
+            framework TEXT NOT NULL REFERENCES frameworks(slug),
+            inspection TEXT NOT NULL
+                CHECK (inspection IN ('inspection', 're-inspection', 'standard', 'short')),
+            lscb_review INTEGER CHECK (lscb_review IN (0, 1)),
+            inspection_start TEXT NOT NULL CHECK (inspection_start {DAY_SQL}),
+            inspection_end TEXT NOT NULL CHECK (inspection_end {DAY_SQL}),
+            published TEXT CHECK (published {DAY_SQL}),
+            other_council INTEGER NOT NULL CHECK (other_council IN (0, 1)),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE INDEX report_readings_sha256 ON report_readings(sha256);
+        CREATE INDEX report_readings_dates ON report_readings(inspection_start, inspection_end);
+        """,
+    )
+    forbid_deletes(db, "report_readings", "they record what was read")
+    create_record_audit_triggers(db, "report_readings")
+
+
 MIGRATIONS = (
     m001_create_catalogue,
     m001b_bring_a_first_release_library_level,
@@ -975,6 +1006,7 @@ MIGRATIONS = (
     m009_browse_the_library,
     m010_search_one_index,
     m011_record_erasures,
+    m012_remember_the_reports_read,
 )
 
 

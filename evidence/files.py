@@ -71,9 +71,12 @@ def max_bytes() -> int:
     return max(1, int(megabytes * 1024 * 1024))
 
 
-def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
+def examine(
+    path: str | os.PathLike[str], name: str | None = None, *, read_text: bool = True
+) -> Incoming:
     """Check a file can be attached, hash it and read its text; writes nothing. `name`
-    is the name to store, if not the file's own."""
+    is the name to store, if not the file's own; without `read_text` its text is left for
+    the caller to give (one that has read it already)."""
     path = Path(path)
     try:
         info = path.lstat()
@@ -109,7 +112,7 @@ def examine(path: str | os.PathLike[str], name: str | None = None) -> Incoming:
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if Path(name).suffix.lower() == ".md":
         media_type = "text/markdown"
-    text, problem = _extract(path, media_type, head)
+    text, problem = _extract(path, media_type, head) if read_text else (None, None)
     return Incoming(
         path=path,
         name=name,

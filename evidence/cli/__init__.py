@@ -43,6 +43,7 @@ COMMANDS = {
     "demo": "library",
     "grade": "actions",
     "grades": "actions",
+    "report": "actions",
     "readiness": "readiness",
     "due": "readiness",
     "pack": "pack",

@@ -28,6 +28,7 @@ from evidence.cli.options import (
     AsJson,
     AsOf,
     By,
+    Create,
     DbPath,
     DryRun,
     Framework,
@@ -177,6 +178,65 @@ def action_update(
         f"Updated action {action_id}: {STATUS_NAMES[action['status']]}, due {due_text(action)};"
         f" RAG {action['rag'] or 'not rated (closed)'}."
     )
+
+
+@action_app.command("edit")
+def action_edit(
+    action_id: ActionId,
+    text: Annotated[
+        str | None, typer.Option("--text", metavar="TEXT", help="What is to be done, corrected.")
+    ] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", metavar="NAME", help='Who owns it ("" for nobody).'),
+    ] = None,
+    agency: Annotated[
+        str | None,
+        typer.Option("--agency", metavar="ORG", help='The lead agency ("" for none).'),
+    ] = None,
+    due: Annotated[
+        str | None,
+        typer.Option("--due", metavar="DATE", help='When it is due ("" for no date).'),
+    ] = None,
+    areas: Annotated[
+        list[str] | None,
+        typer.Option("--area", metavar="AREA", help="Its areas, replacing the old; repeat."),
+    ] = None,
+    framework: Framework = None,
+    as_json: AsJson = False,
+    db_path: DbPath = None,
+    by: By = None,
+) -> None:
+    """Correct an action: its text, owner, agency, areas or due date.
+
+    The old values are kept: `action show` lists every edit with who made it and when. A
+    new due date is recorded as an update of today, so the tracker as of an earlier day
+    still shows the date it had then.
+    """
+    from evidence import actions
+
+    with library(db_path) as conn:
+        changed = actions.edit_action(
+            conn,
+            action_id,
+            text=text,
+            owner=owner,
+            agency=agency,
+            due=due,
+            areas=areas,
+            framework=framework,
+            by=actor(by),
+        )
+        action = actions.get_action(conn, action_id)
+    if changed:
+        warn_record(f"action {action_id}", [text, owner, agency])
+    if as_json:
+        print_json({"changed": changed, "action": action})
+        return
+    if not changed:
+        typer.echo(f"Nothing changed: action {action_id} already says that.")
+        return
+    typer.echo(f"Edited action {action_id}: {', '.join(changed)}.")
 
 
 @action_app.command("list")
@@ -443,3 +503,180 @@ def self_eval_show(
 
 app.add_typer(action_app, name="action")
 app.add_typer(self_eval_app, name="self-eval")
+
+
+@app.command()
+def report(
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE...", help="Published Ofsted reports, as their PDFs."),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Read and check each report; write nothing.")
+    ] = False,
+    as_json: AsJson = False,
+    published: Annotated[
+        str | None,
+        typer.Option(
+            "--published",
+            metavar="DATE",
+            help="The day the report was published, for a report that prints none (ILACS"
+            " reports do not). [default: the day it prints, else its last day of fieldwork]",
+        ),
+    ] = None,
+    other_council: Annotated[
+        bool,
+        typer.Option(
+            "--other-council",
+            help="Log another council's report: the item alone, without grades or actions.",
+        ),
+    ] = False,
+    db_path: DbPath = None,
+    create: Create = False,
+    by: By = None,
+) -> None:
+    """Read published Ofsted reports and log each whole: the report as an item with its
+    PDF attached, every judgement as a grade, every recommendation as an action.
+
+    Reads reports of the Single Inspection Framework (with or without the review of the
+    LSCB, and re-inspections) and ILACS reports of the 2018 and 2023 frameworks; the
+    framework follows from the judgements the report prints. ILACS reports do not say
+    whether an inspection was short: fieldwork of five working days or fewer is.
+    Recommendations become actions agreed on the item's date, under the area the report
+    lists them under (the LSCB's under lscb, the rest under overall), with no due date or
+    owner: set them with `evidence action edit`. A report already in the library is left
+    alone. Whatever cannot be read with certainty is refused, one Error line a file, and
+    then nothing is written.
+    """
+    import datetime as dt
+
+    from evidence import ofsted, reports
+    from evidence.errors import EvidenceError, InvalidValue
+    from evidence.files import examine
+
+    with reported_errors():
+        published_on = reports.parse_published(published)
+        if published_on and published_on > dt.date.today():
+            raise InvalidValue("--published", published, "is in the future.")
+    readings: list[reports.Reading | None] = []
+    errors: dict[int, str] = {}
+    for index, path in enumerate(files):
+        try:
+            incoming = examine(path, read_text=False)
+            report_read, pages = ofsted.read_report(path)
+            readings.append(reports.Reading(report_read, pages, incoming))
+        except EvidenceError as error:
+            errors[index] = str(error)
+            readings.append(None)
+    done: list[dict] = []
+    import contextlib
+
+    import db
+
+    # A dry run needs no library: with none, it checks the reports alone.
+    bare = dry_run and not Path(db_path or db.default_path()).exists()
+    opened = (
+        contextlib.nullcontext(None)
+        if bare
+        else library(db_path, may_create=not dry_run, create=create, only_reads=dry_run)
+    )
+    with opened as conn:
+        read_ok: list[reports.Reading] = []
+        for index, reading in enumerate(readings):
+            if reading is None:
+                continue
+            problem = reports.refusal(
+                conn, reading, other_council=other_council, published=published_on,
+                earlier=read_ok,
+            )  # fmt: skip
+            already = problem and ("already in the library" in problem or "same report" in problem)
+            if problem and not already:
+                errors[index] = str(InvalidValue("file", files[index], problem))
+            read_ok.append(reading)
+            done.append({"reading": reading, "already": problem if already else None})
+        if errors and not dry_run:
+            for index in sorted(errors):
+                typer.echo(f"Error: {errors[index]}", err=True)
+            raise typer.Exit(1)
+        if not dry_run:
+            from db import transaction
+
+            who = actor(by)
+            with transaction(conn, by=who):
+                for entry in done:
+                    if entry["already"] is None:
+                        entry.update(
+                            reports.log_reading(
+                                conn,
+                                entry["reading"],
+                                by=who,
+                                published=published_on,
+                                other_council=other_council,
+                            )
+                        )
+        others = {
+            id(e["reading"]): reports.is_other_council(conn, e["reading"].report) for e in done
+        }
+    if as_json:
+        print_json([_report_json(entry, dry_run) for entry in done])
+    else:
+        for entry in done:
+            _print_report(entry, dry_run, others[id(entry["reading"])], published_on)
+    # A dry run shows what it could read, then what it could not.
+    for index in sorted(errors):
+        typer.echo(f"Error: {errors[index]}", err=True)
+    if errors:
+        raise typer.Exit(1)
+
+
+def _report_json(entry: dict, dry_run: bool) -> dict:
+    reading = entry["reading"]
+    data = {**reading.report.as_json(), "sha256": reading.file.sha256}
+    if entry["already"]:
+        data["already_in_library"] = entry["already"]
+    elif not dry_run:
+        data["item"] = entry["item"]
+        data["actions"] = entry["actions"]
+    return data
+
+
+def _print_report(entry: dict, dry_run: bool, others: bool, published) -> None:
+    from evidence import reports
+    from evidence.dates import format_day
+    from evidence.grades import GRADE_NAMES
+
+    reading = entry["reading"]
+    report_read = reading.report
+    name = report_read.file.name
+    if entry["already"]:
+        typer.echo(f"{name} {entry['already']} Nothing was written for it.")
+        return
+    grades_said = ", ".join(f"{code} {GRADE_NAMES[g]}" for code, g in report_read.grades.items())
+    count = plural(len(report_read.recommendations), "recommendation")
+    day = format_day(reports.item_day(report_read, published).isoformat())
+    if dry_run:
+        typer.echo(
+            f"Dry run of {name}: {reports.title(report_read)}, dated {day}; fieldwork"
+            f" {format_day(report_read.start.isoformat())} to"
+            f" {format_day(report_read.end.isoformat())}; grades {grades_said}; {count}."
+            + (
+                " Another council's: it would be logged without grades or actions."
+                if others
+                else ""
+            )
+            + " Nothing was written."
+        )
+        return
+    if entry["other_council"]:
+        typer.echo(
+            f"Logged evidence {entry['item']}: {reports.title(report_read)}, dated {day}"
+            " (another council's report: no grades or actions)."
+        )
+        return
+    typer.echo(
+        f"Logged evidence {entry['item']}: {reports.title(report_read)}, dated {day};"
+        f" {plural(len(report_read.grades), 'grade')} and"
+        f" {plural(len(entry['actions']), 'action')}."
+    )
+    for action_id, recommendation in zip(entry["actions"], report_read.recommendations):
+        warn_record(f"action {action_id}", [recommendation.text])

@@ -1,0 +1,676 @@
+"""`evidence report`: a published Ofsted report read from its PDF and logged whole.
+
+The real reports are read from ../shared/fixtures/ofsted/; each expectation is what a
+person reading the PDF sees there. Reports made here (with WeasyPrint) follow Ofsted's
+conventions, to try what the real ones never do: a judgement doubled, a grade that is
+none of the four, a list that never ends, markup, look-alike letters.
+"""
+
+import functools
+import html
+import json
+import sqlite3
+
+import pytest
+from conftest import SHARED, dump
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from evidence.cli import full_app
+
+OFSTED = SHARED / "fixtures" / "ofsted"
+RI = "requires-improvement"
+
+
+def fixture(name: str):
+    path = OFSTED / name
+    if not path.exists():
+        pytest.skip(f"the shared fixtures are not beside the project ({path} is absent)")
+    return path
+
+
+# What each report's first page and recommendations say, as a person reads them.
+REPORTS = {
+    "birmingham-sif-2014-05-23.pdf": {
+        "council": "Birmingham City Council",
+        "framework": "sif",
+        "inspection": "inspection",
+        "lscb_review": True,
+        "inspection_start": "2014-03-18",
+        "inspection_end": "2014-04-09",
+        "published": "2014-05-23",
+        "grades": {
+            "overall": "inadequate",
+            "1": "inadequate",
+            "2": "inadequate",
+            "2.1": "inadequate",
+            "2.2": "inadequate",
+            "3": "inadequate",
+            "lscb": "inadequate",
+        },
+        "count": 28,
+        "first": "Strengthen operational and senior management arrangements so that there is"
+        " sufficient capacity and experience to tackle the deficiencies in the service.",
+        "last": "Ensure that learning from serious case reviews is used effectively to inform"
+        " practice and that audits begin to demonstrate that learning is having an impact on"
+        " improving practice across partner agencies.",
+    },
+    "barnsley-sif-2014-08-08.pdf": {
+        "council": "Metropolitan Borough of Barnsley Council",
+        "framework": "sif",
+        "inspection": "inspection",
+        "lscb_review": True,
+        "inspection_start": "2014-06-02",
+        "inspection_end": "2014-06-25",
+        "published": "2014-08-08",
+        "grades": {
+            "overall": RI,
+            "1": RI,
+            "2": RI,
+            "2.1": RI,
+            "2.2": "good",
+            "3": RI,
+            "lscb": RI,
+        },
+        "count": 32,
+        "first": "The local authority and its partners need to build upon and embed their Think"
+        " Family Strategy to ensure the overarching approach to early help is properly"
+        " understood and implemented across the partnership. This should include developing"
+        " a system to evaluate its effectiveness.",
+        "last": "Develop an effective model for evaluating the impact of training on"
+        " safeguarding practice.",
+    },
+    "norfolk-sif-2015-10-20.pdf": {
+        "council": "Norfolk County Council",
+        "framework": "sif",
+        "inspection": "inspection",
+        "lscb_review": True,
+        "inspection_start": "2015-07-06",
+        "inspection_end": "2015-07-30",
+        "published": "2015-10-19",
+        "grades": {
+            "overall": "inadequate",
+            "1": RI,
+            "2": "inadequate",
+            "2.1": RI,
+            "2.2": "inadequate",
+            "3": RI,
+            "lscb": RI,
+        },
+        "count": 25,
+        "first": "Strengthen management oversight in the MASH to improve the quality of"
+        " decisions being made, so that children who require a social work intervention are"
+        " assessed quickly and assessment findings are recorded promptly (paragraph 25).",
+        "last": "Complete the review of the Board’s threshold guidance and monitor its"
+        " application across the partnership to ensure compliance and challenge when required"
+        " (paragraph 148).",
+    },
+    "birmingham-sif-2016-11-25.pdf": {
+        "council": "Birmingham",
+        "framework": "sif",
+        "inspection": "re-inspection",
+        "lscb_review": False,
+        "inspection_start": "2016-09-12",
+        "inspection_end": "2016-10-06",
+        "published": "2016-11-25",
+        "grades": {
+            "overall": "inadequate",
+            "1": "inadequate",
+            "2": RI,
+            "2.1": RI,
+            "2.2": RI,
+            "3": "inadequate",
+        },
+        "count": 17,
+        "first": "Strengthen the management oversight, systems and processes in the MASH to"
+        " ensure appropriate application of the thresholds, effective decision-making and a"
+        " consistent response.",
+        "last": "Strengthen assessments and plans to ensure that they fully reflect and respond"
+        " to all children’s and young people’s diverse needs.",
+    },
+    "bracknell-forest-sif-2017-07-14.pdf": {
+        "council": "Bracknell Forest",
+        "framework": "sif",
+        "inspection": "inspection",
+        "lscb_review": True,
+        "inspection_start": "2017-04-28",
+        "inspection_end": "2017-05-25",
+        "published": "2017-07-14",
+        "grades": {
+            "overall": "good",
+            "1": "good",
+            "2": "outstanding",
+            "2.1": "outstanding",
+            "2.2": "outstanding",
+            "3": "good",
+            "lscb": "good",
+        },
+        "count": 7,
+        "first": "Ensure that performance management systems support the evaluation of the"
+        " effectiveness of early help services in order to inform future planning and"
+        " commissioning arrangements.",
+        "last": "Review and strengthen the performance dataset in order for it to assist the"
+        " board to measure outcomes against its business priorities.",
+    },
+    "barnsley-ilacs-2018-11-19.pdf": {
+        "council": "Barnsley",
+        "framework": "ilacs-2018",
+        "inspection": "standard",
+        "lscb_review": None,
+        "inspection_start": "2018-10-08",
+        "inspection_end": "2018-10-19",
+        "published": None,
+        "grades": {
+            "overall": "good",
+            "leaders": "good",
+            "help-protection": "good",
+            "in-care-and-care-leavers": "good",
+        },
+        "count": 4,
+        "first": "Risk assessment and the understanding of the wider risks to which young"
+        " people are exposed in the community, including the timeliness and quality of return"
+        " home interviews when children are reported missing from home and care.",
+        "last": "The rigour of audit and dip sampling activity and how data informs an"
+        " understanding of the quality of practice and timeliness performance for initial"
+        " child protection case conferences.",
+    },
+    "birmingham-ilacs-2019-01-17.pdf": {
+        "council": "Birmingham City Council",
+        "framework": "ilacs-2018",
+        "inspection": "standard",
+        "lscb_review": None,
+        "inspection_start": "2018-12-03",
+        "inspection_end": "2018-12-14",
+        "published": None,
+        "grades": {
+            "overall": RI,
+            "leaders": RI,
+            "help-protection": RI,
+            "in-care-and-care-leavers": RI,
+        },
+        "count": 6,
+        "first": "The quality, effectiveness and pace of partnership working with external"
+        " agencies, including partner-led early help services.",
+        "last": "The impact of the virtual school in improving provision for children in care.",
+    },
+    "reading-ilacs-2019-10-28.pdf": {
+        "council": "Reading Borough Council",
+        "framework": "ilacs-2018",
+        "inspection": "standard",
+        "lscb_review": None,
+        "inspection_start": "2019-09-16",
+        "inspection_end": "2019-09-27",
+        "published": None,
+        "grades": {
+            "overall": RI,
+            "leaders": RI,
+            "help-protection": RI,
+            "in-care-and-care-leavers": RI,
+        },
+        "count": 7,
+        "first": "The quality of assessment, planning and provision for children in need, 16-"
+        " and 17-year-old young people who are homeless, children living in private fostering"
+        " arrangements and children living with connected carers.",
+        "last": "The stability of the workforce to reduce the numbers of changes of social"
+        " workers for children.",
+    },
+    "norfolk-ilacs-2023-01-13.pdf": {
+        "council": "Norfolk",
+        "framework": "ilacs-2018",  # fieldwork in November 2022: children in care judged with care leavers
+        "inspection": "standard",
+        "lscb_review": None,
+        "inspection_start": "2022-11-07",
+        "inspection_end": "2022-11-18",
+        "published": None,
+        "grades": {
+            "overall": "good",
+            "leaders": "good",
+            "help-protection": "good",
+            "in-care-and-care-leavers": "good",
+        },
+        "count": 3,
+        "first": "The practice response to children aged 16 and 17 who present as homeless.",
+        "last": "Decision-making, practice and support to children placed within their family"
+        " and friends networks, which also ensures that carers are well supported and"
+        " regulation requirements are consistently met.",
+    },
+    "birmingham-ilacs-2023-04-18.pdf": {
+        "council": "Birmingham City Council",
+        "framework": "ilacs-2023",
+        "inspection": "standard",
+        "lscb_review": None,
+        "inspection_start": "2023-02-20",
+        "inspection_end": "2023-03-03",
+        "published": None,
+        "grades": {
+            "overall": "good",
+            "leaders": "good",
+            "help-protection": "good",
+            "in-care": "good",
+            "care-leavers": "good",
+        },
+        "count": 4,
+        "first": "The effectiveness of the response to domestic abuse.",
+        "last": "Consistency of written plans.",
+    },
+    "barnsley-ilacs-short-2023-10-27.pdf": {
+        "council": "Barnsley",
+        "framework": "ilacs-2023",
+        "inspection": "short",  # fieldwork of five working days, 11 to 15 September 2023
+        "lscb_review": None,
+        "inspection_start": "2023-09-11",
+        "inspection_end": "2023-09-15",
+        "published": None,
+        "grades": {
+            "overall": "good",
+            "leaders": "good",
+            "help-protection": RI,
+            "in-care": "good",
+            "care-leavers": "good",
+        },
+        "count": 4,
+        "first": "The engagement of multi-agency partners, including in key decision-making"
+        " meetings for children in need of help and protection, and the quality of referrals"
+        " they make to children’s social care.",
+        "last": "The record of achievements and targets within personal education plans.",
+    },
+}
+
+
+@functools.cache
+def read_all() -> dict[str, dict]:
+    """Every readable fixture, read by one dry run, as its JSON says."""
+    paths = [fixture(name) for name in REPORTS]
+    result = CliRunner().invoke(full_app(), ["report", *map(str, paths), "--dry-run", "--json"])
+    assert result.exit_code == 0, result.stderr
+    return {entry["file"].rsplit("/", 1)[-1]: entry for entry in json.loads(result.stdout)}
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_every_real_report_is_read_as_a_person_reads_it(name):
+    read = read_all()[name]
+    expected = REPORTS[name]
+    for key in (
+        "council",
+        "framework",
+        "inspection",
+        "lscb_review",
+        "inspection_start",
+        "inspection_end",
+        "published",
+        "grades",
+    ):
+        assert read[key] == expected[key], key
+    recommendations = read["recommendations"]
+    assert len(recommendations) == expected["count"]
+    assert recommendations[0] == expected["first"]
+    assert recommendations[-1] == expected["last"]
+    # Whole items, without page furniture: no page number, running header or bullet.
+    for text in recommendations:
+        assert "Inspection of" not in text and "\uf0a7" not in text and "◼" not in text
+        assert text[0].isupper() and not text.endswith(" ")
+    assert read["sha256"] and len(read["sha256"]) == 64
+    assert "item" not in read  # a dry run writes nothing
+
+
+def test_a_recommendation_with_its_own_list_keeps_every_line_of_it():
+    read = read_all()["norfolk-sif-2015-10-20.pdf"]
+    (eighth,) = [r for r in read["recommendations"] if r.startswith("Implement the following")]
+    lines = eighth.split("\n")
+    assert lines[0] == (
+        "Implement the following areas for improvement from the previous looked after"
+        " children inspection:"
+    )
+    assert lines[1:] == [
+        "• improve capacity within the Independent Reviewing Service so that caseloads are"
+        " reduced and social work practice is better scrutinised to prevent drift and delay"
+        " for children (paragraphs 58, 59, 127)",
+        "• improve the timeliness and quality of health assessments for looked after children"
+        " (paragraph 54)",
+        "• improve the quality of personal education plans for looked after children"
+        " (paragraph 55)",
+        "• encourage more looked after children to take up advocacy to enable them to fully"
+        " participate in their reviews (paragraph 60).",
+    ]
+
+
+def test_strengths_numbered_after_the_recommendations_are_not_recommendations():
+    # Barnsley 2014 numbers "The local authority has the following strengths" on from 35.
+    read = read_all()["barnsley-sif-2014-08-08.pdf"]
+    assert not [r for r in read["recommendations"] if r.startswith("When children are at risk")]
+
+
+def test_the_report_of_an_older_framework_is_refused(cli, library_path):
+    old = fixture("norfolk-2013-08-16.pdf")
+    cli.add()
+    before = dump(library_path)
+    result = cli("report", old, expect=1)
+    assert result.stderr.strip().splitlines() == [
+        f"Error: file '{old}' is not a report of a framework the library knows: its first page"
+        " has neither the SIF's nor ILACS's table of judgements."
+    ]
+    assert dump(library_path) == before
+
+
+def test_a_report_is_logged_whole_and_shows_everywhere(cli, library_path, tmp_path):
+    report = fixture("birmingham-ilacs-2023-04-18.pdf")
+    result = cli("report", report)
+    assert result.stdout.splitlines()[0] == (
+        "Logged evidence 1: Ofsted ILACS 2023 standard inspection of Birmingham City Council:"
+        " overall good, dated 3 Mar 2023; 5 grades and 4 actions."
+    )
+    item = cli.json("show", "1")
+    assert item["kind"] == "inspection-report"
+    assert item["date"] == "2023-03-03"  # ILACS reports print no publication date
+    assert [file["name"] for file in item["files"]] == [report.name]
+    table = cli.json("grades", "--framework", "ilacs-2023")
+    assert [(a["code"], a["grade"], a["source_id"]) for a in table["areas"]] == [
+        ("leaders", "good", 1),
+        ("help-protection", "good", 1),
+        ("in-care", "good", 1),
+        ("care-leavers", "good", 1),
+        ("overall", "good", 1),
+    ]
+    actions = cli.json("action", "list")
+    assert [a["text"] for a in actions] == [
+        "The effectiveness of the response to domestic abuse.",
+        "Earlier pre-birth assessments to support early permanence planning, and timely action"
+        " to progress permanence plans for children in stable placements through changes to"
+        " legal status.",
+        "Earlier engagement of personal advisers for children leaving care.",
+        "Consistency of written plans.",
+    ]
+    for action in actions:
+        assert action["source_id"] == 1 and action["agreed_on"] == "2023-03-03"
+        assert action["due_on"] is None and action["owner"] is None
+        assert action["overdue"] is False and action["areas"] == ["ilacs-2023:overall"]
+    # "unregistered" is on page 7 alone: the whole PDF is searchable.
+    assert [i["id"] for i in cli.json("list", "--search", "unregistered")] == [1]
+    readiness = cli.json("readiness", "--framework", "ilacs-2023")
+    overall = next(a for a in readiness if a["code"] == "overall")
+    assert overall["grade"]["grade"] == "good"
+    assert overall["actions"]["open"] == 4
+    pack = tmp_path / "pack.pdf"
+    cli("pack", "--framework", "ilacs-2023", "--out", pack)
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(pack).pages).split())
+    assert "Consistency of written plans." in text
+    assert "Ofsted ILACS 2023 standard inspection of Birmingham City Council" in text
+    # Again: nothing is added.
+    before = dump(library_path)
+    again = cli("report", report)
+    assert again.stdout.strip() == (
+        f"{report.name} is already in the library as evidence 1. Nothing was written for it."
+    )
+    assert dump(library_path) == before
+
+
+def test_another_councils_reports_are_refused_each_by_name_then_logged_alone(cli, library_path):
+    sif = [fixture(name) for name in REPORTS if "-sif-" in name]
+    assert len(sif) == 5
+    cli("settings", "--council", "Birmingham City Council")
+    before = dump(library_path)
+    result = cli("report", *sif, expect=1)
+    errors = result.stderr.strip().splitlines()
+    assert errors == [
+        f"Error: file '{path}' is a report on {council}, not Birmingham City Council: add"
+        " --other-council to log it as another council's (the item alone, without grades or"
+        " actions)."
+        for path, council in zip(
+            sorted(sif, key=lambda p: [n for n in REPORTS].index(p.name)),
+            [REPORTS[p.name]["council"] for p in sif],
+            strict=True,
+        )
+        if council != "Birmingham City Council" and council != "Birmingham"
+    ]
+    assert len(errors) == 3
+    assert dump(library_path) == before
+    cli("report", *sif, "--other-council")
+    items = cli.json("list")
+    assert len(items) == 5
+    graded = {
+        row[0] for row in sqlite3.connect(library_path).execute("SELECT source_id FROM grades")
+    }
+    sources = {a["source_id"] for a in cli.json("action", "list")}
+    birmingham = {i["id"] for i in items if "Birmingham" in i["title"]}
+    assert graded == sources == birmingham and len(birmingham) == 2
+    assert len(cli.json("action", "list")) == 28 + 17
+    others = [cli.json("show", str(i["id"])) for i in items if i["id"] not in birmingham]
+    assert sorted(item["source"] for item in others) == [
+        "Bracknell Forest",
+        "Metropolitan Borough of Barnsley Council",
+        "Norfolk County Council",
+    ]
+
+
+# Reports made here, in Ofsted's conventions.
+
+ILACS_2023 = [
+    "Inspection of Testshire County Council local authority",
+    "children’s services",
+    "Inspection dates: 6 to 17 March 2023",
+    "Lead inspector: A Person, His Majesty’s Inspector",
+    "Judgement Grade",
+    "The impact of leaders on social work practice with children and families",
+    "Good",
+    "The experiences and progress of children who need help and protection",
+    "Requires improvement to be good",
+    "The experiences and progress of children in care",
+    "Good",
+    "The experiences and progress of care leavers",
+    "Outstanding",
+    "Overall effectiveness Good",
+    "Services have improved.",
+]
+NEEDS = [
+    "What needs to improve?",
+    "◼ The quality of plans.",
+    "◼ The timeliness of visits.",
+    "The experiences and progress of children who need help and",
+    "protection: requires improvement to be good",
+    "1. Children are seen.",
+]
+
+
+def make_report(path, pages):
+    from weasyprint import HTML
+
+    body = "".join(
+        "<section>" + "".join(f"<div>{html.escape(line)}</div>" for line in lines) + "</section>"
+        for lines in pages
+    )
+    style = "@page{size:A4;margin:2cm} section{break-after:page} div{font:10pt sans-serif}"
+    HTML(string=f"<style>{style}</style>{body}").write_pdf(path)
+    return path
+
+
+def test_a_report_in_the_conventions_is_read(cli, tmp_path):
+    report = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    (read,) = cli.json("report", report, "--dry-run")
+    assert read["council"] == "Testshire County Council"
+    assert read["grades"] == {
+        "overall": "good",
+        "leaders": "good",
+        "help-protection": RI,
+        "in-care": "good",
+        "care-leavers": "outstanding",
+    }
+    assert read["recommendations"] == ["The quality of plans.", "The timeliness of visits."]
+
+
+def refused(cli, library_path, *paths, reason):
+    cli.add()
+    before = dump(library_path)
+    result = cli("report", *paths, expect=1)
+    assert dump(library_path) == before
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("Error: file '"), errors
+    assert reason in errors[0], errors[0]
+    return errors[0]
+
+
+def test_a_judgement_given_twice_is_refused(cli, library_path, tmp_path):
+    doubled = ILACS_2023[:7] + ILACS_2023[5:7] + ILACS_2023[7:]
+    report = make_report(tmp_path / "twice.pdf", [doubled, NEEDS])
+    refused(cli, library_path, report, reason="grades 'The impact of leaders")
+
+
+def test_a_grade_that_is_none_of_the_four_is_refused(cli, library_path, tmp_path):
+    adequate = [("Adequate" if line == "Outstanding" else line) for line in ILACS_2023]
+    report = make_report(tmp_path / "adequate.pdf", [adequate, NEEDS])
+    refused(cli, library_path, report, reason="its grades are not certain")
+
+
+def test_a_judgement_the_library_does_not_know_is_refused(cli, library_path, tmp_path):
+    odd = ILACS_2023[:13] + ["The experiences of inspectors", "Good"] + ILACS_2023[13:]
+    report = make_report(tmp_path / "odd.pdf", [odd, NEEDS])
+    refused(cli, library_path, report, reason="a judgement the library does not know")
+
+
+def test_a_list_of_recommendations_with_no_end_is_refused(cli, library_path, tmp_path):
+    endless = [["What needs to improve?"] + [f"◼ Item {n}." for n in range(40)]] * 8
+    report = make_report(tmp_path / "endless.pdf", [ILACS_2023, *endless])
+    refused(cli, library_path, report, reason="whose end could not be found")
+
+
+def test_a_scanned_report_is_refused_with_what_to_do(cli, library_path, tmp_path):
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    scanned = tmp_path / "scanned.pdf"
+    with scanned.open("wb") as handle:
+        writer.write(handle)
+    error = refused(cli, library_path, scanned, reason="has no text to read (a scanned report?)")
+    assert "evidence add --file" in error
+
+
+def test_a_random_pdf_and_a_file_that_is_no_pdf_are_refused(cli, library_path, tmp_path):
+    minutes = make_report(tmp_path / "minutes.pdf", [["Minutes of the board", "Present: all"]])
+    refused(cli, library_path, minutes, reason="is not a report of a framework the library knows")
+    fake = tmp_path / "fake.pdf"
+    fake.write_text("<html><body>Inspection dates: 1 to 5 May 2023</body></html>")
+    refused(cli, library_path, fake, reason="is not a PDF.")
+
+
+def test_a_damaged_pdf_is_refused(cli, library_path, tmp_path):
+    real = fixture("birmingham-ilacs-2023-04-18.pdf")
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(real.read_bytes()[:3000])
+    refused(cli, library_path, cut, reason="could not be read")
+
+
+def test_one_refused_file_of_several_writes_nothing_and_a_dry_run_shows_the_rest(
+    cli, library_path, tmp_path
+):
+    good = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    bad = tmp_path / "notes.pdf"
+    bad.write_text("notes")
+    cli.add()
+    before = dump(library_path)
+    result = cli("report", good, bad, expect=1)
+    assert result.stderr.strip() == f"Error: file '{bad}' is not a PDF."
+    assert result.stdout == ""
+    assert dump(library_path) == before
+    dry = cli("report", good, bad, "--dry-run", "--json", expect=1)
+    assert [entry["file"] for entry in json.loads(dry.stdout)] == [str(good)]
+    assert dump(library_path) == before
+
+
+def test_markup_in_a_report_is_kept_as_words(cli, tmp_path):
+    needs = [NEEDS[0], "◼ The <script>alert(1)</script> response & <b>plans</b>.", *NEEDS[2:]]
+    report = make_report(tmp_path / "markup.pdf", [ILACS_2023, needs])
+    cli("report", report)
+    (first, _) = cli.json("action", "list")
+    assert first["text"] == "The <script>alert(1)</script> response & <b>plans</b>."
+    pack = tmp_path / "pack.pdf"
+    cli("pack", "--framework", "ilacs-2023", "--out", pack)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(pack).pages).split())
+    assert "The <script>alert(1)</script> response & <b>plans</b>." in text
+
+
+def test_a_council_spelt_with_look_alike_letters_is_another_council(cli, library_path, tmp_path):
+    cli("settings", "--council", "Testshire County Council")
+    spoof = [ILACS_2023[0].replace("Testshire", "Tеstshire"), *ILACS_2023[1:]]  # Cyrillic е
+    report = make_report(tmp_path / "spoof.pdf", [spoof, NEEDS])
+    refused(cli, library_path, report, reason="is a report on Tеstshire County Council")
+    same = make_report(tmp_path / "same.pdf", [ILACS_2023, NEEDS])
+    cli("report", same)  # the council's own name, with "County Council" or without
+    assert cli.json("list")[0]["title"].startswith("Ofsted ILACS 2023 standard inspection")
+
+
+def test_the_same_inspection_in_another_file_is_already_in_the_library(cli, tmp_path):
+    first = make_report(tmp_path / "first.pdf", [ILACS_2023, NEEDS])
+    second = make_report(tmp_path / "second.pdf", [ILACS_2023 + ["A later printing."], NEEDS])
+    cli("report", first)
+    assert "already in the library as evidence 1" in cli("report", second).stdout
+    cli("withdraw", "1", "--reason", "logged in error")
+    assert cli("report", second).stdout.startswith("Logged evidence 2:")
+
+
+def test_a_publication_date_given_is_the_items_date_and_never_contradicts(cli, tmp_path):
+    report = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    cli("report", report, "--published", "2023-04-28")
+    assert cli.json("show", "1")["date"] == "2023-04-28"
+    assert [a["agreed_on"] for a in cli.json("action", "list")] == ["2023-04-28"] * 2
+    sif = fixture("bracknell-forest-sif-2017-07-14.pdf")
+    result = cli("report", sif, "--published", "2017-07-01", expect=1)
+    assert "prints its publication date, 14 Jul 2017, which --published 2017-07-01" in (
+        result.stderr
+    )
+    result = cli("report", report, "--published", "2999-01-01", expect=1)
+    assert result.stderr.strip() == "Error: --published '2999-01-01' is in the future."
+
+
+# Editing an action read from a report.
+
+
+def test_an_action_is_edited_and_its_history_kept(cli, tmp_path):
+    report = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    cli("report", report)
+    result = cli(
+        "action", "edit", "1", "--owner", "Head of Service", "--agency", "Council",
+        "--due", "2027-01-31", "--area", "help-protection", "--framework", "ilacs-2023",
+    )  # fmt: skip
+    assert result.stdout.strip() == "Edited action 1: owner, agency, areas, due."
+    cli("action", "edit", "1", "--text", "The quality of written plans.", "--owner", "")
+    action = cli.json("action", "show", "1")
+    assert action["text"] == "The quality of written plans."
+    assert action["owner"] is None and action["agency"] == "Council"
+    assert action["areas"] == ["ilacs-2023:help-protection"]
+    assert action["due_on"] == "2027-01-31"
+    edits = action["edits"]
+    assert [edit["changes"] for edit in edits] == [
+        {"owner": [None, "Head of Service"], "agency": [None, "Council"]},
+        {"text": ["The quality of plans.", "The quality of written plans."],
+         "owner": ["Head of Service", None]},
+    ]  # fmt: skip
+    assert edits[0]["areas"] == {
+        "added": ["ilacs-2023:help-protection"],
+        "removed": ["ilacs-2023:overall"],
+    }
+    assert all(edit["by"] == "tester" for edit in edits)
+    shown = cli("action", "show", "1").stdout
+    assert "Edits" in shown and "text 'The quality of plans.' -> 'The quality of written" in shown
+    # As of the day it was agreed, it had no due date.
+    assert cli.json("action", "show", "1", "--as-of", "2023-03-17")["due_on"] is None
+    assert "Nothing changed" in cli("action", "edit", "1", "--agency", "Council").stdout
+
+
+def test_an_action_edit_with_a_bad_value_writes_nothing(cli, library_path, tmp_path):
+    report = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    cli("report", report)
+    before = dump(library_path)
+    for args, error in (
+        (["--due", "2023-01-01"], "Error: due '2023-01-01' is before the day the action was"),
+        (["--text", " "], "Error: text ' ' is empty"),
+        (["--area", "9"], "Error: area '9'"),
+        (["--owner", "x\ny"], "Error: owner"),
+    ):
+        result = cli("action", "edit", "1", *args, expect=1)
+        assert result.stderr.startswith(error), result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert (
+        "Error: action 9 does not exist."
+        in cli("action", "edit", "9", "--owner", "x", expect=1).stderr
+    )
+    assert dump(library_path) == before
