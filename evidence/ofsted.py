@@ -130,7 +130,8 @@ _END = re.compile(
     r"Section \d|What the inspection judge?ments mean|The Local Safeguarding Children Board|"
     r"The effectiveness of the (?:LSCB|Local Safeguarding)|Executive summary|Contents$|"
     r"Leadership, management and governance|Children who need help and protection|"
-    r"Children looked after|Adoption performance|Experiences and progress of care leavers)"
+    r"Children looked after|Adoption performance|Experiences and progress of care leavers|"
+    r"The local authority has )"
 )
 _NUMBERED = re.compile(r"(\d{1,3})\.\s+(\S.*)")
 # Bullets as Word prints them: its symbol fonts' private-use characters, and the usual ones.
