@@ -38,6 +38,8 @@ SECTION_PAGES = 5
 # A recommendation longer than this has no end the reader can be sure of.
 RECOMMENDATION_MAX = 2000
 LONGEST_FIELDWORK_DAYS = 90
+# A report's page holds a few thousand characters: a page of far more is not one.
+PAGE_TEXT_MAX = 200_000
 
 _GRADE = r"(outstanding|good|requires\s+improvement(?:\s+to\s+be\s+good)?|inadequate)"
 _MONTHS = {
@@ -201,11 +203,19 @@ class Pages:
         """Page `number` (from 1) as pypdf extracts it."""
         if number not in self._texts:
             try:
-                self._texts[number] = self._reader.pages[number - 1].extract_text() or ""
+                text = self._reader.pages[number - 1].extract_text() or ""
             except Exception as error:  # noqa: BLE001
                 raise InvalidValue(
                     "file", self.path, f"page {number} could not be read ({_why(error)})."
                 ) from None
+            if len(text) > PAGE_TEXT_MAX:
+                raise InvalidValue(
+                    "file",
+                    self.path,
+                    f"has {len(text):,} characters on page {number}, more than any report's"
+                    " page holds: it is not read.",
+                )
+            self._texts[number] = text
         return self._texts[number]
 
     def all_text(self) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from db import now, transaction
 from evidence import catalog, grades
 from evidence.dates import format_day, parse_day
+from evidence.errors import InvalidValue
 from evidence.fields import check_actor
 from evidence.files import Incoming
 from evidence.ofsted import FRAMEWORK_NAMES, Pages, Report
@@ -77,6 +78,58 @@ def refusal(
             " another council's (the item alone, without grades or actions)."
         )
     return None
+
+
+def sort_out(
+    conn: sqlite3.Connection | None,
+    readings: list[Reading | None],
+    *,
+    other_council: bool,
+    published: dt.date | None,
+) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """Each report read (None: one that could not be), checked against the library (if
+    there is one) and the reports before it. Returns an entry for each, with `already`
+    saying why it is left alone, if it is; and each refusal, by the report's position, as
+    an error line says it."""
+    done: list[dict[str, Any]] = []
+    problems: dict[int, str] = {}
+    earlier: list[Reading] = []
+    for index, reading in enumerate(readings):
+        if reading is None:
+            continue
+        problem = refusal(
+            conn, reading, other_council=other_council, published=published, earlier=earlier
+        )
+        already = problem is not None and problem.startswith(("is already", "is the same"))
+        if problem and not already:
+            problems[index] = str(InvalidValue("file", reading.report.file, problem))
+        earlier.append(reading)
+        done.append({"reading": reading, "already": problem if already else None})
+    return done, problems
+
+
+def log_readings(
+    conn: sqlite3.Connection,
+    done: list[dict[str, Any]],
+    *,
+    by: str,
+    published: dt.date | None,
+    other_council: bool,
+) -> None:
+    """Log every report not already in the library, all in one transaction; each entry
+    gets its item's id and its actions' ids."""
+    with transaction(conn, by=by):
+        for entry in done:
+            if entry["already"] is None:
+                entry.update(
+                    log_reading(
+                        conn,
+                        entry["reading"],
+                        by=by,
+                        published=published,
+                        other_council=other_council,
+                    )
+                )
 
 
 def _same(other: Reading, sha256: str, report: Report) -> bool:
@@ -166,7 +219,7 @@ def log_reading(
     summary = (
         f"Ofsted's report of its {FRAMEWORK_NAMES[report.framework]}"
         f" {_INSPECTIONS[report.inspection]} of {report.council}'s children's services,"
-        f" fieldwork {fieldwork}{printed}. Read from the PDF by `evidence report`:"
+        f" fieldwork {fieldwork}{printed}. Read from the PDF by evidence report:"
         f" {len(report.grades)} judgements and {len(report.recommendations)} recommendations"
         + (", not logged as grades or actions: it is another council's report." if others else ".")
     )

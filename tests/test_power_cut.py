@@ -132,3 +132,49 @@ def test_a_pack_killed_while_printing_never_leaves_a_broken_file(tmp_path):
     assert again.returncode == 0, again.stderr
     assert os.path.getsize(out) > 0
     assert not (library.parent / ".evidence.db.work").exists()
+
+
+def test_a_report_killed_at_any_moment_leaves_none_or_all_of_it(tmp_path):
+    ofsted = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ofsted"
+    names = ("birmingham-sif-2014-05-23.pdf", "birmingham-sif-2016-11-25.pdf",
+             "birmingham-ilacs-2019-01-17.pdf", "birmingham-ilacs-2023-04-18.pdf")  # fmt: skip
+    reports = [ofsted / name for name in names]
+    if not all(path.exists() for path in reports):
+        pytest.skip(f"the shared fixtures are not beside the project ({ofsted} is absent)")
+    base = tmp_path / "base"
+    assert run("add", "plan", "--title", "Plan", "--date", "2017-01", "--area", "3",
+               "--db", base / "evidence.db", "--create").returncode == 0  # fmt: skip
+    whole = tmp_path / "whole"
+    shutil.copytree(base, whole)
+    start = time.perf_counter()
+    assert run("report", *reports, "--db", whole / "evidence.db").returncode == 0
+    duration = time.perf_counter() - start
+
+    def held(library: Path) -> tuple[int, int, int]:
+        conn = sqlite3.connect(library)
+        try:
+            return tuple(
+                conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("evidence", "grades", "actions")
+            )
+        finally:
+            conn.close()
+
+    everything = held(whole / "evidence.db")
+    assert everything == (1 + 4, 7 + 6 + 4 + 5, 28 + 17 + 6 + 4)
+    outcomes = []
+    for fraction in KILL_AT:
+        folder = tmp_path / f"killed-{fraction}"
+        shutil.copytree(base, folder)
+        library = folder / "evidence.db"
+        killed_after(duration * fraction, "report", *reports, "--db", library)
+        sound(library)
+        found = held(library)
+        assert found in ((1, 0, 0), everything), (fraction, found)
+        outcomes.append("none" if found == (1, 0, 0) else "all")
+        again = run("report", *reports, "--db", library)
+        assert again.returncode == 0, again.stderr
+        assert held(library) == everything
+        check = run("check", "--db", library)
+        assert check.returncode == 0, check.stdout + check.stderr
+    assert outcomes[0] == "none", outcomes

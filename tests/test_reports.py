@@ -674,3 +674,20 @@ def test_an_action_edit_with_a_bad_value_writes_nothing(cli, library_path, tmp_p
         in cli("action", "edit", "9", "--owner", "x", expect=1).stderr
     )
     assert dump(library_path) == before
+
+
+def test_a_grade_in_look_alike_letters_is_refused_not_read_as_another(cli, library_path, tmp_path):
+    for spoof in ("Gооd", "Gοod", "Ｇood"):  # Cyrillic o, Greek omicron, a full-width G
+        lines = [(spoof if line == "Outstanding" else line) for line in ILACS_2023]
+        report = make_report(tmp_path / "spoof.pdf", [lines, NEEDS])
+        result = cli("report", report, expect=1)
+        assert result.stderr.startswith(f"Error: file '{report}' "), result.stderr
+        assert "grades are not certain" in result.stderr or "table of judgements" in result.stderr
+    assert not library_path.exists()  # nothing read, nothing made
+
+
+def test_a_page_of_endless_text_is_refused(cli, library_path, tmp_path):
+    from test_files import make_pdf
+
+    huge = make_pdf(tmp_path / "huge.pdf", ["Inspection dates " * 20_000])
+    refused(cli, library_path, huge, reason="more than any report's page holds")

@@ -509,7 +509,9 @@ app.add_typer(self_eval_app, name="self-eval")
 def report(
     files: Annotated[
         list[Path],
-        typer.Argument(metavar="FILE...", help="Published Ofsted reports, as their PDFs."),
+        typer.Argument(
+            metavar="FILE", help="Published Ofsted reports, as their PDFs.", show_default=False
+        ),
     ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Read and check each report; write nothing.")
@@ -568,52 +570,40 @@ def report(
         except EvidenceError as error:
             errors[index] = str(error)
             readings.append(None)
-    done: list[dict] = []
     import contextlib
 
     import db
 
-    # A dry run needs no library: with none, it checks the reports alone.
-    bare = dry_run and not Path(db_path or db.default_path()).exists()
+    def checked(conn) -> list[dict]:
+        done, problems = reports.sort_out(
+            conn, readings, other_council=other_council, published=published_on
+        )
+        errors.update(problems)
+        return done
+
+    # A library is opened (and made) only to be written to: a dry run, or a command that
+    # will write nothing, checks the reports alone when there is no library yet.
+    if not Path(db_path or db.default_path()).exists():
+        done = checked(None)
+        bare = dry_run or bool(errors)
+    else:
+        bare = False
     opened = (
         contextlib.nullcontext(None)
         if bare
         else library(db_path, may_create=not dry_run, create=create, only_reads=dry_run)
     )
     with opened as conn:
-        read_ok: list[reports.Reading] = []
-        for index, reading in enumerate(readings):
-            if reading is None:
-                continue
-            problem = reports.refusal(
-                conn, reading, other_council=other_council, published=published_on,
-                earlier=read_ok,
-            )  # fmt: skip
-            already = problem and ("already in the library" in problem or "same report" in problem)
-            if problem and not already:
-                errors[index] = str(InvalidValue("file", files[index], problem))
-            read_ok.append(reading)
-            done.append({"reading": reading, "already": problem if already else None})
+        if not bare:
+            done = checked(conn)
         if errors and not dry_run:
             for index in sorted(errors):
                 typer.echo(f"Error: {errors[index]}", err=True)
             raise typer.Exit(1)
         if not dry_run:
-            from db import transaction
-
-            who = actor(by)
-            with transaction(conn, by=who):
-                for entry in done:
-                    if entry["already"] is None:
-                        entry.update(
-                            reports.log_reading(
-                                conn,
-                                entry["reading"],
-                                by=who,
-                                published=published_on,
-                                other_council=other_council,
-                            )
-                        )
+            reports.log_readings(
+                conn, done, by=actor(by), published=published_on, other_council=other_council
+            )
         others = {
             id(e["reading"]): reports.is_other_council(conn, e["reading"].report) for e in done
         }
