@@ -86,8 +86,11 @@ _SIF_LABELS = {
     "3": "leadership",
 }
 _SIF_OVERALL = re.compile(
-    rf"(?:The\s+overall\s+judgement\s+is|Children['’]s\s+services\s+in\s+.{{1,80}}?\s+(?:are|is))"
-    rf"\s+{_GRADE}(?=[\s.]|$)",
+    r"(?:The\s+overall\s+judgement\s+is|Children['’]s\s+services\s+in\s+.{1,80}?\s+(?:are|is))"
+    rf"\s+{_GRADE}(?=[\s.]|$)"
+    # "Children's services in Leeds require improvement to be good"
+    r"|Children['’]s\s+services\s+in\s+.{1,80}?\s+(requires?\s+improvement(?:\s+to\s+be\s+good)?)"
+    r"(?=[\s.]|$)",
     re.IGNORECASE,
 )
 # The LSCB's judgement, on a line of its own: "The effectiveness of the Local Safeguarding
@@ -138,6 +141,8 @@ _END = re.compile(
 _NUMBERED = re.compile(r"(\d{1,3})\.\s+(\S.*)")
 # Bullets as Word prints them: its symbol fonts' private-use characters, and the usual ones.
 _BULLET = re.compile(r"(?:[\uf000-\uf0ff•◼▪■●◦‣⁃]\s*|[-–]\s+)(\S.*)")
+# A bullet on a line of its own, its words on the next.
+_LONE_BULLET = re.compile(r"[\uf000-\uf0ff•◼▪■●◦‣⁃]")
 
 
 @dataclass
@@ -228,8 +233,10 @@ class Pages:
 
     def lines(self, number: int) -> list[str]:
         """Page `number`'s lines, stripped, without its running header, page number and
-        footnotes."""
-        return _content(self.text(number), number)
+        footnotes. A line that also heads the page before (if read) is a running header."""
+        before = self._texts.get(number - 1)
+        heading = _top(before, number - 1) if before is not None and number > 2 else set()
+        return _content(self.text(number), number, heading)
 
 
 def _why(error: Exception) -> str:
@@ -237,7 +244,17 @@ def _why(error: Exception) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _content(text: str, number: int) -> list[str]:
+def _top(text: str, number: int) -> set[str]:
+    """The first lines of a page, as a running header would be among them."""
+    lines = [line.strip() for line in text.split("\n")]
+    return {
+        line
+        for line in lines[:8]
+        if len(line) >= 8 and not (_BULLET.fullmatch(line) or _NUMBERED.fullmatch(line))
+    }
+
+
+def _content(text: str, number: int, heading: set[str] = frozenset()) -> list[str]:
     raw = text.split("\n")
     # A footnote block: a rule (printed as a long run of spaces), then numbered notes.
     for index, line in enumerate(raw):
@@ -248,7 +265,11 @@ def _content(text: str, number: int) -> list[str]:
                 break
     lines = [line.strip() for line in raw]
     start = 0
-    while start < len(lines) and start < 8 and _furniture(lines[start], number):
+    while (
+        start < len(lines)
+        and start < 8
+        and (_furniture(lines[start], number) or lines[start] in heading)
+    ):
         start += 1
     return [line for line in lines[start:] if line]
 
@@ -309,7 +330,8 @@ def read_report(path: str | Path) -> tuple[Report, Pages]:
     else:
         framework = "sif"
         grades = _sif_grades(path, flat)
-        inspection = "re-inspection" if re.search(r"Re-inspection", flat, re.I) else "inspection"
+        again = re.search(r"Re-?inspection\s+of\s+services", flat, re.I)
+        inspection = "re-inspection" if again else "inspection"
         lscb_review = bool(_LSCB_REVIEW.search(flat))
     report = Report(
         file=path,
@@ -411,7 +433,7 @@ def _day(path: Path, found: re.Match | None, what: str) -> dt.date | None:
 
 def _grade(words: str) -> str:
     words = " ".join(words.lower().split())
-    return "requires-improvement" if words.startswith("requires") else words
+    return "requires-improvement" if words.startswith("require") else words
 
 
 def _ilacs_grades(path: Path, flat: str) -> tuple[str, dict[str, str]]:
@@ -469,7 +491,7 @@ def _ilacs_area(label: str) -> str | None:
 
 def _sif_grades(path: Path, flat: str) -> dict[str, str]:
     grades: dict[str, str] = {}
-    overall = {_grade(found) for found in _SIF_OVERALL.findall(flat)}
+    overall = {_grade("".join(found)) for found in _SIF_OVERALL.findall(flat)}
     if len(overall) != 1:
         raise InvalidValue(
             "file",
@@ -564,6 +586,14 @@ def _recommendations(
         for line in lines:
             number_match = _NUMBERED.fullmatch(line)
             bullet = _BULLET.fullmatch(line)
+            if _LONE_BULLET.fullmatch(line):
+                if numbered:
+                    items[-1].append("\n•")
+                else:
+                    numbered = False
+                    items.append([])
+                    numbers.append(None)
+                continue
             if _SUBHEADING.fullmatch(line) and numbered is not False:
                 continue
             if _NONE_FOUND.fullmatch(line) and (not items or _ended(items[-1])):
@@ -619,6 +649,10 @@ def _recommendations(
     found = []
     for number, lines in zip(numbers, items, strict=True):
         text = _joined(lines)
+        if not text.strip("•\n "):
+            raise InvalidValue(
+                "file", path, f"has a recommendation with no words under {heading!r}."
+            )
         if len(text) > RECOMMENDATION_MAX:
             raise InvalidValue(
                 "file",
@@ -632,7 +666,7 @@ def _recommendations(
 
 def _ended(lines: list[str]) -> bool:
     """Whether an item's text so far ends a sentence."""
-    return lines[-1].rstrip().endswith((".", ".)", ";"))
+    return bool(lines) and lines[-1].rstrip().endswith((".", ".)", ";"))
 
 
 def _joined(lines: list[str]) -> str:

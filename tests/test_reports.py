@@ -691,3 +691,115 @@ def test_a_page_of_endless_text_is_refused(cli, library_path, tmp_path):
 
     huge = make_pdf(tmp_path / "huge.pdf", ["Inspection dates " * 20_000])
     refused(cli, library_path, huge, reason="more than any report's page holds")
+
+
+SIF = [
+    "1",
+    "Testshire County Council",
+    "Inspection of services for children in need of help and",
+    "protection, children looked after and care leavers",
+    "and",
+    "Review of the effectiveness of the Local Safeguarding Children",
+    "Board",
+    "Inspection dates: 28 December 2016 to 20 January 2017",
+    "Report published: 3 March 2017",
+    "Children’s services in Testshire require improvement to be good",
+    "1. Children who need help and protection Requires improvement",
+    "2. Children looked after and achieving",
+    "permanence Good",
+    "2.1 Adoption performance Outstanding",
+    "2.2 Experiences and progress of care leavers Good",
+    "3. Leadership, management and governance",
+    "Requires",
+    "improvement",
+]
+
+
+def sif_report(tmp_path):
+    return make_report(
+        tmp_path / "sif.pdf",
+        [
+            SIF,
+            ["2", "Executive summary", "Plans drift (Recommendation).", "Visits are late."],
+            [
+                "Testshire: children’s services",
+                "3",
+                "Recommendations",
+                "1. Ensure that plans are reviewed (paragraph 4).",
+                "2. Improve the timeliness of visits to children, so that every child is seen",
+            ],
+            [
+                "Testshire: children’s services",
+                "4",
+                "within their plan’s timescale and multi-",
+                "agency partners attend (paragraph 9).",
+                "Summary for children and young people",
+                "3. This is not a recommendation.",
+            ],
+            ["5", "Inspection findings", "Children are seen (Recommendation)."],
+            [
+                "6",
+                "The Local Safeguarding Children Board (LSCB)",
+                "The Local Safeguarding Children Board is good",
+                "Recommendations",
+                "44. Evaluate the training of partners.",
+                "Inspection findings – the Local Safeguarding Children Board",
+                "45. Partners attend.",
+            ],
+        ],
+    )
+
+
+def test_a_sif_report_in_the_conventions_is_read(cli, tmp_path):
+    (read,) = cli.json("report", sif_report(tmp_path), "--dry-run")
+    assert read["council"] == "Testshire County Council"
+    assert (read["framework"], read["inspection"], read["lscb_review"]) == (
+        "sif",
+        "inspection",
+        True,
+    )
+    # Fieldwork over the new year: the first day takes its year from the last.
+    assert (read["inspection_start"], read["inspection_end"]) == ("2016-12-28", "2017-01-20")
+    assert read["published"] == "2017-03-03"
+    assert read["grades"] == {
+        "overall": RI,
+        "1": RI,
+        "2": "good",
+        "2.1": "outstanding",
+        "2.2": "good",
+        "3": RI,
+        "lscb": "good",
+    }
+    # Joined across the page, without its header or number; never the body's
+    # "(Recommendation)" tags, nor the paragraphs numbered after the list.
+    assert read["recommendations"] == [
+        "Ensure that plans are reviewed (paragraph 4).",
+        "Improve the timeliness of visits to children, so that every child is seen within"
+        " their plan’s timescale and multi-agency partners attend (paragraph 9).",
+        "Evaluate the training of partners.",
+    ]
+
+
+def test_a_sif_report_logs_the_lscbs_recommendations_under_lscb(cli, tmp_path):
+    cli("report", sif_report(tmp_path))
+    assert [(a["ref"], a["areas"]) for a in cli.json("action", "list")] == [
+        ("1", ["overall"]),
+        ("2", ["overall"]),
+        ("44", ["lscb"]),
+    ]
+    assert cli.json("show", "1")["date"] == "2017-03-03"
+
+
+def test_a_report_whose_bullets_stand_on_lines_of_their_own_is_read(cli, tmp_path):
+    needs = [
+        "What needs to improve?",
+        "◼",
+        "The quality of plans.",
+        "◼",
+        "The timeliness",
+        "of visits.",
+        *NEEDS[3:],
+    ]
+    report = make_report(tmp_path / "lone.pdf", [ILACS_2023, needs])
+    (read,) = cli.json("report", report, "--dry-run")
+    assert read["recommendations"] == ["The quality of plans.", "The timeliness of visits."]
