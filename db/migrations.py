@@ -965,7 +965,7 @@ def m011_record_erasures(db: Database) -> None:
 def m012_remember_the_reports_read(db: Database) -> None:
     """What `evidence report` read from each published Ofsted report it logged: the file,
     the council the report names, the framework, the inspection and its dates, so the same
-    report is never logged twice."""
+    report is never logged twice. A purge of the item removes its reading."""
     run_script(
         db,
         f"""
@@ -989,7 +989,7 @@ def m012_remember_the_reports_read(db: Database) -> None:
         CREATE INDEX report_readings_dates ON report_readings(inspection_start, inspection_end);
         """,
     )
-    forbid_deletes(db, "report_readings", "they record what was read")
+    # Kept while its item is; a purge of the item removes it, with the file it was read from.
     create_record_audit_triggers(db, "report_readings")
 
 

@@ -329,6 +329,16 @@ def _erase(conn: sqlite3.Connection, item: dict, *, reason: str, by: str, stamp:
         " ('evidence', 'evidence_areas', 'evidence_themes', 'evidence_files')",
         [evidence_id],
     )
+    # What `evidence report` read from the file goes with it, hash and all.
+    for (reading_id,) in conn.execute(
+        "SELECT id FROM report_readings WHERE evidence_id = ?", [evidence_id]
+    ).fetchall():
+        conn.execute("DELETE FROM report_readings WHERE id = ?", [reading_id])
+        conn.execute(
+            "UPDATE changes SET old = NULL, new = NULL"
+            " WHERE table_name = 'report_readings' AND row_id = ?",
+            [reading_id],
+        )
     conn.execute("INSERT INTO evidence_search (evidence_search) VALUES ('optimize')")
     conn.execute(
         "UPDATE purges SET files = ? WHERE evidence_id = ?", [json.dumps(erased), evidence_id]

@@ -803,3 +803,16 @@ def test_a_report_whose_bullets_stand_on_lines_of_their_own_is_read(cli, tmp_pat
     report = make_report(tmp_path / "lone.pdf", [ILACS_2023, needs])
     (read,) = cli.json("report", report, "--dry-run")
     assert read["recommendations"] == ["The quality of plans.", "The timeliness of visits."]
+
+
+def test_a_purged_report_leaves_no_trace_of_its_file_and_may_be_read_again(
+    cli, library_path, tmp_path
+):
+    report = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    (read,) = cli.json("report", report)
+    cli("purge", "1", "--reason", "uploaded by mistake", "--yes")
+    conn = sqlite3.connect(library_path)
+    assert conn.execute("SELECT count(*) FROM report_readings").fetchone() == (0,)
+    conn.close()
+    assert read["sha256"].encode() not in library_path.read_bytes()
+    assert cli("report", report).stdout.startswith("Logged evidence 2:")
