@@ -816,3 +816,20 @@ def test_a_purged_report_leaves_no_trace_of_its_file_and_may_be_read_again(
     conn.close()
     assert read["sha256"].encode() not in library_path.read_bytes()
     assert cli("report", report).stdout.startswith("Logged evidence 2:")
+
+
+def test_a_dry_run_shows_everything_that_would_be_written(cli, library_path, tmp_path):
+    shown = cli("report", sif_report(tmp_path), "--dry-run").stdout.splitlines()
+    assert shown == [
+        "Dry run of sif.pdf: nothing was written.",
+        "  Ofsted SIF inspection of Testshire County Council: overall requires improvement",
+        "  Fieldwork 28 Dec 2016 to 20 Jan 2017; dated 3 Mar 2017 (as the report prints).",
+        "  Grades: overall requires improvement, 1 requires improvement, 2 good, 2.1 outstanding,",
+        "    2.2 good, 3 requires improvement, lscb good.",
+        "  3 recommendations:",
+        "    1. Ensure that plans are reviewed (paragraph 4).",
+        "    2. Improve the timeliness of visits to children, so that every child is seen within",
+        "      their plan’s timescale and multi-agency partners attend (paragraph 9).",
+        "    44. [lscb] Evaluate the training of partners.",
+    ]
+    assert not library_path.exists()

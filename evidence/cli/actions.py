@@ -645,17 +645,45 @@ def _print_report(entry: dict, dry_run: bool, others: bool, published) -> None:
     count = plural(len(report_read.recommendations), "recommendation")
     day = format_day(reports.item_day(report_read, published).isoformat())
     if dry_run:
-        typer.echo(
-            f"Dry run of {name}: {reports.title(report_read)}, dated {day}; fieldwork"
-            f" {format_day(report_read.start.isoformat())} to"
-            f" {format_day(report_read.end.isoformat())}; grades {grades_said}; {count}."
-            + (
-                " Another council's: it would be logged without grades or actions."
-                if others
-                else ""
-            )
-            + " Nothing was written."
+        # Everything that would be written, for a person to check against the PDF.
+        import textwrap
+
+        where = (
+            "as the report prints"
+            if report_read.published
+            else "by --published"
+            if published
+            else "the last day of fieldwork: the report prints no publication date"
         )
+
+        def wrapped(text: str, first: str, rest: str) -> list[str]:
+            return textwrap.wrap(
+                text,
+                width=88,
+                initial_indent=first,
+                subsequent_indent=rest,
+                break_on_hyphens=False,
+            )
+
+        lines = [f"Dry run of {name}: nothing was written.", f"  {reports.title(report_read)}"]
+        lines += wrapped(
+            f"Fieldwork {format_day(report_read.start.isoformat())} to"
+            f" {format_day(report_read.end.isoformat())}; dated {day} ({where}).",
+            "  ",
+            "    ",
+        )
+        lines += wrapped(f"Grades: {grades_said}.", "  ", "    ")
+        if others:
+            lines.append("  Another council's report: it would be logged alone, without grades.")
+        lines.append(f"  {count}:")
+        for position, recommendation in enumerate(report_read.recommendations, start=1):
+            label = f"{recommendation.number or position}."
+            if recommendation.area != "overall":
+                label += f" [{recommendation.area}]"
+            for number, paragraph in enumerate(recommendation.text.split("\n")):
+                first = f"    {label} " if number == 0 else "      "
+                lines += wrapped(paragraph, first, "      ")
+        typer.echo("\n".join(lines))
         return
     if entry["other_council"]:
         typer.echo(
