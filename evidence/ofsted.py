@@ -85,12 +85,16 @@ _SIF_LABELS = {
     "2.2": "care leavers",
     "3": "leadership",
 }
+# The council's name runs to the first "is", "are" or "require(s)": never past it, to a
+# grade a later sentence gives ("... require improvement to be good. The LSCB is good").
+_SIF_COUNCIL = r"(?:(?!\s(?:is|are|requires?)\s).){1,80}?"
 _SIF_OVERALL = re.compile(
-    r"(?:The\s+overall\s+judgement\s+is|Children['’]s\s+services\s+in\s+.{1,80}?\s+(?:are|is))"
+    rf"(?:The\s+overall\s+judgement\s+is|Children['’]s\s+services\s+in\s+{_SIF_COUNCIL}"
+    r"\s+(?:are|is))"
     rf"\s+{_GRADE}(?=[\s.]|$)"
     # "Children's services in Leeds require improvement to be good"
-    r"|Children['’]s\s+services\s+in\s+.{1,80}?\s+(requires?\s+improvement(?:\s+to\s+be\s+good)?)"
-    r"(?=[\s.]|$)",
+    rf"|Children['’]s\s+services\s+in\s+{_SIF_COUNCIL}"
+    r"\s+(requires?\s+improvement(?:\s+to\s+be\s+good)?)(?=[\s.]|$)",
     re.IGNORECASE,
 )
 # The LSCB's judgement, on a line of its own: "The effectiveness of the Local Safeguarding

@@ -803,3 +803,31 @@ def test_a_report_whose_bullets_stand_on_lines_of_their_own_is_read(cli, tmp_pat
     report = make_report(tmp_path / "lone.pdf", [ILACS_2023, needs])
     (read,) = cli.json("report", report, "--dry-run")
     assert read["recommendations"] == ["The quality of plans.", "The timeliness of visits."]
+
+
+# Found in review: what the reader read wrongly instead of refusing.
+
+
+def sif_with(tmp_path, page1, name="sif.pdf"):
+    """A SIF report with `page1`, and the rest as `sif_report` has it."""
+    return make_report(
+        tmp_path / name,
+        [
+            page1,
+            ["2", "Executive summary", "Visits are late."],
+            ["3", "Recommendations", "1. Ensure that plans are reviewed.", "Key strengths"],
+            ["4", "The Local Safeguarding Children Board is good", "Recommendations"],
+            ["44. Evaluate the training of partners.", "Inspection findings"],
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "after",
+    ["The Local Safeguarding Children Board is good", "Adoption is outstanding."],
+)
+def test_the_sif_overall_judgement_is_not_read_from_the_sentence_after_it(cli, tmp_path, after):
+    overall = "Children’s services in Testshire require improvement to be good."
+    page1 = [*SIF[:9], overall, after, *SIF[10:]]
+    (read,) = cli.json("report", sif_with(tmp_path, page1), "--dry-run")
+    assert read["grades"]["overall"] == RI
