@@ -70,8 +70,11 @@ _DATES = re.compile(
     rf"\s*{_DASH}\s*(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(\d{{4}})",
     re.IGNORECASE,
 )
+# At the start of a line, as reports print it: never "the last report, published 12 May
+# 2015" in the text below the judgements.
 _PUBLISHED = re.compile(
-    rf"(?:Report\s+)?published\s*:?\s*(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}})", re.IGNORECASE
+    rf"^(?:Report\s+)?published\s*:?\s*(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}})",
+    re.IGNORECASE | re.MULTILINE,
 )
 # SIF: the judgements numbered as the framework prints them (2.1 and 2.2 without a dot).
 _SIF_ROW = re.compile(
@@ -323,7 +326,7 @@ def read_report(path: str | Path) -> tuple[Report, Pages]:
         )
     council = _council(path, first, flat)
     start, end = _dates(path, flat)
-    published = _day(path, _PUBLISHED.search(flat), "its publication date")
+    published = _published(path, numbered, end)
     if _ILACS_TABLE.search(flat):
         framework, grades = _ilacs_grades(path, flat)
         working = sum(
@@ -400,9 +403,21 @@ def _council(path: Path, lines: list[str], flat: str) -> str:
 
 
 def _dates(path: Path, flat: str) -> tuple[dt.date, dt.date]:
-    found = _DATES.search(flat)
-    if not found:
+    every = list(_DATES.finditer(flat))
+    if not every:
         raise InvalidValue("file", path, "has no inspection dates that could be read.")
+    read = {_one_dates(path, found) for found in every}
+    if len(read) > 1:
+        raise InvalidValue(
+            "file",
+            path,
+            "gives its inspection dates more than once, differently"
+            f" ({' and '.join(repr(found.group(0)) for found in every)}): they are not certain.",
+        )
+    return read.pop()
+
+
+def _one_dates(path: Path, found: re.Match) -> tuple[dt.date, dt.date]:
     day1, month1, year1, day2, month2, year2 = found.groups()
     end = _date(path, day2, month2, year2, found.group(0))
     start = _date(path, day1, month1 or month2, year1 or year2, found.group(0))
@@ -411,7 +426,12 @@ def _dates(path: Path, flat: str) -> tuple[dt.date, dt.date]:
             "file", path, f"has inspection dates that could not be read ({found.group(0)!r})."
         )
     if start > end and year1 is None:  # "28 December to 3 January 2019"
-        start = start.replace(year=start.year - 1)
+        try:
+            start = start.replace(year=start.year - 1)
+        except ValueError:  # "29 February to 3 January 2024"
+            raise InvalidValue(
+                "file", path, f"has a date that is not one ({found.group(0)!r})."
+            ) from None
     if not (0 <= (end - start).days <= LONGEST_FIELDWORK_DAYS):
         raise InvalidValue(
             "file", path, f"has inspection dates that could not be read ({found.group(0)!r})."
@@ -429,10 +449,27 @@ def _date(path: Path, day: str, month: str, year: str, said: str) -> dt.date:
         raise InvalidValue("file", path, f"has a date that is not one ({said!r}).") from None
 
 
-def _day(path: Path, found: re.Match | None, what: str) -> dt.date | None:
-    if found is None:
+def _published(path: Path, numbered: str, end: dt.date) -> dt.date | None:
+    every = list(_PUBLISHED.finditer(numbered))
+    days = {_date(path, *found.groups(), found.group(0)) for found in every}
+    if len(days) > 1:
+        raise InvalidValue(
+            "file",
+            path,
+            f"gives more than one publication date ({', '.join(sorted(map(str, days)))}): it"
+            " is not certain.",
+        )
+    if not days:
         return None
-    return _date(path, *found.groups(), found.group(0))
+    day = days.pop()
+    if day < end:
+        raise InvalidValue(
+            "file",
+            path,
+            f"says it was published ({every[0].group(0)!r}) before its fieldwork ended"
+            f" ({end.isoformat()}): its dates are not certain.",
+        )
+    return day
 
 
 def _grade(words: str) -> str:
@@ -441,7 +478,13 @@ def _grade(words: str) -> str:
 
 
 def _ilacs_grades(path: Path, flat: str) -> tuple[str, dict[str, str]]:
-    table = _ILACS_TABLE.search(flat).group(1)
+    found = _ILACS_TABLE.search(flat)
+    table = found.group(1)
+    rest = flat[found.end() :]
+    if _ILACS_TABLE.search(rest) or re.search(rf"Overall\s+effectiveness\s+{_GRADE}", rest, re.I):
+        raise InvalidValue(
+            "file", path, "has more than one table of judgements: its grades are not certain."
+        )
     grades: dict[str, str] = {}
     for row in _ILACS_ROW.finditer(table):
         label, grade = row.group(1), row.group(2)

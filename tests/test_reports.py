@@ -831,3 +831,37 @@ def test_the_sif_overall_judgement_is_not_read_from_the_sentence_after_it(cli, t
     page1 = [*SIF[:9], overall, after, *SIF[10:]]
     (read,) = cli.json("report", sif_with(tmp_path, page1), "--dry-run")
     assert read["grades"]["overall"] == RI
+
+
+def test_a_second_table_of_judgements_is_refused_not_ignored(cli, library_path, tmp_path):
+    # The table of the inspection before, say, under this one's.
+    before = [line.replace("Outstanding", "Inadequate") for line in ILACS_2023[4:14]]
+    report = make_report(tmp_path / "tables.pdf", [ILACS_2023 + before, NEEDS])
+    refused(cli, library_path, report, reason="has more than one table of judgements")
+
+
+def test_inspection_dates_given_twice_differently_are_refused(cli, library_path, tmp_path):
+    page1 = [*ILACS_2023[:3], "Inspection dates: 8 to 19 May 2023", *ILACS_2023[3:]]
+    report = make_report(tmp_path / "dates.pdf", [page1, NEEDS])
+    refused(cli, library_path, report, reason="gives its inspection dates more than once")
+
+
+def test_a_leap_day_over_the_new_year_is_refused_not_a_crash(cli, library_path, tmp_path):
+    page1 = [
+        line.replace("6 to 17 March 2023", "29 February to 3 January 2024") for line in ILACS_2023
+    ]
+    report = make_report(tmp_path / "leap.pdf", [page1, NEEDS])
+    refused(cli, library_path, report, reason="has a date that is not one")
+
+
+def test_a_publication_date_in_the_text_is_not_the_reports(cli, tmp_path):
+    said = "Services were inadequate in the last report, published 12 May 2015, and have improved."
+    report = make_report(tmp_path / "earlier.pdf", [[*ILACS_2023, said], NEEDS])
+    (read,) = cli.json("report", report, "--dry-run")
+    assert read["published"] is None
+
+
+def test_a_report_published_before_its_fieldwork_ended_is_refused(cli, library_path, tmp_path):
+    page1 = [*ILACS_2023[:3], "Report published: 1 March 2023", *ILACS_2023[3:]]
+    report = make_report(tmp_path / "early.pdf", [page1, NEEDS])
+    refused(cli, library_path, report, reason="before its fieldwork ended")
