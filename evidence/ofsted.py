@@ -624,6 +624,7 @@ def _recommendations(
     items: list[list[str]] = []
     numbers: list[str | None] = []
     numbered: bool | None = None
+    marker = None  # the bullet an unnumbered list is printed with
     finished = False
     page = begin[0]
     for page in range(begin[0], min(pages.count, begin[0] + SECTION_PAGES) + 1):
@@ -633,11 +634,14 @@ def _recommendations(
         for line in lines:
             number_match = _NUMBERED.fullmatch(line)
             bullet = _BULLET.fullmatch(line)
+            if bullet and line[0] in "-–" and not _dash_begins(numbered, marker, items):
+                bullet = None  # "– especially those in care –": a line that begins with one
             if _LONE_BULLET.fullmatch(line):
                 if numbered:
                     items[-1].append("\n•")
                 else:
                     numbered = False
+                    marker = marker or line[0]
                     items.append([])
                     numbers.append(None)
                 continue
@@ -666,6 +670,7 @@ def _recommendations(
                 break
             if bullet and not numbered:
                 numbered = False
+                marker = marker or line[0]
                 items.append([bullet.group(1)])
                 numbers.append(None)
                 continue
@@ -678,6 +683,14 @@ def _recommendations(
                     path,
                     f"has text under {heading!r} that is not a recommendation ({line[:60]!r},"
                     f" page {page}).",
+                )
+            if _ended(items[-1]):
+                raise InvalidValue(
+                    "file",
+                    path,
+                    f"has text after a recommendation under {heading!r} that is neither one"
+                    f" nor a heading the reader knows ({line[:60]!r}, page {page}): where the"
+                    " list ends is not certain.",
                 )
             items[-1].append(line)
         if finished:
@@ -709,6 +722,16 @@ def _recommendations(
             )
         found.append(Recommendation(text=text, area=area, number=number))
     return found, page
+
+
+def _dash_begins(numbered: bool | None, marker: str | None, items: list[list[str]]) -> bool:
+    """Whether a line that begins with a dash begins an item: in a list of dashes, or in a
+    list within a numbered item (after its colon), and not in a line that wrapped there."""
+    if numbered:
+        return any(line.startswith("\n") for line in items[-1]) or items[-1][-1].rstrip().endswith(
+            ":"
+        )
+    return marker is None or marker in "-–"
 
 
 def _ended(lines: list[str]) -> bool:

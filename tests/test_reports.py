@@ -865,3 +865,44 @@ def test_a_report_published_before_its_fieldwork_ended_is_refused(cli, library_p
     page1 = [*ILACS_2023[:3], "Report published: 1 March 2023", *ILACS_2023[3:]]
     report = make_report(tmp_path / "early.pdf", [page1, NEEDS])
     refused(cli, library_path, report, reason="before its fieldwork ended")
+
+
+def test_a_line_that_wraps_at_a_dash_stays_in_its_recommendation(cli, tmp_path):
+    needs = [
+        "What needs to improve?",
+        "◼ The quality of plans for children",
+        "– especially those in care – and of visits.",
+        *NEEDS[2:],
+    ]
+    report = make_report(tmp_path / "dash.pdf", [ILACS_2023, needs])
+    (read,) = cli.json("report", report, "--dry-run")
+    assert read["recommendations"] == [
+        "The quality of plans for children – especially those in care – and of visits.",
+        "The timeliness of visits.",
+    ]
+
+
+def test_a_heading_the_reader_does_not_know_is_not_read_into_a_recommendation(
+    cli, library_path, tmp_path
+):
+    needs = [*NEEDS[:3], "Context", "Testshire is home to 100,000 children.", *NEEDS[3:]]
+    report = make_report(tmp_path / "context.pdf", [ILACS_2023, needs])
+    refused(cli, library_path, report, reason="neither one nor a heading the reader knows")
+
+
+def test_paragraphs_numbered_on_after_an_unknown_heading_are_not_recommendations(
+    cli, library_path, tmp_path
+):
+    # The SIF numbers its paragraphs on from its recommendations.
+    recommendations = [
+        "3",
+        "Recommendations",
+        "1. Ensure that plans are reviewed.",
+        "2. Improve visits.",
+        "Main findings",
+        "3. The council has ten teams.",
+        "Summary for children and young people",
+    ]
+    pages = [SIF, ["2", "Executive summary", "Visits are late."], recommendations]
+    report = make_report(tmp_path / "findings.pdf", pages)
+    refused(cli, library_path, report, reason="('Main findings', page 3)")
