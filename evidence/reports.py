@@ -63,6 +63,20 @@ def refusal(
             f"prints its publication date, {format_day(report.published.isoformat())}, which"
             f" --published {published.isoformat()} contradicts."
         )
+    ended = format_day(report.end.isoformat())
+    if published and published < report.end:
+        return (
+            f"was inspected until {ended}: --published {published.isoformat()} is before its"
+            " fieldwork ended."
+        )
+    today = dt.date.today()
+    if report.end > today:
+        return f"gives its last day of fieldwork as {ended}, which is in the future."
+    if report.published and report.published > today:
+        return (
+            f"prints its publication date, {format_day(report.published.isoformat())}, which is"
+            " in the future."
+        )
     for other in earlier:
         if _same(other, reading.file.sha256, report):
             return f"is the same report as {other.report.file}, read above."

@@ -906,3 +906,26 @@ def test_paragraphs_numbered_on_after_an_unknown_heading_are_not_recommendations
     pages = [SIF, ["2", "Executive summary", "Visits are late."], recommendations]
     report = make_report(tmp_path / "findings.pdf", pages)
     refused(cli, library_path, report, reason="('Main findings', page 3)")
+
+
+def test_a_report_dated_in_the_future_is_refused_by_its_file(cli, library_path, tmp_path):
+    future = [line.replace("2023", "2099") for line in ILACS_2023]
+    good = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    report = make_report(tmp_path / "future.pdf", [future, NEEDS])
+    refused(cli, library_path, good, report, reason="17 Mar 2099, which is in the future")
+    dry = cli("report", report, "--dry-run", expect=1)
+    assert dry.stderr.startswith(f"Error: file '{report}' gives its last day of fieldwork")
+
+
+def test_a_publication_date_given_before_the_fieldwork_ended_is_refused(
+    cli, library_path, tmp_path
+):
+    report = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    refused(
+        cli,
+        library_path,
+        report,
+        "--published",
+        "2023-03-10",
+        reason="--published 2023-03-10 is before its fieldwork ended",
+    )
