@@ -929,3 +929,20 @@ def test_a_publication_date_given_before_the_fieldwork_ended_is_refused(
         "2023-03-10",
         reason="--published 2023-03-10 is before its fieldwork ended",
     )
+
+
+def test_other_council_with_no_council_set_is_refused_not_logged_as_ours(
+    cli, library_path, tmp_path
+):
+    report = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    for dry in ([], ["--dry-run"]):
+        result = cli("report", report, "--other-council", *dry, expect=1)
+        assert result.stderr.strip() == (
+            "Error: --other-council needs the library's own council to tell another's from:"
+            " set it with `evidence settings --council NAME`."
+        )
+    assert not library_path.exists()
+    cli.add()
+    before = dump(library_path)
+    cli("report", report, "--other-council", expect=1)
+    assert dump(library_path) == before

@@ -584,7 +584,8 @@ def report(
     # A library is opened (and made) only to be written to: a dry run, or a command that
     # will write nothing, checks the reports alone when there is no library yet.
     if not Path(db_path or db.default_path()).exists():
-        done = checked(None)
+        with reported_errors():
+            done = checked(None)
         bare = dry_run or bool(errors)
     else:
         bare = False
