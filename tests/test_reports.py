@@ -946,3 +946,40 @@ def test_other_council_with_no_council_set_is_refused_not_logged_as_ours(
     before = dump(library_path)
     cli("report", report, "--other-council", expect=1)
     assert dump(library_path) == before
+
+
+def unreadable_last_page(tmp_path):
+    """A report read whole from its first two pages, whose third page holds more text than
+    any report's page."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    made = make_report(tmp_path / "made.pdf", [ILACS_2023, NEEDS, ["Annex"]])
+    writer = PdfWriter(clone_from=made)
+    stream = DecodedStreamObject()
+    stream.set_data(b"BT /F1 10 Tf " + b"(Inspection dates ) Tj " * 20_000 + b"ET")
+    writer.pages[2][NameObject("/Contents")] = writer._add_object(stream)
+    path = tmp_path / "annex.pdf"
+    writer.write(path)
+    return path
+
+
+def test_a_page_that_cannot_be_read_after_those_read_refuses_the_file_before_a_library_is_made(
+    cli, library_path, tmp_path
+):
+    report = unreadable_last_page(tmp_path)
+    result = cli("report", report, expect=1)
+    assert result.stderr.strip().splitlines() == [
+        f"Error: file '{report}' has 340,000 characters on page 3, more than any report's page"
+        " holds: it is not read."
+    ]
+    assert not library_path.exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a dry run reads only the pages it needs, so it passes a report whose later page"
+    " cannot be read, which the real run refuses",
+)
+def test_a_dry_run_refuses_what_the_real_run_refuses(cli, tmp_path):
+    cli("report", unreadable_last_page(tmp_path), "--dry-run", expect=1)

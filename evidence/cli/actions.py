@@ -550,6 +550,7 @@ def report(
     alone. Whatever cannot be read with certainty is refused, one Error line a file, and
     then nothing is written.
     """
+    import dataclasses
     import datetime as dt
 
     from evidence import ofsted, reports
@@ -566,6 +567,8 @@ def report(
         try:
             incoming = examine(path, read_text=False)
             report_read, pages = ofsted.read_report(path)
+            if not dry_run:  # every page, for search: one that cannot be read refuses the file
+                incoming = dataclasses.replace(incoming, text=pages.all_text())
             readings.append(reports.Reading(report_read, pages, incoming))
         except EvidenceError as error:
             errors[index] = str(error)
