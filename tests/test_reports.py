@@ -983,3 +983,17 @@ def test_a_page_that_cannot_be_read_after_those_read_refuses_the_file_before_a_l
 )
 def test_a_dry_run_refuses_what_the_real_run_refuses(cli, tmp_path):
     cli("report", unreadable_last_page(tmp_path), "--dry-run", expect=1)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="after a recommendation whose last line has no full stop, an unknown heading and"
+    " the text under it are joined to it: where the list ends is not certain, and it should"
+    " be refused",
+)
+def test_an_unknown_heading_after_a_recommendation_with_no_full_stop_is_refused(
+    cli, library_path, tmp_path
+):
+    needs = [*NEEDS[:2], "◼ The timeliness of visits", "Context", "Testshire is home to many."]
+    report = make_report(tmp_path / "context.pdf", [ILACS_2023, [*needs, *NEEDS[3:]]])
+    refused(cli, library_path, report, reason="Context")
