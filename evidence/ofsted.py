@@ -35,6 +35,8 @@ SHORT_DAYS = 5
 # How far the reader looks for a section before it gives up, in pages.
 RECOMMENDATIONS_BY_PAGE = 20
 SECTION_PAGES = 5
+# A line shorter than this, begun with a capital and not ended with a stop, may be a heading.
+HEADING_MAX = 60
 # A recommendation longer than this has no end the reader can be sure of.
 RECOMMENDATION_MAX = 2000
 LONGEST_FIELDWORK_DAYS = 90
@@ -70,8 +72,11 @@ _DATES = re.compile(
     rf"\s*{_DASH}\s*(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(\d{{4}})",
     re.IGNORECASE,
 )
+# At the start of a line, as reports print it: never "the last report, published 12 May
+# 2015" in the text below the judgements.
 _PUBLISHED = re.compile(
-    rf"(?:Report\s+)?published\s*:?\s*(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}})", re.IGNORECASE
+    rf"^(?:Report\s+)?published\s*:?\s*(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}})",
+    re.IGNORECASE | re.MULTILINE,
 )
 # SIF: the judgements numbered as the framework prints them (2.1 and 2.2 without a dot).
 _SIF_ROW = re.compile(
@@ -85,12 +90,16 @@ _SIF_LABELS = {
     "2.2": "care leavers",
     "3": "leadership",
 }
+# The council's name runs to the first "is", "are" or "require(s)": never past it, to a
+# grade a later sentence gives ("... require improvement to be good. The LSCB is good").
+_SIF_COUNCIL = r"(?:(?!\s(?:is|are|requires?)\s).){1,80}?"
 _SIF_OVERALL = re.compile(
-    r"(?:The\s+overall\s+judgement\s+is|Children['’]s\s+services\s+in\s+.{1,80}?\s+(?:are|is))"
+    rf"(?:The\s+overall\s+judgement\s+is|Children['’]s\s+services\s+in\s+{_SIF_COUNCIL}"
+    r"\s+(?:are|is))"
     rf"\s+{_GRADE}(?=[\s.]|$)"
     # "Children's services in Leeds require improvement to be good"
-    r"|Children['’]s\s+services\s+in\s+.{1,80}?\s+(requires?\s+improvement(?:\s+to\s+be\s+good)?)"
-    r"(?=[\s.]|$)",
+    rf"|Children['’]s\s+services\s+in\s+{_SIF_COUNCIL}"
+    r"\s+(requires?\s+improvement(?:\s+to\s+be\s+good)?)(?=[\s.]|$)",
     re.IGNORECASE,
 )
 # The LSCB's judgement, on a line of its own: "The effectiveness of the Local Safeguarding
@@ -319,7 +328,7 @@ def read_report(path: str | Path) -> tuple[Report, Pages]:
         )
     council = _council(path, first, flat)
     start, end = _dates(path, flat)
-    published = _day(path, _PUBLISHED.search(flat), "its publication date")
+    published = _published(path, numbered, end)
     if _ILACS_TABLE.search(flat):
         framework, grades = _ilacs_grades(path, flat)
         working = sum(
@@ -396,9 +405,21 @@ def _council(path: Path, lines: list[str], flat: str) -> str:
 
 
 def _dates(path: Path, flat: str) -> tuple[dt.date, dt.date]:
-    found = _DATES.search(flat)
-    if not found:
+    every = list(_DATES.finditer(flat))
+    if not every:
         raise InvalidValue("file", path, "has no inspection dates that could be read.")
+    read = {_one_dates(path, found) for found in every}
+    if len(read) > 1:
+        raise InvalidValue(
+            "file",
+            path,
+            "gives its inspection dates more than once, differently"
+            f" ({' and '.join(repr(found.group(0)) for found in every)}): they are not certain.",
+        )
+    return read.pop()
+
+
+def _one_dates(path: Path, found: re.Match) -> tuple[dt.date, dt.date]:
     day1, month1, year1, day2, month2, year2 = found.groups()
     end = _date(path, day2, month2, year2, found.group(0))
     start = _date(path, day1, month1 or month2, year1 or year2, found.group(0))
@@ -407,7 +428,12 @@ def _dates(path: Path, flat: str) -> tuple[dt.date, dt.date]:
             "file", path, f"has inspection dates that could not be read ({found.group(0)!r})."
         )
     if start > end and year1 is None:  # "28 December to 3 January 2019"
-        start = start.replace(year=start.year - 1)
+        try:
+            start = start.replace(year=start.year - 1)
+        except ValueError:  # "29 February to 3 January 2024"
+            raise InvalidValue(
+                "file", path, f"has a date that is not one ({found.group(0)!r})."
+            ) from None
     if not (0 <= (end - start).days <= LONGEST_FIELDWORK_DAYS):
         raise InvalidValue(
             "file", path, f"has inspection dates that could not be read ({found.group(0)!r})."
@@ -425,10 +451,27 @@ def _date(path: Path, day: str, month: str, year: str, said: str) -> dt.date:
         raise InvalidValue("file", path, f"has a date that is not one ({said!r}).") from None
 
 
-def _day(path: Path, found: re.Match | None, what: str) -> dt.date | None:
-    if found is None:
+def _published(path: Path, numbered: str, end: dt.date) -> dt.date | None:
+    every = list(_PUBLISHED.finditer(numbered))
+    days = {_date(path, *found.groups(), found.group(0)) for found in every}
+    if len(days) > 1:
+        raise InvalidValue(
+            "file",
+            path,
+            f"gives more than one publication date ({', '.join(sorted(map(str, days)))}): it"
+            " is not certain.",
+        )
+    if not days:
         return None
-    return _date(path, *found.groups(), found.group(0))
+    day = days.pop()
+    if day < end:
+        raise InvalidValue(
+            "file",
+            path,
+            f"says it was published ({every[0].group(0)!r}) before its fieldwork ended"
+            f" ({end.isoformat()}): its dates are not certain.",
+        )
+    return day
 
 
 def _grade(words: str) -> str:
@@ -437,7 +480,13 @@ def _grade(words: str) -> str:
 
 
 def _ilacs_grades(path: Path, flat: str) -> tuple[str, dict[str, str]]:
-    table = _ILACS_TABLE.search(flat).group(1)
+    found = _ILACS_TABLE.search(flat)
+    table = found.group(1)
+    rest = flat[found.end() :]
+    if _ILACS_TABLE.search(rest) or re.search(rf"Overall\s+effectiveness\s+{_GRADE}", rest, re.I):
+        raise InvalidValue(
+            "file", path, "has more than one table of judgements: its grades are not certain."
+        )
     grades: dict[str, str] = {}
     for row in _ILACS_ROW.finditer(table):
         label, grade = row.group(1), row.group(2)
@@ -577,6 +626,7 @@ def _recommendations(
     items: list[list[str]] = []
     numbers: list[str | None] = []
     numbered: bool | None = None
+    marker = None  # the bullet an unnumbered list is printed with
     finished = False
     page = begin[0]
     for page in range(begin[0], min(pages.count, begin[0] + SECTION_PAGES) + 1):
@@ -586,11 +636,14 @@ def _recommendations(
         for line in lines:
             number_match = _NUMBERED.fullmatch(line)
             bullet = _BULLET.fullmatch(line)
+            if bullet and line[0] in "-–" and not _dash_begins(numbered, marker, items):
+                bullet = None  # "– especially those in care –": a line that begins with one
             if _LONE_BULLET.fullmatch(line):
                 if numbered:
                     items[-1].append("\n•")
                 else:
                     numbered = False
+                    marker = marker or line[0]
                     items.append([])
                     numbers.append(None)
                 continue
@@ -619,6 +672,7 @@ def _recommendations(
                 break
             if bullet and not numbered:
                 numbered = False
+                marker = marker or line[0]
                 items.append([bullet.group(1)])
                 numbers.append(None)
                 continue
@@ -631,6 +685,14 @@ def _recommendations(
                     path,
                     f"has text under {heading!r} that is not a recommendation ({line[:60]!r},"
                     f" page {page}).",
+                )
+            if items[-1] and items[-1][-1] != "\n•" and _heading_like(line):
+                raise InvalidValue(
+                    "file",
+                    path,
+                    f"has text after a recommendation under {heading!r} that is neither one"
+                    f" nor a heading the reader knows ({line[:60]!r}, page {page}): where the"
+                    " list ends is not certain.",
                 )
             items[-1].append(line)
         if finished:
@@ -662,6 +724,28 @@ def _recommendations(
             )
         found.append(Recommendation(text=text, area=area, number=number))
     return found, page
+
+
+def _dash_begins(numbered: bool | None, marker: str | None, items: list[list[str]]) -> bool:
+    """Whether a line that begins with a dash begins an item: in a list of dashes, or in a
+    list within a numbered item (after its colon), and not in a line that wrapped there."""
+    if numbered:
+        return any(line.startswith("\n") for line in items[-1]) or items[-1][-1].rstrip().endswith(
+            ":"
+        )
+    return marker is None or marker in "-–"
+
+
+def _heading_like(line: str) -> bool:
+    """Whether a line that is no item may be a heading the reader does not know: short,
+    begun with a capital and not ended with punctuation ("Context", "Main findings"). A
+    line that carries on a recommendation is the width of the page, or ends it with a full
+    stop, or begins in lower case."""
+    return (
+        len(line) < HEADING_MAX
+        and line[:1].isupper()
+        and not line.rstrip().endswith((".", ",", ";", ":", ")", "?", "!", "’", "'", '"', "”"))
+    )
 
 
 def _ended(lines: list[str]) -> bool:

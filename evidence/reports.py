@@ -18,7 +18,7 @@ from typing import Any
 from db import now, transaction
 from evidence import catalog, grades
 from evidence.dates import format_day, parse_day
-from evidence.errors import InvalidValue
+from evidence.errors import InvalidValue, Refused
 from evidence.fields import check_actor
 from evidence.files import Incoming
 from evidence.ofsted import FRAMEWORK_NAMES, Pages, Report
@@ -63,6 +63,20 @@ def refusal(
             f"prints its publication date, {format_day(report.published.isoformat())}, which"
             f" --published {published.isoformat()} contradicts."
         )
+    ended = format_day(report.end.isoformat())
+    if published and published < report.end:
+        return (
+            f"was inspected until {ended}: --published {published.isoformat()} is before its"
+            " fieldwork ended."
+        )
+    today = dt.date.today()
+    if report.end > today:
+        return f"gives its last day of fieldwork as {ended}, which is in the future."
+    if report.published and report.published > today:
+        return (
+            f"prints its publication date, {format_day(report.published.isoformat())}, which is"
+            " in the future."
+        )
     for other in earlier:
         if _same(other, reading.file.sha256, report):
             return f"is the same report as {other.report.file}, read above."
@@ -91,6 +105,13 @@ def sort_out(
     there is one) and the reports before it. Returns an entry for each, with `already`
     saying why it is left alone, if it is; and each refusal, by the report's position, as
     an error line says it."""
+    if other_council and not (conn is not None and catalog.setting(conn, "council")):
+        # Without the council's own name, every report would be logged as its own, grades
+        # and all: the very thing --other-council asks not to be done.
+        raise Refused(
+            "--other-council needs the library's own council to tell another's from: set it"
+            " with `evidence settings --council NAME`."
+        )
     done: list[dict[str, Any]] = []
     problems: dict[int, str] = {}
     earlier: list[Reading] = []

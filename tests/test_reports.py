@@ -833,3 +833,205 @@ def test_a_dry_run_shows_everything_that_would_be_written(cli, library_path, tmp
         "    44. [lscb] Evaluate the training of partners.",
     ]
     assert not library_path.exists()
+
+
+# Found in review: what the reader read wrongly instead of refusing.
+
+
+def sif_with(tmp_path, page1, name="sif.pdf"):
+    """A SIF report with `page1`, and the rest as `sif_report` has it."""
+    return make_report(
+        tmp_path / name,
+        [
+            page1,
+            ["2", "Executive summary", "Visits are late."],
+            ["3", "Recommendations", "1. Ensure that plans are reviewed.", "Key strengths"],
+            ["4", "The Local Safeguarding Children Board is good", "Recommendations"],
+            ["44. Evaluate the training of partners.", "Inspection findings"],
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "after",
+    ["The Local Safeguarding Children Board is good", "Adoption is outstanding."],
+)
+def test_the_sif_overall_judgement_is_not_read_from_the_sentence_after_it(cli, tmp_path, after):
+    overall = "Children’s services in Testshire require improvement to be good."
+    page1 = [*SIF[:9], overall, after, *SIF[10:]]
+    (read,) = cli.json("report", sif_with(tmp_path, page1), "--dry-run")
+    assert read["grades"]["overall"] == RI
+
+
+def test_a_second_table_of_judgements_is_refused_not_ignored(cli, library_path, tmp_path):
+    # The table of the inspection before, say, under this one's.
+    before = [line.replace("Outstanding", "Inadequate") for line in ILACS_2023[4:14]]
+    report = make_report(tmp_path / "tables.pdf", [ILACS_2023 + before, NEEDS])
+    refused(cli, library_path, report, reason="has more than one table of judgements")
+
+
+def test_inspection_dates_given_twice_differently_are_refused(cli, library_path, tmp_path):
+    page1 = [*ILACS_2023[:3], "Inspection dates: 8 to 19 May 2023", *ILACS_2023[3:]]
+    report = make_report(tmp_path / "dates.pdf", [page1, NEEDS])
+    refused(cli, library_path, report, reason="gives its inspection dates more than once")
+
+
+def test_a_leap_day_over_the_new_year_is_refused_not_a_crash(cli, library_path, tmp_path):
+    page1 = [
+        line.replace("6 to 17 March 2023", "29 February to 3 January 2024") for line in ILACS_2023
+    ]
+    report = make_report(tmp_path / "leap.pdf", [page1, NEEDS])
+    refused(cli, library_path, report, reason="has a date that is not one")
+
+
+def test_a_publication_date_in_the_text_is_not_the_reports(cli, tmp_path):
+    said = "Services were inadequate in the last report, published 12 May 2015, and have improved."
+    report = make_report(tmp_path / "earlier.pdf", [[*ILACS_2023, said], NEEDS])
+    (read,) = cli.json("report", report, "--dry-run")
+    assert read["published"] is None
+
+
+def test_a_report_published_before_its_fieldwork_ended_is_refused(cli, library_path, tmp_path):
+    page1 = [*ILACS_2023[:3], "Report published: 1 March 2023", *ILACS_2023[3:]]
+    report = make_report(tmp_path / "early.pdf", [page1, NEEDS])
+    refused(cli, library_path, report, reason="before its fieldwork ended")
+
+
+def test_a_line_that_wraps_at_a_dash_stays_in_its_recommendation(cli, tmp_path):
+    needs = [
+        "What needs to improve?",
+        "◼ The quality of plans for children",
+        "– especially those in care – and of visits.",
+        *NEEDS[2:],
+    ]
+    report = make_report(tmp_path / "dash.pdf", [ILACS_2023, needs])
+    (read,) = cli.json("report", report, "--dry-run")
+    assert read["recommendations"] == [
+        "The quality of plans for children – especially those in care – and of visits.",
+        "The timeliness of visits.",
+    ]
+
+
+def test_a_heading_the_reader_does_not_know_is_not_read_into_a_recommendation(
+    cli, library_path, tmp_path
+):
+    needs = [*NEEDS[:3], "Context", "Testshire is home to 100,000 children.", *NEEDS[3:]]
+    report = make_report(tmp_path / "context.pdf", [ILACS_2023, needs])
+    refused(cli, library_path, report, reason="neither one nor a heading the reader knows")
+
+
+def test_paragraphs_numbered_on_after_an_unknown_heading_are_not_recommendations(
+    cli, library_path, tmp_path
+):
+    # The SIF numbers its paragraphs on from its recommendations.
+    recommendations = [
+        "3",
+        "Recommendations",
+        "1. Ensure that plans are reviewed.",
+        "2. Improve visits.",
+        "Main findings",
+        "3. The council has ten teams.",
+        "Summary for children and young people",
+    ]
+    pages = [SIF, ["2", "Executive summary", "Visits are late."], recommendations]
+    report = make_report(tmp_path / "findings.pdf", pages)
+    refused(cli, library_path, report, reason="('Main findings', page 3)")
+
+
+def test_a_report_dated_in_the_future_is_refused_by_its_file(cli, library_path, tmp_path):
+    future = [line.replace("2023", "2099") for line in ILACS_2023]
+    good = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    report = make_report(tmp_path / "future.pdf", [future, NEEDS])
+    refused(cli, library_path, good, report, reason="17 Mar 2099, which is in the future")
+    dry = cli("report", report, "--dry-run", expect=1)
+    assert dry.stderr.startswith(f"Error: file '{report}' gives its last day of fieldwork")
+
+
+def test_a_publication_date_given_before_the_fieldwork_ended_is_refused(
+    cli, library_path, tmp_path
+):
+    report = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    refused(
+        cli,
+        library_path,
+        report,
+        "--published",
+        "2023-03-10",
+        reason="--published 2023-03-10 is before its fieldwork ended",
+    )
+
+
+def test_other_council_with_no_council_set_is_refused_not_logged_as_ours(
+    cli, library_path, tmp_path
+):
+    report = make_report(tmp_path / "testshire.pdf", [ILACS_2023, NEEDS])
+    for dry in ([], ["--dry-run"]):
+        result = cli("report", report, "--other-council", *dry, expect=1)
+        assert result.stderr.strip() == (
+            "Error: --other-council needs the library's own council to tell another's from:"
+            " set it with `evidence settings --council NAME`."
+        )
+    assert not library_path.exists()
+    cli.add()
+    before = dump(library_path)
+    cli("report", report, "--other-council", expect=1)
+    assert dump(library_path) == before
+
+
+def unreadable_last_page(tmp_path):
+    """A report read whole from its first two pages, whose third page holds more text than
+    any report's page."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    made = make_report(tmp_path / "made.pdf", [ILACS_2023, NEEDS, ["Annex"]])
+    writer = PdfWriter(clone_from=made)
+    stream = DecodedStreamObject()
+    stream.set_data(b"BT /F1 10 Tf " + b"(Inspection dates ) Tj " * 20_000 + b"ET")
+    writer.pages[2][NameObject("/Contents")] = writer._add_object(stream)
+    path = tmp_path / "annex.pdf"
+    writer.write(path)
+    return path
+
+
+def test_a_page_that_cannot_be_read_after_those_read_refuses_the_file_before_a_library_is_made(
+    cli, library_path, tmp_path
+):
+    report = unreadable_last_page(tmp_path)
+    result = cli("report", report, expect=1)
+    assert result.stderr.strip().splitlines() == [
+        f"Error: file '{report}' has 340,000 characters on page 3, more than any report's page"
+        " holds: it is not read."
+    ]
+    assert not library_path.exists()
+
+
+def test_an_unknown_heading_after_a_recommendation_with_no_full_stop_is_refused(
+    cli, library_path, tmp_path
+):
+    needs = [*NEEDS[:2], "◼ The timeliness of visits", "Context", "Testshire is home to many."]
+    report = make_report(tmp_path / "context.pdf", [ILACS_2023, [*needs, *NEEDS[3:]]])
+    refused(cli, library_path, report, reason="Context")
+
+
+def test_a_recommendation_of_two_sentences_broken_at_the_first_is_read_whole(cli, tmp_path):
+    recommendations = [
+        "3",
+        "Recommendations",
+        "1. Ensure that plans are reviewed by managers every month and that each review is",
+        "recorded on the child’s file.",
+        "The review should say what has changed for the child since the last one, and what",
+        "will be done next.",
+        "2. Improve visits.",
+        "Summary for children and young people",
+    ]
+    alone = [line for line in SIF if line not in SIF[4:7]]  # no review of the LSCB
+    pages = [alone, ["2", "Executive summary", "Visits are late."], recommendations]
+    (read,) = cli.json("report", make_report(tmp_path / "two.pdf", pages), "--dry-run")
+    assert read["lscb_review"] is False
+    assert read["recommendations"][:2] == [
+        "Ensure that plans are reviewed by managers every month and that each review is"
+        " recorded on the child’s file. The review should say what has changed for the child"
+        " since the last one, and what will be done next.",
+        "Improve visits.",
+    ]

@@ -550,6 +550,7 @@ def report(
     alone. Whatever cannot be read with certainty is refused, one Error line a file, and
     then nothing is written.
     """
+    import dataclasses
     import datetime as dt
 
     from evidence import ofsted, reports
@@ -566,6 +567,8 @@ def report(
         try:
             incoming = examine(path, read_text=False)
             report_read, pages = ofsted.read_report(path)
+            if not dry_run:  # every page, for search: one that cannot be read refuses the file
+                incoming = dataclasses.replace(incoming, text=pages.all_text())
             readings.append(reports.Reading(report_read, pages, incoming))
         except EvidenceError as error:
             errors[index] = str(error)
@@ -584,7 +587,8 @@ def report(
     # A library is opened (and made) only to be written to: a dry run, or a command that
     # will write nothing, checks the reports alone when there is no library yet.
     if not Path(db_path or db.default_path()).exists():
-        done = checked(None)
+        with reported_errors():
+            done = checked(None)
         bare = dry_run or bool(errors)
     else:
         bare = False
