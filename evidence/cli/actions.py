@@ -51,6 +51,10 @@ self_eval_app = typer.Typer(
 ActionId = Annotated[
     int, typer.Argument(metavar="ACTION_ID", help="The action id, as `action list` shows it.")
 ]
+NewDue = Annotated[
+    str | None,
+    typer.Option("--due", metavar="DATE", help='A new due date ("" for none).'),
+]
 SourceId = Annotated[
     int,
     typer.Argument(
@@ -137,10 +141,7 @@ def action_update(
     note: Annotated[
         str | None, typer.Option("--note", metavar="TEXT", help="A progress note.")
     ] = None,
-    due: Annotated[
-        str | None,
-        typer.Option("--due", metavar="DATE", help='A new due date ("" for none).'),
-    ] = None,
+    due: NewDue = None,
     evidence_id: Annotated[
         int | None,
         typer.Option("--evidence", metavar="ID", help="Evidence that shows it done."),
@@ -194,10 +195,7 @@ def action_edit(
         str | None,
         typer.Option("--agency", metavar="ORG", help='The lead agency ("" for none).'),
     ] = None,
-    due: Annotated[
-        str | None,
-        typer.Option("--due", metavar="DATE", help='When it is due ("" for no date).'),
-    ] = None,
+    due: NewDue = None,
     areas: Annotated[
         list[str] | None,
         typer.Option("--area", metavar="AREA", help="Its areas, replacing the old; repeat."),
