@@ -14,8 +14,9 @@ BIN := $(VENV)/bin
 DEMO_DB := db/demo/evidence.db
 # Debian packages: WeasyPrint lays out the briefing pack with Pango, in fonts with
 # Arial's metrics (and DejaVu for every other character); the tests also drive headless
-# Chromium, to render what a person would see, and read PDF pages as images.
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core
+# Chromium, to render what a person would see, and read PDF pages as images. tzdata
+# holds UK time (Europe/London), in which the inspection week's times are kept.
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core tzdata
 DEBIAN_TEST_PACKAGES := $(DEBIAN_PACKAGES) chromium poppler-utils
 
 .PHONY: demo test test-quick lint bench install system-packages test-system-packages apt-install clean

@@ -993,6 +993,99 @@ def m012_remember_the_reports_read(db: Database) -> None:
     create_record_audit_triggers(db, "report_readings")
 
 
+TIME_SQL = (
+    "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
+)
+
+
+def m013_keep_the_inspection_week(db: Database) -> None:
+    """The week the inspectors come: the inspection (one open at a time), what they asked
+    for and by when, and what was handed over, when and by whom. Times are UTC, to the
+    second. A request's state at any time is read from its events: answered (late if
+    after it was due), reopened, withdrawn. An item may be tagged with the day-one list's
+    entries it satisfies."""
+    run_script(
+        db,
+        f"""
+        CREATE TABLE inspections (
+            id INTEGER PRIMARY KEY,
+            framework TEXT NOT NULL REFERENCES frameworks(slug),
+            type TEXT NOT NULL CHECK (type IN ('standard', 'short', 'focused-visit',
+                'monitoring-visit', 'jtai', 'inspection', 're-inspection')),
+            notified_at TEXT NOT NULL CHECK (notified_at {TIME_SQL}),
+            on_site TEXT NOT NULL CHECK (on_site {DAY_SQL}),
+            lead TEXT,
+            ended_on TEXT CHECK (ended_on {DAY_SQL}),
+            report_id INTEGER REFERENCES evidence(id),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE UNIQUE INDEX inspections_one_open ON inspections((ended_on IS NULL))
+            WHERE ended_on IS NULL;
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+            text TEXT NOT NULL CHECK (length(trim(text)) > 0),
+            day_one TEXT,
+            asked_at TEXT NOT NULL CHECK (asked_at {TIME_SQL}),
+            due_at TEXT NOT NULL CHECK (due_at {TIME_SQL}),
+            asked_by TEXT,
+            owner TEXT,
+            proposed_id INTEGER REFERENCES evidence(id),
+            proposal TEXT CHECK (proposal IN ('current', 'stale', 'missing')),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE INDEX requests_inspection ON requests(inspection_id, due_at);
+        CREATE TABLE request_areas (
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            area_id INTEGER NOT NULL REFERENCES areas(id),
+            PRIMARY KEY (request_id, area_id)
+        );
+        CREATE TABLE request_events (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            event TEXT NOT NULL CHECK (event IN ('answered', 'reopened', 'withdrawn')),
+            at TEXT NOT NULL CHECK (at {TIME_SQL}),
+            late INTEGER CHECK (late IN (0, 1)),
+            note TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE INDEX request_events_request ON request_events(request_id, at);
+        CREATE TABLE handovers (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES request_events(id),
+            evidence_id INTEGER REFERENCES evidence(id),
+            sha256 TEXT CHECK (sha256 IS NULL OR length(sha256) = 64),
+            name TEXT,
+            size INTEGER,
+            marking TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            CHECK (evidence_id IS NOT NULL OR sha256 IS NOT NULL)
+        );
+        CREATE INDEX handovers_event ON handovers(event_id);
+        CREATE TABLE evidence_day_one (
+            evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+            slug TEXT NOT NULL,
+            PRIMARY KEY (evidence_id, slug)
+        );
+        CREATE INDEX evidence_day_one_slug ON evidence_day_one(slug);
+        """,
+    )
+    create_audit_triggers(db, "inspections")
+    for table in ("requests", "request_events", "handovers"):
+        create_record_audit_triggers(db, table)
+    create_link_audit_triggers(db, "request_areas", "area_id", owner="request_id")
+    create_link_audit_triggers(db, "evidence_day_one", "slug")
+    for table in ("inspections", "requests", "request_events", "handovers"):
+        forbid_deletes(db, table, "they are the record of the inspection")
+
+
 MIGRATIONS = (
     m001_create_catalogue,
     m001b_bring_a_first_release_library_level,
@@ -1007,6 +1100,7 @@ MIGRATIONS = (
     m010_search_one_index,
     m011_record_erasures,
     m012_remember_the_reports_read,
+    m013_keep_the_inspection_week,
 )
 
 

@@ -51,6 +51,8 @@ COMMANDS = {
     "serve": "web",
     "action": "actions",
     "self-eval": "actions",
+    "inspection": "inspections",
+    "request": "inspections",
     "measure": "measures",
     "challenge": "measures",
     "user": "web",
