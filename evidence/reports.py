@@ -282,8 +282,14 @@ def log_reading(
             ],
         )
         action_ids = []
+        inspection_id = None
         if not others:
-            from evidence import actions
+            from evidence import actions, inspections
+
+            # The inspection whose days hold the fieldwork, if the library kept its week.
+            inspection_id = inspections.link_report(
+                conn, evidence_id, report.start, report.end, by=by, stamp=stamp
+            )
 
             for code, grade in report.grades.items():
                 grades.record_grade(
@@ -303,7 +309,12 @@ def log_reading(
                         today=today,
                     )
                 )
-    return {"item": evidence_id, "actions": action_ids, "other_council": others}
+    return {
+        "item": evidence_id,
+        "actions": action_ids,
+        "other_council": others,
+        "inspection": inspection_id,
+    }
 
 
 def parse_published(value: str | None) -> dt.date | None:

@@ -629,6 +629,7 @@ def _report_json(entry: dict, dry_run: bool) -> dict:
     elif not dry_run:
         data["item"] = entry["item"]
         data["actions"] = entry["actions"]
+        data["inspection"] = entry["inspection"]
     return data
 
 
@@ -697,6 +698,11 @@ def _print_report(entry: dict, dry_run: bool, others: bool, published) -> None:
         f"Logged evidence {entry['item']}: {reports.title(report_read)}, dated {day};"
         f" {plural(len(report_read.grades), 'grade')} and"
         f" {plural(len(entry['actions']), 'action')}."
+        + (
+            f" It is the report of inspection {entry['inspection']}."
+            if entry["inspection"]
+            else ""
+        )
     )
     for action_id, recommendation in zip(entry["actions"], report_read.recommendations):
         warn_record(f"action {action_id}", [recommendation.text])
