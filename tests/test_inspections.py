@@ -236,3 +236,13 @@ def test_the_published_report_is_linked_to_its_inspection_week(cli, tmp_path):
         " overall good." in shown
     )
     assert json.loads(cli("inspection", "list", "--json").stdout)[0]["report_id"] == 2
+
+
+def test_times_the_library_records_are_shown_in_uk_time(cli):
+    from evidence.cli.render import stamp
+
+    assert stamp("2026-07-25T18:40:00Z") == "25 Jul 2026 19:40"
+    assert stamp("2026-01-25T18:40:00Z") == "25 Jan 2026 18:40"
+    cli.add()
+    logged = next(line for line in cli("show", "1").stdout.splitlines() if "Logged" in line)
+    assert "UTC" not in logged

@@ -118,6 +118,8 @@ def pack(
 
 
 def _register(found: list[dict]) -> None:
+    from evidence.cli.render import stamp
+
     if not found:
         typer.echo("No pack has been printed.")
         return
@@ -125,7 +127,7 @@ def _register(found: list[dict]) -> None:
         options = row["options"]
         areas = ", ".join(options["areas"]) or "every area"
         typer.echo(
-            f"{row['id']:>3}  {row['created_at']}  {row['created_by']}  {row['reference']}"
+            f"{row['id']:>3}  {stamp(row['created_at'])}  {row['created_by']}  {row['reference']}"
             f"  {row['pages']} pages  {row['marking']}\n"
             f"     as of {options['as_of']}, {options['framework']}, {areas}:"
             f" {row['path']}\n     sha256 {row['sha256']}"

@@ -181,10 +181,13 @@ def _size(size: int) -> str:
 
 
 def stamp(value: str | None) -> str:
-    """`2026-11-25T19:40:00Z` -> `25 Nov 2026 19:40 UTC`."""
+    """A time the library recorded, in UK time: `2026-07-25T18:40:00Z` -> `25 Jul 2026
+    19:40`."""
     if not value:
         return ""
-    return f"{format_day(value[:10])} {value[11:16]} UTC"
+    from evidence.uktime import shown
+
+    return shown(value)
 
 
 # Actions, grades and self-evaluation
@@ -297,8 +300,9 @@ def action_detail(action: dict[str, Any]) -> str:
                 parts.append("area added " + ", ".join(edit["areas"]["added"]))
             if edit["areas"]["removed"]:
                 parts.append("area removed " + ", ".join(edit["areas"]["removed"]))
-            when = f"{format_day(edit['at'][:10])} {edit['at'][11:16]}"
-            lines.append(f"  {when}  {edit['by'] or '(another tool)'}  {'; '.join(parts)}")
+            lines.append(
+                f"  {stamp(edit['at'])}  {edit['by'] or '(another tool)'}  {'; '.join(parts)}"
+            )
     return "\n".join(lines)
 
 
