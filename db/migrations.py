@@ -993,9 +993,7 @@ def m012_remember_the_reports_read(db: Database) -> None:
     create_record_audit_triggers(db, "report_readings")
 
 
-TIME_SQL = (
-    "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
-)
+TIME_SQL = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 
 
 def m013_keep_the_inspection_week(db: Database) -> None:
