@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sqlite3
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -29,6 +30,14 @@ TEMPLATES = project.TEMPLATES
 # Characters no file name in the bundle keeps: separators, Windows' reserved ones, controls.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 NAME_MAX = 100
+# Bytes, as file systems count them (255 on most): 100 emoji would be 400.
+NAME_MAX_BYTES = 200
+# Unicode's invisible characters: format ones (bidirectional overrides that show
+# "invoice\u202efdp.exe" as "invoiceexe.pdf", zero-width spaces), line and paragraph
+# separators, and code points that are private, unpaired or unassigned.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Names Windows keeps for devices, whatever follows the dot.
+_RESERVED = re.compile(r"(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?:\..*)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -142,7 +151,7 @@ def _add_file(
         )
 
 
-def render_index(context: dict[str, Any]) -> str:
+def render_index(context: dict[str, Any], template: str = "index.html") -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     environment = Environment(
@@ -150,28 +159,49 @@ def render_index(context: dict[str, Any]) -> str:
         autoescape=True,
         undefined=StrictUndefined,
     )
-    return environment.get_template("index.html").render(context)
+    return environment.get_template(template).render(context)
 
 
 def safe_name(name: str) -> str:
-    """A file name that cannot leave its folder or trouble any operating system."""
+    """A file name that cannot leave its folder or trouble any operating system: Unicode's
+    compatibility forms folded first (so a full-width "／" or "．．" is the separator or the
+    dots it looks like), invisible characters replaced, no device name of Windows, and at
+    most NAME_MAX characters and NAME_MAX_BYTES bytes, keeping a short suffix."""
+    name = unicodedata.normalize("NFKC", name)
     name = PurePosixPath(name.replace("\\", "/")).name
+    name = "".join("\x00" if unicodedata.category(char) in _HIDDEN else char for char in name)
     name = _UNSAFE.sub("_", name).strip(" .") or "file"
-    if len(name) > NAME_MAX:
-        _, dot, suffix = name.rpartition(".")
-        keep = NAME_MAX - len(suffix) - 1 if dot and len(suffix) <= 10 else NAME_MAX
-        name = name[:keep] + (f".{suffix}" if dot and len(suffix) <= 10 else "")
-    return name
+    if _RESERVED.fullmatch(name):
+        name = f"_{name}"
+    return _shortened(name)
+
+
+def _shortened(name: str, keep_after: str = "") -> str:
+    """`name` cut to fit NAME_MAX and NAME_MAX_BYTES, its suffix kept when short."""
+    stem, dot, suffix = name.rpartition(".")
+    if not (dot and stem and len(suffix) <= 10):
+        stem, suffix = name, ""
+    end = f"{keep_after}.{suffix}" if suffix else keep_after
+    room = NAME_MAX - len(end)
+    stem = stem[:room]
+    while len((stem + end).encode("utf-8")) > NAME_MAX_BYTES:
+        stem = stem[:-1]
+    return (stem.rstrip(" .") or "file") + end
 
 
 def _unique(name: str, used: set[str]) -> str:
+    """`name`, or "name (2)" if a name in `used` looks the same: in another case, or
+    spelt with look-alike letters (a Cyrillic е for an e)."""
     candidate, number = name, 2
-    while candidate.lower() in used:
-        stem, dot, suffix = name.rpartition(".")
-        candidate = f"{stem} ({number}).{suffix}" if dot else f"{name} ({number})"
+    while _looks(candidate) in used:
+        candidate = _shortened(name, f" ({number})")
         number += 1
-    used.add(candidate.lower())
+    used.add(_looks(candidate))
     return candidate
+
+
+def _looks(name: str) -> str:
+    return privacy.normalise(name).casefold()
 
 
 def _groups(items: list[dict], words: vocab.Vocabulary, framework: str) -> list[dict]:

@@ -63,6 +63,20 @@ def gather(
     sources = {a["source_id"] for a in all_actions if a["source_id"] not in shown}
     by_area = _items_by_area(conn, words, framework, sections, items)
     items += [catalog.as_it_stood(catalog.get_evidence(conn, i), day) for i in sorted(sources)]
+    # During an inspection, what was handed over is printed too: it is in the pack.
+    this = this_inspection(conn, day)
+    shown |= sources
+    handed = {
+        evidence_id
+        for request in (this["requests"] if this else ())
+        for evidence_id in request["handed_ids"]
+        if evidence_id not in shown
+    }
+    items += [
+        catalog.as_it_stood(item, day)
+        for item in (catalog.get_evidence(conn, i) for i in sorted(handed))
+        if item["status"] != "purged"
+    ]
     measure_rows = _measures(conn, as_of, framework, sections, every_area=not areas)
     history = grades.grade_table(conn, as_of=day.isoformat(), framework=framework, history=True)
     graded = {area["code"]: area["grades"] for area in history["areas"]}
@@ -89,9 +103,12 @@ def gather(
         "tracker": _tracker(all_actions),
         "data_quality": _data_quality(measure_rows),
         "index": _index(items),
+        "inspection": this,
     }
     privacy.check_printable(
-        items, _printed_records(conn, day, items, all_actions, context, measure_rows)
+        items,
+        _printed_records(conn, day, items, all_actions, context, measure_rows)
+        + _inspection_records(this),
     )
     context["reference"] = reference(context)
     context["generated_at"] = dt.datetime.now(dt.UTC).strftime("%d %b %Y %H:%M UTC")
@@ -159,6 +176,105 @@ def _printed_records(
         )
     ]
     return records
+
+
+def this_inspection(conn: sqlite3.Connection, day: dt.date) -> dict[str, Any] | None:
+    """The inspection the pack's day falls in, from the day of the call to its last day
+    (or on, while it is open), with its requests as they stood at the end of that day in
+    the UK (or now, if that is sooner): the day-one list, then the others by the day they
+    were due, each open, late, answered (perhaps late) or withdrawn, with what was handed
+    over. None outside an inspection."""
+    from evidence import inspections
+    from evidence.uktime import end_of_day, read_stored, shown, stored, uk_day
+
+    found = None
+    for row in conn.execute(
+        "SELECT id, notified_at, ended_on FROM inspections ORDER BY notified_at DESC, id DESC"
+    ):
+        began = uk_day(read_stored(row["notified_at"]))
+        if began <= day and (row["ended_on"] is None or day.isoformat() <= row["ended_on"]):
+            found = row
+            break
+    if found is None:
+        return None
+    moment = min(end_of_day(day), dt.datetime.now(dt.UTC).replace(microsecond=0))
+    inspection = inspections.get_inspection(conn, found["id"], as_of=stored(moment))
+    rows = [_request_row(request) for request in inspection["requests"]]
+    others: dict[str, list[dict[str, Any]]] = {}
+    for row, request in zip(rows, inspection["requests"], strict=True):
+        if not request["day_one"]:
+            due_day = format_day(uk_day(read_stored(request["due_at"])).isoformat())
+            others.setdefault(due_day, []).append(row)
+    counts = inspection["counts"]
+    return {
+        "id": inspection["id"],
+        "type": inspection["type"],
+        "framework": inspection["framework"],
+        "lead": inspection["lead"],
+        "notified": inspection["notified_display"],
+        "on_site": inspection["on_site_display"],
+        "ended": inspection["ended_display"],
+        "as_of": shown(moment),
+        "counts": {
+            **counts,
+            "overdue": sum(row["state"] == "late" for row in rows),
+            "answered_late": sum(row["state"] == "answered late" for row in rows),
+        },
+        "day_one": [row for row in rows if row["day_one"]],
+        "others": [{"due_day": due_day, "requests": listed} for due_day, listed in others.items()],
+        "requests": rows,
+    }
+
+
+def _request_row(request: dict[str, Any]) -> dict[str, Any]:
+    """A request as the pack prints it: everything handed over for it, in every answer
+    (one it was reopened from still counts), each once."""
+    answers = [event for event in request["events"] if event["event"] == "answered"]
+    handed: dict[tuple, str] = {}
+    ids, outside = [], []
+    for event in answers:
+        for row in event["handed_over"]:
+            if row["evidence_id"] is None:
+                key = ("file", row["sha256"], row["name"])
+                if key not in handed:
+                    handed[key] = f"{row['name']} (a file from outside the library)"
+                    outside.append(row["name"])
+            elif row["sha256"] is None:
+                title = "purged since" if row["title"] == "(purged)" else row["title"]
+                handed.setdefault(
+                    ("item", row["evidence_id"]), f"{title} (item {row['evidence_id']})"
+                )
+                ids.append(row["evidence_id"])
+    if request["status"] == "answered":
+        state = "answered late" if request["answered_late"] else "answered"
+    elif request["status"] == "open":
+        state = "late" if request["overdue"] else "open"
+    else:
+        state = "withdrawn"
+    return {
+        "id": request["id"],
+        "text": request["text"],
+        "day_one": bool(request["day_one"]),
+        "due": request["due_display"],
+        "state": state,
+        "reopened": request["status"] == "open" and bool(answers),
+        "answered": request["answered_display"],
+        "handed": list(handed.values()),
+        "handed_ids": list(dict.fromkeys(ids)),
+        "outside": outside,
+    }
+
+
+def _inspection_records(this: dict[str, Any] | None) -> list[tuple[str, list[str], bool]]:
+    """The inspection's words the pack prints, for the privacy check: each request, and
+    the names of files handed over from outside the library (items handed over are
+    checked as items)."""
+    if this is None:
+        return []
+    return [
+        (f"request {request['id']}", [request["text"], *request["outside"]], False)
+        for request in this["requests"]
+    ]
 
 
 def reference(context: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from evidence.bundle import safe_name
+from evidence.bundle import _unique, safe_name
 
 
 class Links(HTMLParser):
@@ -143,10 +143,27 @@ def test_as_of_and_area_narrow_the_bundle(cli, tmp_path):
         ("x" * 300 + ".pdf", "x" * 96 + ".pdf"),
         ("Letter\x00\n.pdf", "Letter_.pdf"),
         ("Lettre d’Ofsted.pdf", "Lettre d’Ofsted.pdf"),
+        # Full-width separators and dots are the ones they look like.
+        ("．．／．．／etc／passwd", "passwd"),
+        ("..＼..＼evil.pdf", "evil.pdf"),
+        # A right-to-left override shows "invoice\u202efdp.exe" as "invoiceexe.pdf".
+        ("invoice\u202efdp.exe", "invoice_fdp.exe"),
+        ("a\u200bb\u2028c.pdf", "a_b_c.pdf"),
+        ("CON.txt", "_CON.txt"),
+        ("nul", "_nul"),
+        # 200 bytes at most: a file system counts bytes, and an emoji is four.
+        ("😀" * 100 + ".pdf", "😀" * 49 + ".pdf"),
+        ("é" * 150, "é" * 100),
     ],
 )
 def test_file_names_in_the_zip_cannot_escape_or_break(name, safe):
     assert safe_name(name) == safe
+
+
+def test_names_that_look_the_same_are_told_apart():
+    used = set()
+    names = [_unique(safe_name(name), used) for name in ("Report.pdf", "report.PDF", "Rеport.pdf")]
+    assert names == ["Report.pdf", "report (2).PDF", "Rеport (3).pdf"]
 
 
 def test_a_hostile_file_name_is_sanitised_in_the_zip(cli, tmp_path):

@@ -228,6 +228,58 @@ def inspection_list(as_json: AsJson = False, db_path: DbPath = None) -> None:
         )
 
 
+@inspection_app.command("bundle")
+def inspection_bundle(
+    out: Annotated[
+        Path,
+        typer.Option("--out", metavar="FILE", help="The ZIP to write, e.g. handed-over.zip."),
+    ],
+    inspection_id: Annotated[
+        int | None,
+        typer.Argument(
+            metavar="[ID]", help="The inspection. [default: the open one, or the latest]"
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="TIME",
+            help='Only what was handed over from then: a UK time ("2026-03-03 09:00"), or a'
+            " day meaning its start.",
+        ),
+    ] = None,
+    as_of: AsOfTime = None,
+    db_path: DbPath = None,
+) -> None:
+    """Write everything confirmed as handed over so far as one ZIP, organised by request.
+
+    index.html lists each request with its due time, when it was answered (late or not)
+    and what was handed over, linking each file; an answer later reopened still counts.
+    A file handed over from outside the library is listed by name and SHA-256 only: the
+    library never held it. manifest.json lists every other file in the ZIP with its
+    SHA-256; the index carries the highest marking of what it holds, top and bottom.
+    Each stored file is checked against its SHA-256 as it is copied. The ZIP is readable
+    by its owner only.
+    """
+    from evidence.inspection_bundle import build_inspection_bundle
+
+    with library(db_path, only_reads=True) as conn:
+        made = build_inspection_bundle(
+            conn, out, inspection_id=inspection_id, since=since, as_of=as_of
+        )
+    outside = (
+        f", and {plural(made.outside, 'file')} from outside the library listed by name"
+        if made.outside
+        else ""
+    )
+    typer.echo(
+        f"Wrote {made.path}: what was handed over for {plural(made.requests, 'request')},"
+        f" {plural(made.items, 'item')} and {plural(made.files, 'file')}{outside};"
+        f" marked {made.marking.upper()}."
+    )
+
+
 @request_app.command("add")
 def request_add(
     text: Annotated[str, typer.Argument(metavar="TEXT", help="What the inspectors asked for.")],
