@@ -230,7 +230,7 @@ def _newest(conn: sqlite3.Connection, entry: Entry, day: dt.date) -> dict[str, A
         ways.append(f"({way})")
     row = conn.execute(
         f"""
-        SELECT id, title, date, date_precision, kind FROM evidence
+        SELECT id, title, date, date_precision, date_qualifier, kind FROM evidence
         WHERE status = 'current' AND assurance = 'verified' AND {DATE_END_SQL} <= ?
             AND ({" OR ".join(ways)})
         ORDER BY date DESC, id DESC LIMIT 1
@@ -242,12 +242,30 @@ def _newest(conn: sqlite3.Connection, entry: Entry, day: dt.date) -> dict[str, A
 
 def summary(assessed: list[dict[str, Any]]) -> tuple[str, str]:
     """The readiness finding: its rating and its words, such as "day-one list: 9 of 12
-    current; missing: ...; stale: ..."."""
+    current; missing: ...; stale: ...", each stale document with the item that would be
+    handed over and its date."""
+    from readiness.checks import lower_name
+
     current = [a for a in assessed if a["state"] == "current"]
     words = f"day-one list: {len(current)} of {len(assessed)} current"
     for state in ("missing", "stale"):
-        names = [a["name"] for a in assessed if a["state"] == state]
+        names = [
+            lower_name(a["name"]) + (f" ({_newest_words(a)})" if state == "stale" else "")
+            for a in assessed
+            if a["state"] == state
+        ]
         if names:
             words += f"; {state}: {'; '.join(names)}"
     rag = "green" if len(current) == len(assessed) else "amber"
     return rag, words
+
+
+def _newest_words(found: dict[str, Any]) -> str:
+    """What a stale entry has: "item 67, 16 Jan 2018, older than 2 months"."""
+    from evidence.catalog import display_date
+
+    months = f"older than {found['within_months']} months"
+    if found["item"] is None:
+        return f"self-evaluation of {found['dated_display']}, {months}"
+    item = found["item"]
+    return f"item {item['id']}, {display_date(item)}, {months}"
