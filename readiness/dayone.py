@@ -72,6 +72,12 @@ class DayOneList:
     def slugs(self) -> list[str]:
         return [entry.slug for entry in self.entries]
 
+    def requests(
+        self, conn: sqlite3.Connection, notified_at: dt.datetime, on_site: dt.date
+    ) -> list[dict[str, Any]]:
+        """The list as an inspection's first requests (`requests_for`)."""
+        return requests_for(conn, self, notified_at, on_site)
+
 
 def load(conn: sqlite3.Connection, path: str | Path | None = None) -> DayOneList:
     """The shipped list, or a council's own: every value checked, a bad one an error
@@ -157,6 +163,28 @@ def load(conn: sqlite3.Connection, path: str | Path | None = None) -> DayOneList
     if not entries:
         raise InvalidValue("list", name, "has no entries.")
     return DayOneList(name, entries)
+
+
+def requests_for(
+    conn: sqlite3.Connection,
+    day_one: DayOneList,
+    notified_at: dt.datetime,
+    on_site: dt.date,
+) -> list[dict[str, Any]]:
+    """The list as an inspection's first requests (`inspections.start_inspection`): each
+    entry as the library stood on the day of the call, due as the list says."""
+    from evidence.uktime import uk_day
+
+    return [
+        {
+            **found,
+            "due_at": entry.due_at(notified_at, on_site),
+            "proposed_id": found["item"]["id"] if found["item"] else None,
+        }
+        for entry, found in zip(
+            day_one.entries, assess(conn, day_one, uk_day(notified_at)), strict=True
+        )
+    ]
 
 
 def _strings(value: Any, where: str, problem) -> list[str]:
