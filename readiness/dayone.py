@@ -85,15 +85,23 @@ def load(conn: sqlite3.Connection, path: str | Path | None = None) -> DayOneList
     from evidence.readers import read_yaml_file
 
     name = str(path) if path is not None else SHIPPED_NAME
-    data = read_yaml_file(Path(path) if path is not None else SHIPPED, "list", limit=1024 * 1024)
+    data = read_yaml_file(
+        Path(path) if path is not None else SHIPPED, "day-one list", limit=1024 * 1024
+    )
     words = vocab.Vocabulary(conn)
 
     def problem(where: str, value: Any, message: str) -> InvalidValue:
         return InvalidValue(f"day-one list {name}, {where}", value, message)
 
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise InvalidValue("list", name, "must hold `entries:`, a list of documents.")
-    framework = words.framework(data.get("framework"))
+        raise InvalidValue("day-one list", name, "must hold `entries:`, a list of documents.")
+    for key in data:
+        if key not in ("framework", "entries"):
+            raise problem(str(key), key, "is not a setting: give framework and entries.")
+    try:
+        framework = words.framework(data.get("framework"))
+    except InvalidValue as error:
+        raise problem("framework", error.value, error.problem) from None
     entries: list[Entry] = []
     for number, raw in enumerate(data["entries"], start=1):
         if not isinstance(raw, dict):
@@ -161,7 +169,7 @@ def load(conn: sqlite3.Connection, path: str | Path | None = None) -> DayOneList
             )
         )
     if not entries:
-        raise InvalidValue("list", name, "has no entries.")
+        raise InvalidValue("day-one list", name, "has no entries.")
     return DayOneList(name, entries)
 
 
