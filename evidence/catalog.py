@@ -24,7 +24,7 @@ from evidence.dates import (
     parse_qualifier,
     parse_when,
 )
-from evidence.errors import InvalidValue, NotFound, Refused
+from evidence.errors import InvalidValue, NotFound, Refused, UnknownValue
 from evidence.fields import TITLE_MAX, check_actor, check_encoding, free_text, one_line, web_link
 
 if TYPE_CHECKING:
@@ -57,12 +57,14 @@ def add_evidence(
     by: str,
     files: Sequence[Incoming] = (),
     today: dt.date | None = None,
+    day_one: DayOneTags | None = None,
     **fields: Any,
 ) -> int:
     """Log one piece of evidence and return its id.
 
     `fields` are those of `prepare_item`; `files` are examined beforehand
-    (`evidence.files.examine`) and attached with the item.
+    (`evidence.files.examine`) and attached with the item; `day_one` tags it with the
+    day-one list's entries it satisfies (`day_one_tags`).
     """
     by = check_actor(by)
     item = prepare_item(vocab.Vocabulary(conn), today=today or dt.date.today(), **fields)
@@ -70,7 +72,59 @@ def add_evidence(
     stamp = now()
     with transaction(conn, by=by, at=stamp):
         _check_ref_free(conn, item.row["ref"])
-        return insert_item(conn, item, by=by, stamp=stamp)
+        evidence_id = insert_item(conn, item, by=by, stamp=stamp)
+        if day_one is not None:
+            _set_day_one(conn, evidence_id, [], day_one.slugs)
+        return evidence_id
+
+
+@dataclass(frozen=True)
+class DayOneTags:
+    """The day-one list's entries an item satisfies, checked against the list's slugs."""
+
+    slugs: tuple[str, ...]
+
+
+def day_one_tags(given: Sequence[str], valid: Sequence[str], source: str) -> DayOneTags:
+    """The slugs given (`--day-one`), each checked against those of the day-one list read
+    from `source`; an empty value is left out, so `[""]` tags with none."""
+    slugs: list[str] = []
+    for value in given:
+        if not value.strip():
+            continue
+        check_encoding(value, "day_one")
+        slug = vocab.normalise(value)
+        if slug not in valid:
+            raise UnknownValue(
+                "day-one entry", value, valid, where=f" on the day-one list {source}"
+            )
+        if slug not in slugs:
+            slugs.append(slug)
+    return DayOneTags(tuple(slugs))
+
+
+def _day_one_of(conn: sqlite3.Connection, evidence_id: int) -> list[str]:
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT slug FROM evidence_day_one WHERE evidence_id = ? ORDER BY slug", [evidence_id]
+        )
+    ]
+
+
+def _set_day_one(
+    conn: sqlite3.Connection, evidence_id: int, old: Sequence[str], new: Sequence[str]
+) -> None:
+    """Replace an item's day-one tags, inside the caller's transaction: each one taken off
+    or added is recorded in the change history by the table's triggers."""
+    conn.executemany(
+        "DELETE FROM evidence_day_one WHERE evidence_id = ? AND slug = ?",
+        [(evidence_id, slug) for slug in old if slug not in new],
+    )
+    conn.executemany(
+        "INSERT INTO evidence_day_one (evidence_id, slug) VALUES (?, ?)",
+        [(evidence_id, slug) for slug in new if slug not in old],
+    )
 
 
 def prepare_item(
@@ -272,6 +326,7 @@ def edit_evidence(
     files: Sequence[Incoming] = (),
     today: dt.date | None = None,
     words: vocab.Vocabulary | None = None,
+    day_one: DayOneTags | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Change the fields given (None leaves a field alone; "" clears an optional one).
 
@@ -280,7 +335,8 @@ def edit_evidence(
     file attached to it, withdraws that clearance.
 
     `areas` and `themes` replace the item's tags (`themes=[""]` clears them); `files`
-    (examined by `evidence.files.examine`) are attached beside those it has. A new date
+    (examined by `evidence.files.examine`) are attached beside those it has; `day_one`
+    (`day_one_tags`) replaces its day-one tags (none clears them). A new date
     replaces the old one with its precision, and drops the old qualifier unless `precision`
     is given again. Returns each changed field with its old and new value; nothing is
     written when nothing changes. `words` is the library's vocabulary, if the caller (an
@@ -356,6 +412,9 @@ def edit_evidence(
         for name, (before, after, added, removed) in tags.items():
             if added or removed:
                 changed[name] = (before, after)
+        old_day_one = _day_one_of(conn, evidence_id)
+        if day_one is not None and set(day_one.slugs) != set(old_day_one):
+            changed["day_one"] = (old_day_one, sorted(day_one.slugs))
         old_files = {file["sha256"] for file in current["files"]}
         new_files = [file for file in files if file.sha256 not in old_files]
         if new_files:
@@ -391,6 +450,8 @@ def edit_evidence(
                 f"INSERT INTO {table} (evidence_id, {column}) VALUES (?, ?)",
                 [(evidence_id, row["id"]) for row in added],
             )
+        if "day_one" in changed:
+            _set_day_one(conn, evidence_id, old_day_one, changed["day_one"][1])
         _attach_files(conn, evidence_id, new_files)
     return changed
 
@@ -502,7 +563,9 @@ def get_evidence(conn: sqlite3.Connection, evidence_id: int) -> dict[str, Any]:
     row = conn.execute(_SELECT + " WHERE evidence.id = ?", [evidence_id]).fetchone()
     if row is None:
         raise NotFound("evidence", evidence_id)
-    return _record(row)
+    record = _record(row)
+    record["day_one"] = _day_one_of(conn, evidence_id)
+    return record
 
 
 def list_evidence(
@@ -599,7 +662,8 @@ def history(conn: sqlite3.Connection, evidence_id: int) -> list[dict[str, Any]]:
         """
         SELECT changes.*, areas.framework AS area_framework, areas.code AS area_code,
                themes.slug AS theme_slug,
-               json_extract(coalesce(changes.new, changes.old), '$.name') AS file_name
+               json_extract(coalesce(changes.new, changes.old), '$.name') AS file_name,
+               json_extract(coalesce(changes.new, changes.old), '$.slug') AS day_one_slug
         FROM changes
         LEFT JOIN areas ON changes.table_name = 'evidence_areas'
             AND areas.id = json_extract(coalesce(changes.new, changes.old), '$.area_id')
@@ -607,7 +671,7 @@ def history(conn: sqlite3.Connection, evidence_id: int) -> list[dict[str, Any]]:
             AND themes.id = json_extract(coalesce(changes.new, changes.old), '$.theme_id')
         WHERE changes.row_id = ?
             AND changes.table_name IN ('evidence', 'evidence_areas', 'evidence_themes',
-                                       'evidence_files')
+                                       'evidence_files', 'evidence_day_one')
         ORDER BY changes.id
         """,
         [evidence_id],
@@ -638,6 +702,8 @@ def history(conn: sqlite3.Connection, evidence_id: int) -> list[dict[str, Any]]:
             label = "area " + area_label(area)
         elif row["table_name"] == "evidence_files":
             label = f"file {row['file_name']}" if row["file_name"] else "a file"
+        elif row["table_name"] == "evidence_day_one":
+            label = f"day-one entry {row['day_one_slug']}"
         else:
             label = f"theme {row['theme_slug']}"
         # A tag change joins the change of the item made in the same command; one made

@@ -72,9 +72,14 @@ def assess(
         for area in grades.grade_table(conn, as_of=day.isoformat(), framework=framework)["areas"]
     }
     kind_names = dict(conn.execute("SELECT slug, name FROM kinds").fetchall())
+    day_one = None
+    if "day-one" in rules.checks:
+        from readiness import dayone
+
+        day_one = dayone.assess(conn, rules.day_one or dayone.load(conn), day)
     results = []
     for index, scope in enumerate(scopes):
-        checks = AreaChecks(index, scope, rules, day, reader, kind_names)
+        checks = AreaChecks(index, scope, rules, day, reader, kind_names, day_one)
         checks.run()
         results.append(checks.result(graded.get(scope.area["code"])))
     _roll_up(results, scopes, rules)

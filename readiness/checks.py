@@ -30,8 +30,10 @@ class AreaChecks:
         day: dt.date,
         reader: Reader,
         kind_names: dict[str, str],
+        day_one: list[dict[str, Any]] | None = None,
     ) -> None:
         self.scope = scope
+        self.day_one_list = day_one
         self.rules = rules
         self.day = day
         self.cutoff = months_before(day, rules.current_months)
@@ -62,6 +64,7 @@ class AreaChecks:
             ("measures", self.rated_measures),
             ("open-challenges", self.open_challenges),
             ("theme-coverage", self.theme_coverage),
+            ("day-one", self.day_one),
         ):
             if self.applies(check):
                 method(check, self.rules.checks[check])
@@ -359,6 +362,22 @@ class AreaChecks:
                 measures=[challenge["measure"]],
                 challenges=[challenge["id"]],
             )
+
+    # The day-one list
+
+    def day_one(self, check: str, settings: dict[str, Any]) -> None:
+        """How the library stands against the day-one list: a finding of the overall
+        area alone, naming each document missing or stale."""
+        if self.scope.area["slug"] != "overall" or self.day_one_list is None:
+            return
+        from readiness.dayone import summary
+
+        _, finding = summary(self.day_one_list)
+        states = {entry["state"] for entry in self.day_one_list}
+        rags = [settings[state] for state in ("missing", "stale") if state in states]
+        rag = min(rags, key=("red", "amber").index) if rags else "green"
+        items = [entry["item"]["id"] for entry in self.day_one_list if entry["item"]]
+        self.add(check, rag, finding, evidence=list(dict.fromkeys(items)))
 
     # Themes
 

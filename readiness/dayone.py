@@ -72,6 +72,12 @@ class DayOneList:
     def slugs(self) -> list[str]:
         return [entry.slug for entry in self.entries]
 
+    def requests(
+        self, conn: sqlite3.Connection, notified_at: dt.datetime, on_site: dt.date
+    ) -> list[dict[str, Any]]:
+        """The list as an inspection's first requests (`requests_for`)."""
+        return requests_for(conn, self, notified_at, on_site)
+
 
 def load(conn: sqlite3.Connection, path: str | Path | None = None) -> DayOneList:
     """The shipped list, or a council's own: every value checked, a bad one an error
@@ -79,15 +85,23 @@ def load(conn: sqlite3.Connection, path: str | Path | None = None) -> DayOneList
     from evidence.readers import read_yaml_file
 
     name = str(path) if path is not None else SHIPPED_NAME
-    data = read_yaml_file(Path(path) if path is not None else SHIPPED, "list", limit=1024 * 1024)
+    data = read_yaml_file(
+        Path(path) if path is not None else SHIPPED, "day-one list", limit=1024 * 1024
+    )
     words = vocab.Vocabulary(conn)
 
     def problem(where: str, value: Any, message: str) -> InvalidValue:
         return InvalidValue(f"day-one list {name}, {where}", value, message)
 
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise InvalidValue("list", name, "must hold `entries:`, a list of documents.")
-    framework = words.framework(data.get("framework"))
+        raise InvalidValue("day-one list", name, "must hold `entries:`, a list of documents.")
+    for key in data:
+        if key not in ("framework", "entries"):
+            raise problem(str(key), key, "is not a setting: give framework and entries.")
+    try:
+        framework = words.framework(data.get("framework"))
+    except InvalidValue as error:
+        raise problem("framework", error.value, error.problem) from None
     entries: list[Entry] = []
     for number, raw in enumerate(data["entries"], start=1):
         if not isinstance(raw, dict):
@@ -155,8 +169,30 @@ def load(conn: sqlite3.Connection, path: str | Path | None = None) -> DayOneList
             )
         )
     if not entries:
-        raise InvalidValue("list", name, "has no entries.")
+        raise InvalidValue("day-one list", name, "has no entries.")
     return DayOneList(name, entries)
+
+
+def requests_for(
+    conn: sqlite3.Connection,
+    day_one: DayOneList,
+    notified_at: dt.datetime,
+    on_site: dt.date,
+) -> list[dict[str, Any]]:
+    """The list as an inspection's first requests (`inspections.start_inspection`): each
+    entry as the library stood on the day of the call, due as the list says."""
+    from evidence.uktime import uk_day
+
+    return [
+        {
+            **found,
+            "due_at": entry.due_at(notified_at, on_site),
+            "proposed_id": found["item"]["id"] if found["item"] else None,
+        }
+        for entry, found in zip(
+            day_one.entries, assess(conn, day_one, uk_day(notified_at)), strict=True
+        )
+    ]
 
 
 def _strings(value: Any, where: str, problem) -> list[str]:
@@ -230,7 +266,7 @@ def _newest(conn: sqlite3.Connection, entry: Entry, day: dt.date) -> dict[str, A
         ways.append(f"({way})")
     row = conn.execute(
         f"""
-        SELECT id, title, date, date_precision, kind FROM evidence
+        SELECT id, title, date, date_precision, date_qualifier, kind FROM evidence
         WHERE status = 'current' AND assurance = 'verified' AND {DATE_END_SQL} <= ?
             AND ({" OR ".join(ways)})
         ORDER BY date DESC, id DESC LIMIT 1
@@ -242,12 +278,30 @@ def _newest(conn: sqlite3.Connection, entry: Entry, day: dt.date) -> dict[str, A
 
 def summary(assessed: list[dict[str, Any]]) -> tuple[str, str]:
     """The readiness finding: its rating and its words, such as "day-one list: 9 of 12
-    current; missing: ...; stale: ..."."""
+    current; missing: ...; stale: ...", each stale document with the item that would be
+    handed over and its date."""
+    from readiness.checks import lower_name
+
     current = [a for a in assessed if a["state"] == "current"]
     words = f"day-one list: {len(current)} of {len(assessed)} current"
     for state in ("missing", "stale"):
-        names = [a["name"] for a in assessed if a["state"] == state]
+        names = [
+            lower_name(a["name"]) + (f" ({_newest_words(a)})" if state == "stale" else "")
+            for a in assessed
+            if a["state"] == state
+        ]
         if names:
             words += f"; {state}: {'; '.join(names)}"
     rag = "green" if len(current) == len(assessed) else "amber"
     return rag, words
+
+
+def _newest_words(found: dict[str, Any]) -> str:
+    """What a stale entry has: "item 67, 16 Jan 2018, older than 2 months"."""
+    from evidence.catalog import display_date
+
+    months = f"older than {found['within_months']} months"
+    if found["item"] is None:
+        return f"self-evaluation of {found['dated_display']}, {months}"
+    item = found["item"]
+    return f"item {item['id']}, {display_date(item)}, {months}"

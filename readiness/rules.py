@@ -29,6 +29,7 @@ BUILT_IN = (
     "measures",
     "open-challenges",
     "theme-coverage",
+    "day-one",
     "roll-up",
 )
 # The kind of value each setting takes.
@@ -38,6 +39,8 @@ SETTINGS = {
     "past_floor": "rating",
     "short_of_target": "rating",
     "no_figure": "rating",
+    "missing": "rating",
+    "stale": "rating",
     "red_after_months": "months",
     "within_months": "months",
     "no_figure_months": "months",
@@ -53,8 +56,9 @@ SETTINGS = {
 _SHORT = reprlib.Repr()
 _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring = 2, 4, 4, 60
 RECENT_KIND_SETTINGS = {"kinds", "within_months", "rating", "areas"}
-# Checks that are made for every area, or are about how areas combine.
-EVERY_AREA = ("verified-evidence", "roll-up")
+# Checks that are made for every area, or are about how areas combine, or of the overall
+# area alone: none can be narrowed to some areas.
+EVERY_AREA = ("verified-evidence", "roll-up", "day-one")
 
 
 @dataclass
@@ -67,25 +71,39 @@ class Rules:
     current_months: int
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     shipped: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The day-one list the `day-one` check reads (`dayone.DayOneList`); None for the
+    # shipped one, read when the check is made.
+    day_one: Any = None
 
     def recent_kind_checks(self) -> list[str]:
         return [name for name, settings in self.checks.items() if "kinds" in settings]
 
 
-def load(conn: sqlite3.Connection, path: str | Path | None = None) -> Rules:
-    """The shipped rules, or a council's file read over them."""
+def load(
+    conn: sqlite3.Connection,
+    path: str | Path | None = None,
+    *,
+    day_one: str | Path | None = None,
+) -> Rules:
+    """The shipped rules, or a council's file read over them; with `day_one`, a
+    council's own day-one list for the `day-one` check, read and checked now."""
     from evidence.readers import read_yaml_file
 
     data = read_yaml_file(SHIPPED, "rules")
     shipped = _checked(conn, data, data, SHIPPED_NAME)
     shipped.shipped = shipped.checks
     if path is None:
-        return shipped
-    council = _checked(
-        conn, read_yaml_file(Path(path), "rules", limit=1024 * 1024), data, str(path)
-    )
-    council.shipped = shipped.checks
-    return council
+        chosen = shipped
+    else:
+        chosen = _checked(
+            conn, read_yaml_file(Path(path), "rules", limit=1024 * 1024), data, str(path)
+        )
+        chosen.shipped = shipped.checks
+    if day_one is not None:
+        from readiness import dayone
+
+        chosen.day_one = dayone.load(conn, day_one)
+    return chosen
 
 
 def _checked(conn: sqlite3.Connection, data: Any, shipped: dict, name: str) -> Rules:

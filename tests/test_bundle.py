@@ -30,7 +30,7 @@ def demo_bundle(cli, tmp_path):
     cli("edit", "1", "--file", letter)
     out = tmp_path / "library.zip"
     assert cli("bundle", "--out", out).stdout == (
-        f"Wrote {out}: 71 items and 1 file, marked OFFICIAL-SENSITIVE.\n"
+        f"Wrote {out}: 76 items and 1 file, marked OFFICIAL-SENSITIVE.\n"
     )
     return out
 
@@ -40,14 +40,14 @@ def test_the_bundle_holds_an_index_a_csv_a_manifest_and_the_files(demo_bundle):
         names = archive.namelist()
         manifest = json.loads(archive.read("manifest.json"))
         assert names[:3] == ["index.html", "evidence.csv", "manifest.json"]
-        assert manifest["items"] == 71 and manifest["marking"] == "OFFICIAL-SENSITIVE"
+        assert manifest["items"] == 76 and manifest["marking"] == "OFFICIAL-SENSITIVE"
         (entry,) = manifest["files"]
         assert entry["path"] == "files/0001/Monitoring letter.pdf"
         data = archive.read(entry["path"])
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         assert len(data) == entry["size"] and entry["evidence_ids"] == [1]
         csv_lines = archive.read("evidence.csv").decode().splitlines()
-        assert len(csv_lines) == 72
+        assert len(csv_lines) == 77
 
 
 def test_the_index_groups_by_area_links_every_file_and_leaves_out_withdrawn(demo_bundle, cli):

@@ -20,11 +20,11 @@ def test_a_backup_restores_by_copying_it_back(cli, tmp_path, library_path):
     cli("edit", "3", "--file", note)
     before = cli("export").stdout
     dest = tmp_path / "backup"
-    assert cli("backup", dest).stdout == f"Backed up 73 items and 1 file to {dest}.\n"
+    assert cli("backup", dest).stdout == f"Backed up 78 items and 1 file to {dest}.\n"
     assert sorted(p.name for p in dest.iterdir()) == ["evidence.db", "files"]
     shutil.rmtree(library_path.parent)
     shutil.copytree(dest, library_path.parent)
-    assert cli("check").stdout == "The library is sound: 73 items and 1 file checked.\n"
+    assert cli("check").stdout == "The library is sound: 78 items and 1 file checked.\n"
     assert cli("export").stdout == before
 
 

@@ -3,12 +3,14 @@ from collections import Counter
 from conftest import dump
 
 from evidence import demo
+from readiness import dayone
 
 
 def test_demo_loads_a_whole_library_across_every_area_and_kind(cli):
     assert cli("demo").stdout == (
-        "Loaded the demo library: 73 items added, 73 in all, with 16 actions, 7 grades,"
-        " 11 self-evaluations and 385 monthly figures of 18 measures.\n"
+        "Loaded the demo library: 78 items added, 78 in all, with 16 actions, 7 grades,"
+        " 11 self-evaluations, 385 monthly figures of 18 measures and 1 inspection with 32"
+        " requests.\n"
     )
     items = cli.json("list", "--include-withdrawn")
     assert len(items) >= 60
@@ -44,8 +46,9 @@ def test_demo_twice_does_not_duplicate(cli, library_path):
     cli("demo")
     before = dump(library_path)
     assert cli("demo").stdout == (
-        "The demo library is already loaded: 73 items, with 16 actions, 7 grades,"
-        " 11 self-evaluations and 385 monthly figures of 18 measures.\n"
+        "The demo library is already loaded: 78 items, with 16 actions, 7 grades,"
+        " 11 self-evaluations, 385 monthly figures of 18 measures and 1 inspection with 32"
+        " requests.\n"
     )
     assert dump(library_path) == before
 
@@ -66,11 +69,11 @@ def test_demo_items_pass_the_same_checks_as_any_item(conn):
     data = demo.read()
     refs = [item["ref"] for item in data["items"]]
     assert len(refs) == len(set(refs)) and all(ref.startswith("DEMO-") for ref in refs)
-    assert demo.load(conn, data) == (len(refs), len(refs))
+    assert demo.load(conn, data, day_one=dayone.load(conn)) == (len(refs), len(refs))
 
 
 def test_the_demo_council_is_recorded_and_fictional(conn):
-    demo.load(conn)
+    demo.load(conn, day_one=dayone.load(conn))
     council = conn.execute("SELECT value FROM settings WHERE key = 'council'").fetchone()[0]
     assert council == "Fenmoor Borough Council"
 

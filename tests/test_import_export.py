@@ -153,7 +153,7 @@ def test_json_export_imports_into_an_identical_library(cli, tmp_path, monkeypatc
     first, second = tmp_path / "first.json", tmp_path / "second.json"
     cli("export", "--out", first)
     monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "other" / "evidence.db"))
-    assert "74 items added" in cli("import", first, "--create").stdout
+    assert "79 items added" in cli("import", first, "--create").stdout
     cli("export", "--out", second)
 
     def comparable(path):

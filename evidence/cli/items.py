@@ -24,6 +24,7 @@ from evidence.cli.options import (
     AsJson,
     By,
     Create,
+    DayOneListFile,
     DbPath,
     FilePath,
     Framework,
@@ -46,6 +47,14 @@ EvidenceId = Annotated[
 Kind = Annotated[
     str, typer.Argument(metavar="KIND", help="Kind of evidence, e.g. audit, monitoring-letter.")
 ]
+DayOne = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--day-one",
+        metavar="SLUG",
+        help="An entry of the day-one list it satisfies, such as performance-report; repeat.",
+    ),
+]
 
 
 @app.command()
@@ -67,6 +76,8 @@ def add(
     claimed: Annotated[
         bool, typer.Option("--claimed", help="A claim nobody has checked yet.")
     ] = False,
+    day_one: DayOne = None,
+    day_one_list: DayOneListFile = None,
     framework: Framework = None,
     as_json: AsJson = False,
     db_path: DbPath = None,
@@ -76,12 +87,14 @@ def add(
     """Log one piece of evidence.
 
     Prints the new id; with --json, the whole record. Areas and kinds are checked against
-    the library's vocabularies (see `evidence areas` and `evidence kinds`).
+    the library's vocabularies (see `evidence areas` and `evidence kinds`), --day-one
+    against the day-one list.
     """
     from evidence import catalog
 
     attached = examined(files)
     with library(db_path, may_create=True, create=create) as conn:
+        tags = day_one_tags(conn, day_one, day_one_list)
         evidence_id = catalog.add_evidence(
             conn,
             kind=kind,
@@ -100,6 +113,7 @@ def add(
             claimed=claimed,
             files=attached,
             framework=framework,
+            day_one=tags,
             by=actor(by),
         )
         if as_json:
@@ -124,6 +138,26 @@ def add(
     )
     if words:
         warn_privacy(f"evidence {evidence_id}", evidence_id, words)
+
+
+def day_one_tags(conn: Any, given: list[str] | None, path: Path | None) -> Any:
+    """The --day-one slugs checked against the day-one list (the shipped one, or --list),
+    or None when none are given. The list is read only then, keeping YAML and readiness
+    off the everyday `evidence add`."""
+    if given is None:
+        if path is not None:
+            from evidence.errors import Refused
+
+            raise Refused(
+                f"--list {path} is the day-one list --day-one is checked against: give"
+                " --day-one SLUG too."
+            )
+        return None
+    from evidence import catalog
+    from readiness import dayone
+
+    listed = dayone.load(conn, path)
+    return catalog.day_one_tags(given, listed.slugs(), listed.source)
 
 
 def examined(paths: list[Path] | None) -> list[Any]:
@@ -261,21 +295,32 @@ def edit(
             " doubted it.",
         ),
     ] = False,
+    day_one: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--day-one",
+            metavar="SLUG",
+            help='Replace the day-one list\'s entries it satisfies; repeat (--day-one "" clears'
+            " them).",
+        ),
+    ] = None,
+    day_one_list: DayOneListFile = None,
     framework: Framework = None,
     db_path: DbPath = None,
     by: By = None,
 ) -> None:
-    """Correct an item's fields, areas or themes.
+    """Correct an item's fields, areas, themes or day-one entries.
 
-    Only the options given change; --area and --theme replace the item's tags, and an
-    empty value ("") clears an optional field. Every change is kept in its history. A
-    child story cleared for print is cleared no longer once its title or summary change.
+    Only the options given change; --area, --theme and --day-one replace the item's tags,
+    and an empty value ("") clears an optional field. Every change is kept in its history.
+    A child story cleared for print is cleared no longer once its title or summary change.
     """
     from evidence import catalog
     from evidence.cli import render
 
     attached = examined(files)
     with library(db_path) as conn:
+        tags = day_one_tags(conn, day_one, day_one_list)
         changed = catalog.edit_evidence(
             conn,
             evidence_id,
@@ -296,6 +341,7 @@ def edit(
             cleared_for_print=cleared_for_print,
             files=attached,
             framework=framework,
+            day_one=tags,
             by=actor(by),
         )
         item = catalog.get_evidence(conn, evidence_id)

@@ -262,14 +262,17 @@ def demo(db_path: DbPath = None) -> None:
     again adds nothing.
     """
     from evidence import demo as demo_library
+    from readiness import dayone
 
     with library(db_path, create=True) as conn:
-        added, total = demo_library.load(conn)
+        added, total = demo_library.load(conn, day_one=dayone.load(conn))
         held = demo_library.counts(conn)
     also = (
         f"with {plural(held['actions'], 'action')}, {plural(held['grades'], 'grade')},"
-        f" {plural(held['self_evaluations'], 'self-evaluation')} and"
+        f" {plural(held['self_evaluations'], 'self-evaluation')},"
         f" {plural(held['readings'], 'monthly figure')} of {plural(held['measures'], 'measure')}"
+        f" and {plural(held['inspections'], 'inspection')} with"
+        f" {plural(held['requests'], 'request')}"
     )
     if added:
         typer.echo(f"Loaded the demo library: {added} items added, {total} in all, {also}.")

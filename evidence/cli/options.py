@@ -72,6 +72,19 @@ RulesFile = Annotated[
         help="A council's own copy of the readiness rules. [default: readiness/rules.yml]",
     ),
 ]
+# The day-one list: a council's own copy, read by `add`, `edit`, `readiness` and `pack`
+# (whose `--list` lists the packs printed, so it takes the longer name alone).
+_DAY_ONE_LIST_HELP = "A council's own day-one list. [default: readiness/day-one.yml]"
+DayOneListFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--list", "--day-one-list", metavar="FILE", help=_DAY_ONE_LIST_HELP, show_default=False
+    ),
+]
+PackDayOneListFile = Annotated[
+    Path | None,
+    typer.Option("--day-one-list", metavar="FILE", help=_DAY_ONE_LIST_HELP, show_default=False),
+]
 
 # An item's fields, as `add` takes them; `edit` shares most.
 Title = Annotated[

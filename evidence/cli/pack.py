@@ -13,7 +13,17 @@ import typer
 
 from evidence.cli import app
 from evidence.cli.common import actor, library, print_json
-from evidence.cli.options import AreaFilter, AsJson, AsOf, By, Create, DbPath, Framework, RulesFile
+from evidence.cli.options import (
+    AreaFilter,
+    AsJson,
+    AsOf,
+    By,
+    Create,
+    DbPath,
+    Framework,
+    PackDayOneListFile,
+    RulesFile,
+)
 
 
 @app.command()
@@ -29,6 +39,7 @@ def pack(
         typer.Option("--title", metavar="TEXT", help="[default: Inspection briefing pack]"),
     ] = None,
     rules: RulesFile = None,
+    day_one_list: PackDayOneListFile = None,
     list_packs: Annotated[
         bool, typer.Option("--list", help="List every pack printed, and stop.")
     ] = False,
@@ -75,7 +86,7 @@ def pack(
         refuse_inside_library(conn, target, "out")
         with progress() as step:
             step("Reading the library")
-            chosen = readiness_rules.load(conn, rules)
+            chosen = readiness_rules.load(conn, rules, day_one=day_one_list)
             context = packs.gather(
                 conn, as_of=as_of, areas=areas, framework=framework, title=title,
                 rules=chosen, by=who,
@@ -86,6 +97,8 @@ def pack(
             options = {"as_of": context["as_of"], "areas": areas or [],
                        "framework": context["framework"], "title": context["title"],
                        "rules": context["rules"]}  # fmt: skip
+            if chosen.day_one is not None:
+                options["day_one_list"] = chosen.day_one.source
 
             # The register is written, under the library's lock, before the PDF takes its
             # name: a pack is never on disk unrecorded, nor recorded and not on disk.

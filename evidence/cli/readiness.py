@@ -11,7 +11,7 @@ import typer
 
 from evidence.cli import app
 from evidence.cli.common import library, print_json
-from evidence.cli.options import AsJson, AsOf, DbPath, Framework, RulesFile
+from evidence.cli.options import AsJson, AsOf, DayOneListFile, DbPath, Framework, RulesFile
 
 
 @app.command()
@@ -19,6 +19,7 @@ def readiness(
     as_of: AsOf = None,
     framework: Framework = None,
     rules: RulesFile = None,
+    day_one_list: DayOneListFile = None,
     as_json: AsJson = False,
     db_path: DbPath = None,
 ) -> None:
@@ -36,7 +37,7 @@ def readiness(
     from readiness.terminal import readiness_table
 
     with library(db_path, only_reads=True) as conn:
-        chosen = readiness_rules.load(conn, rules)
+        chosen = readiness_rules.load(conn, rules, day_one=day_one_list)
         found = assess.assess(conn, as_of=as_of, framework=framework, rules=chosen)
     if as_json:
         print_json(found["areas"])

@@ -77,6 +77,7 @@ def evidence_detail(item: dict[str, Any]) -> str:
             ),
         ),
         ("Themes", ", ".join(item["themes"])),
+        ("Day-one", ", ".join(item.get("day_one", ()))),
         ("Summary", item["summary"]),
         ("Marking", item["marking"].upper()),
         ("Assurance", assurance),

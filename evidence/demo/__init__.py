@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any, Protocol
 
 from db import transaction
-from evidence import actions, catalog, grades, measures
+from evidence import actions, catalog, grades, inspections, measures
 from evidence.errors import Refused
 
 LIBRARY = Path(__file__).with_name("library.yml")
@@ -23,9 +24,24 @@ def read() -> dict:
     return yaml.safe_load(LIBRARY.read_text(encoding="utf-8"))
 
 
-def load(conn: sqlite3.Connection, data: dict | None = None) -> tuple[int, int]:
-    """Add the demo items the library lacks, with their grades, actions and the
-    self-evaluations; returns (items added, demo items in all).
+class DayOneList(Protocol):
+    """The day-one list, as `readiness.dayone` reads it: its source, its entries' slugs,
+    and the requests it makes of an inspection."""
+
+    source: str
+
+    def slugs(self) -> list[str]: ...
+
+    def requests(self, conn: sqlite3.Connection, notified_at: Any, on_site: Any) -> list: ...
+
+
+def load(
+    conn: sqlite3.Connection, data: dict | None = None, *, day_one: DayOneList
+) -> tuple[int, int]:
+    """Add the demo items the library lacks, with their grades, actions, the
+    self-evaluations and the inspection week; returns (items added, demo items in all).
+    Items are tagged with the entries of `day_one` they satisfy, and the inspection's
+    first requests are made from it.
 
     Refuses a library holding anything but demo items, so real evidence is never mixed
     with the fictional council's.
@@ -66,6 +82,9 @@ def load(conn: sqlite3.Connection, data: dict | None = None) -> tuple[int, int]:
                 marking=item.get("marking"),
                 review_by=str(item["review_by"]) if item.get("review_by") else None,
                 claimed=item.get("claimed", False),
+                day_one=catalog.day_one_tags(
+                    item.get("day_one", ()), day_one.slugs(), day_one.source
+                ),
                 by=DEMO_BY,
             )
             if item.get("withdrawn"):
@@ -77,6 +96,8 @@ def load(conn: sqlite3.Connection, data: dict | None = None) -> tuple[int, int]:
         _load_self_evaluations(conn, data.get("self_evaluations", ()))
         if data.get("performance"):
             _load_performance(conn, data["performance"])
+        if data.get("inspection"):
+            _load_inspection(conn, data["inspection"], ids, day_one)
     (total,) = conn.execute("SELECT count(*) FROM evidence").fetchone()
     return added, total
 
@@ -215,9 +236,77 @@ def _load_performance(conn: sqlite3.Connection, report: dict) -> None:
             )
 
 
+def _load_inspection(
+    conn: sqlite3.Connection, week: dict, ids: dict[str, int], day_one: DayOneList
+) -> None:
+    """The inspection week: the call, the day-one list's requests, those asked on site,
+    and what happened to each, at its time; then the end."""
+    from evidence.dates import parse_day
+    from evidence.uktime import parse_time, stored
+
+    notified_at = parse_time(week["notified"], "notified")
+    if conn.execute(
+        "SELECT 1 FROM inspections WHERE notified_at = ?", [stored(notified_at)]
+    ).fetchone():
+        return
+    on_site = parse_day(week["on_site"], "on_site")
+    inspection_id = inspections.start_inspection(
+        conn,
+        framework=week["framework"],
+        type=week["type"],
+        notified=week["notified"],
+        on_site=week["on_site"],
+        lead=week.get("lead"),
+        day_one=day_one.requests(conn, notified_at, on_site),
+        by=DEMO_BY,
+    )
+    listed = dict(
+        conn.execute(
+            "SELECT day_one, id FROM requests WHERE inspection_id = ? AND day_one IS NOT NULL",
+            [inspection_id],
+        ).fetchall()
+    )
+    for request in week["requests"]:
+        if request.get("day_one"):
+            request_id = listed[request["day_one"]]
+        else:
+            request_id = inspections.add_request(
+                conn,
+                request["text"],
+                due=request["due"],
+                at=request["asked"],
+                asked_by=request.get("asked_by"),
+                owner=request.get("owner"),
+                areas=request.get("areas", ()),
+                by=DEMO_BY,
+            )
+        for event in request.get("events", ()):
+            if "answered" in event:
+                inspections.answer_request(
+                    conn,
+                    request_id,
+                    evidence_ids=[ids[ref] for ref in event.get("with", ())],
+                    note=event.get("note"),
+                    at=event["answered"],
+                    by=DEMO_BY,
+                )
+            elif "reopened" in event:
+                inspections.reopen_request(
+                    conn, request_id, reason=event["reason"], at=event["reopened"], by=DEMO_BY
+                )
+            else:
+                inspections.withdraw_request(
+                    conn, request_id, reason=event["reason"], at=event["withdrawn"], by=DEMO_BY
+                )
+    inspections.end_inspection(conn, on=week["ended"], by=DEMO_BY)
+
+
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
     """How much of each kind of record the library holds."""
     return {
         table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        for table in ("evidence", "actions", "grades", "self_evaluations", "measures", "readings")
-    }
+        for table in (
+            "evidence", "actions", "grades", "self_evaluations", "measures", "readings",
+            "inspections", "requests",
+        )
+    }  # fmt: skip
