@@ -157,8 +157,13 @@ def test_managers_and_analysts_read_it_and_no_one_else(served):
     assert visitor.get("/-/inspection").status_code == 302
 
 
-def test_the_menu_links_to_it(served):
+def test_the_menu_help_and_home_link_to_it_and_it_carries_the_marking(served):
     assert 'href="/-/inspection">Inspection</a>' in page_of(served, path="/")
+    assert 'href="/-/inspection">The inspection</a>' in page_of(served, path="/")
+    assert '<a href="/-/inspection">Inspection</a> shows' in page_of(served, path="/-/help")
+    page = page_of(served)
+    assert page.count(">OFFICIAL-SENSITIVE</div>") == 2
+    assert "Fenmoor Borough Council" in page
 
 
 def test_it_shows_the_inspection_and_its_requests_by_status(served):
