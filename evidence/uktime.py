@@ -9,6 +9,7 @@ pass twice when they go back is ambiguous and must carry its offset ("2026-10-25
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from evidence.errors import InvalidValue
 
 UK = ZoneInfo("Europe/London")
 STORED = "%Y-%m-%dT%H:%M:%SZ"
+_STORED = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
 _TIME = re.compile(
     r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*(Z|[+-]\d{2}:?\d{2})?",
     re.IGNORECASE,
@@ -89,7 +91,12 @@ def stored(moment: dt.datetime) -> str:
 
 
 def read_stored(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, STORED).replace(tzinfo=dt.UTC)
+    """A time as stored (STORED), read: a tenth of the time strptime() takes, which
+    counts on a page of 2,000 requests."""
+    found = _STORED.fullmatch(text)
+    if not found:
+        raise ValueError(f"time data {text!r} does not match format {STORED!r}")
+    return dt.datetime(*map(int, found.groups()), tzinfo=dt.UTC)
 
 
 def shown(text_or_moment: str | dt.datetime | None) -> str:
@@ -97,7 +104,19 @@ def shown(text_or_moment: str | dt.datetime | None) -> str:
     BST" where the clocks make it ambiguous."""
     if text_or_moment is None:
         return ""
-    moment = read_stored(text_or_moment) if isinstance(text_or_moment, str) else text_or_moment
+    if isinstance(text_or_moment, str):
+        return _shown_stored(text_or_moment)
+    return _shown(text_or_moment)
+
+
+@functools.lru_cache(maxsize=16384)
+def _shown_stored(text: str) -> str:
+    """shown() of a stored time, kept: a page of an inspection shows the same times on
+    every visit."""
+    return _shown(read_stored(text))
+
+
+def _shown(moment: dt.datetime) -> str:
     local = moment.astimezone(UK)
     words = f"{local.day} {local:%b %Y %H:%M}"
     other = local.replace(fold=1 - local.fold)

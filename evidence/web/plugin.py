@@ -34,7 +34,7 @@ from markupsafe import Markup, escape
 
 from evidence.accounts import NAME
 from evidence.files import blob_path
-from evidence.web import SESSION_HOURS, guard, is_loopback_address
+from evidence.web import SESSION_HOURS, guard, inspection, is_loopback_address
 
 COOKIE = "ds_actor"  # Datasette's own name, so its "Log out" menu item works
 SESSION_NAMESPACE = "evidence-session"
@@ -215,6 +215,7 @@ def register_routes():
         (r"^/-/login$", login),
         (r"^/-/logout$", logout),
         (r"^/-/help$", help_page),
+        (r"^/-/inspection$", inspection.inspection_page),
         (r"^/robots\.txt$", robots),
         (r"^/-/files/(?P<sha256>[^/]+)/(?P<name>[^/]+)$", download),
     ]
@@ -481,6 +482,7 @@ def menu_links(datasette, actor):
         return []
     return [
         {"href": "/", "label": "Readiness"},
+        {"href": inspection.PATH, "label": "Inspection"},
         {"href": datasette.urls.table("evidence", "evidence"), "label": "All evidence"},
         {"href": "/-/help", "label": "Help"},
     ]
