@@ -169,7 +169,8 @@ def test_the_menu_help_and_home_link_to_it_and_it_carries_the_marking(served):
 def test_it_shows_the_inspection_and_its_requests_by_status(served):
     _, _, ids, items = served
     page = page_of(served)
-    assert "Inspection 1: inspection (SIF)" in page
+    # The demo keeps an inspection week of its own (inspection 1): this one is 2.
+    assert "Inspection 2: inspection (SIF)" in page
     assert f"<dt>Notified</dt><dd>{shown(ago(72))}</dd>" in page
     assert "this page refreshes itself every minute" in page
     counts = text_of(re.search(r'<ul class="request-counts".*?</ul>', page, re.S).group(0))
@@ -403,7 +404,7 @@ def test_a_manager_sees_late_requests_in_red_in_chromium(served, tmp_path):
             page.screenshot(path=tmp_path / "inspection.png", full_page=True)
             assert (tmp_path / "inspection.png").stat().st_size > 10_000
             expect(
-                page.get_by_role("heading", name="Inspection 1: inspection (SIF)")
+                page.get_by_role("heading", name="Inspection 2: inspection (SIF)")
             ).to_be_visible()
             late = page.locator(f"#request-{ids['reopened']}")
             expect(late).to_be_visible()
@@ -428,3 +429,25 @@ def test_a_manager_sees_late_requests_in_red_in_chromium(served, tmp_path):
             page.screenshot(path=tmp_path / "inspection-as-of.png", full_page=True)
         finally:
             browser.close()
+
+
+def test_as_it_stood_during_an_inspection_since_ended_it_was_open(tmp_path, monkeypatch):
+    from evidence.web import plugin
+
+    monkeypatch.setattr(plugin, "CACHE_SECONDS", 0)
+    path = tmp_path / "evidence.db"
+    conn = open_library(path)
+    inspections.start_inspection(
+        conn, framework="sif", type="inspection", notified="2025-11-10 10:30", by="t"
+    )
+    inspections.add_request(conn, "Audits", due="2025-11-12 12:00", by="t", at="2025-11-10 11:00")
+    inspections.end_inspection(conn, by="t", on="2025-11-21")
+    conn.close()
+    datasette = make_datasette(path)
+    during = Visitor(datasette).get("/-/inspection?as_of=2025-11-11+12:00").text
+    assert "No inspection is open" not in during
+    assert "Inspection 1: inspection (SIF)" in during
+    before = Visitor(datasette).get("/-/inspection?as_of=2025-11-01").text
+    assert "Inspection 1" not in before
+    after = Visitor(datasette).get("/-/inspection?as_of=2025-11-22").text
+    assert "No inspection is open. The latest ended on 21 Nov 2025" in after

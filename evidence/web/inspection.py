@@ -36,7 +36,7 @@ from markupsafe import Markup, escape
 from evidence import inspections
 from evidence.dates import format_day
 from evidence.errors import InvalidValue
-from evidence.uktime import parse_moment, read_stored, shown
+from evidence.uktime import parse_moment, read_stored, shown, stored, uk_day
 
 PATH = "/-/inspection"
 REFRESH_SECONDS = 60
@@ -184,12 +184,12 @@ def read_board(
     """What the page shows: the open inspection (or else the latest, ended), its requests
     as they stood at `moment` grouped by status, and their counts; `fixed` if the visitor
     asked for that moment."""
-    row = (
-        inspections.open_inspection(conn)
-        or conn.execute(
-            "SELECT * FROM inspections ORDER BY notified_at DESC, id DESC LIMIT 1"
-        ).fetchone()
-    )
+    # As it stood at `moment`: the latest inspection notified by then (open, or ended).
+    row = conn.execute(
+        "SELECT * FROM inspections WHERE notified_at <= ? ORDER BY notified_at DESC, id DESC"
+        " LIMIT 1",
+        [stored(moment)],
+    ).fetchone()
     board: dict[str, Any] = {
         "as_of_display": shown(moment),
         "fixed": fixed,
@@ -213,6 +213,9 @@ def read_board(
         "on_site": format_day(row["on_site"]),
         "lead": plain(row["lead"], NAME_MAX),
         "ended": format_day(row["ended_on"]) if row["ended_on"] else None,
+        # Ended (or, for a moment asked for, over by then): no inspection is open.
+        "over": bool(row["ended_on"])
+        and (not fixed or row["ended_on"] < uk_day(moment).isoformat()),
         "report_url": f"{row_url}{row['report_id']}" if report else None,
         "report": plain(report[0], TITLE_MAX) if report else None,
     }
