@@ -260,19 +260,25 @@ def _request_row(request: dict[str, Any]) -> dict[str, Any]:
         "reopened": request["status"] == "open" and bool(answers),
         "answered": request["answered_display"],
         "handed": list(handed.values()),
+        # What an answer said, as where nothing was handed over but a note of what was.
+        "notes": [event["note"] for event in answers if event["note"]],
         "handed_ids": list(dict.fromkeys(ids)),
         "outside": outside,
     }
 
 
 def _inspection_records(this: dict[str, Any] | None) -> list[tuple[str, list[str], bool]]:
-    """The inspection's words the pack prints, for the privacy check: each request, and
-    the names of files handed over from outside the library (items handed over are
-    checked as items)."""
+    """The inspection's words the pack prints, for the privacy check: each request, the
+    names of files handed over from outside the library, and what its answers noted
+    (items handed over are checked as items)."""
     if this is None:
         return []
     return [
-        (f"request {request['id']}", [request["text"], *request["outside"]], False)
+        (
+            f"request {request['id']}",
+            [request["text"], *request["outside"], *request["notes"]],
+            False,
+        )
         for request in this["requests"]
     ]
 

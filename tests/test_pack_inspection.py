@@ -133,3 +133,22 @@ def test_a_request_that_may_identify_a_child_stops_the_pack(cli, tmp_path, week)
     assert not out.exists()
     # Outside that inspection's days, the request is not printed, and nothing stops.
     pack(cli, tmp_path, "2025-03-05")
+
+
+def test_what_an_answer_noted_is_printed_and_checked(cli, tmp_path):
+    cli.add()
+    cli("inspection", "start", "--notified", "2025-11-10 10:30", "--type", "standard")
+    cli("request", "add", "Annex A lists", "--due", "2025-11-10 17:00", "--at", "2025-11-10 11:00")
+    cli("request", "answer", "13", "--note", "Sent from the case system by secure email.",
+        "--at", "2025-11-10 16:00")  # fmt: skip
+    pack = tmp_path / "pack.pdf"
+    cli("pack", "--as-of", "2025-11-11", "--out", pack)
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(pack).pages).split())
+    assert "Sent from the case system by secure email." in text
+    cli("request", "reopen", "13", "--reason", "more", "--at", "2025-11-10 16:30")
+    cli("request", "answer", "13", "--note", "Child born 03/03/2015 in the list.",
+        "--at", "2025-11-10 16:40")  # fmt: skip
+    result = cli("pack", "--as-of", "2025-11-11", "--out", tmp_path / "again.pdf", expect=1)
+    assert "request 13" in result.stderr
