@@ -353,6 +353,14 @@ def answer_request(
         if item["status"] != "current":
             raise Refused(f"evidence {item['id']} is {item['status']}: it cannot be handed over.")
     privacy.check_printable(items)
+    # A file from outside, by its name, and a note: what is written of them, checked too.
+    doubted = privacy.record_findings([*(file.name for file in files), note], names=False)
+    if doubted:
+        quoted = ", ".join(repr(word) for word in doubted)
+        raise Refused(
+            f"what would be recorded of this answer may identify a child ({quoted}): name the"
+            " file and write the note without it."
+        )
     stamp = now()
     with transaction(conn, by=by, at=stamp):
         request = _request_row(conn, request_id)

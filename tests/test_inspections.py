@@ -246,3 +246,34 @@ def test_times_the_library_records_are_shown_in_uk_time(cli):
     cli.add()
     logged = next(line for line in cli("show", "1").stdout.splitlines() if "Logged" in line)
     assert "UTC" not in logged
+
+
+def test_a_file_or_a_note_that_may_identify_a_child_is_refused(week, tmp_path, library_path):
+    week("request", "add", "Annex A lists", "--due", "2025-11-10 17:00", "--at", NOTIFIED)
+    named = tmp_path / "child born 03-03-2015.xlsx"
+    named.write_bytes(b"x")
+    before = dump(library_path)
+    result = week("request", "answer", "13", "--file", named, "--at", "2025-11-10 16:00", expect=1)
+    assert result.stderr.startswith(
+        "Error: what would be recorded of this answer may identify a child ("
+    )
+    result = week("request", "answer", "13", "--note", "Sent for the boy at SW1A 1AA",
+                  "--at", "2025-11-10 16:00", expect=1)  # fmt: skip
+    assert "may identify a child" in result.stderr
+    assert dump(library_path) == before
+
+
+def test_the_demo_week_in_its_pack_and_its_late_requests(cli, tmp_path):
+    cli("demo")
+    late = cli.json("request", "list", "--late", "--as-of", "2018-03-31")
+    assert [(r["id"], r["status"]) for r in late] == [
+        (4, "answered"), (8, "answered"), (11, "answered"), (19, "answered"),
+        (20, "answered"), (26, "answered"),
+    ]  # fmt: skip
+    from pypdf import PdfReader
+
+    pack = tmp_path / "week.pdf"
+    cli("pack", "--as-of", "2018-03-14", "--out", pack)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(pack).pages).split())
+    assert "This inspection" in text
+    assert "As of 14 Mar 2018 23:59 (UK time): 23 requests, 2 open (1 late)" in text
