@@ -56,6 +56,16 @@ def open_inspection(conn: sqlite3.Connection) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM inspections WHERE ended_on IS NULL").fetchone()
 
 
+def current_or_latest(conn: sqlite3.Connection) -> sqlite3.Row | None:
+    """The open inspection, or else the one notified last."""
+    return (
+        open_inspection(conn)
+        or conn.execute(
+            "SELECT * FROM inspections ORDER BY notified_at DESC, id DESC LIMIT 1"
+        ).fetchone()
+    )
+
+
 def start_inspection(
     conn: sqlite3.Connection,
     *,
@@ -165,12 +175,7 @@ def get_inspection(
     """An inspection (the open one, or else the latest, unless `inspection_id`), with its
     requests as they stood at `as_of` and its timeline up to then."""
     if inspection_id is None:
-        row = (
-            open_inspection(conn)
-            or conn.execute(
-                "SELECT * FROM inspections ORDER BY notified_at DESC, id DESC LIMIT 1"
-            ).fetchone()
-        )
+        row = current_or_latest(conn)
         if row is None:
             raise NotFound("inspection", "(none yet)")
     else:
@@ -527,12 +532,7 @@ def list_requests(
     `moment`, each as it stood then, in the order they fall due."""
     moment = moment or parse_moment(as_of, "as_of")
     if inspection_id is None:
-        row = (
-            open_inspection(conn)
-            or conn.execute(
-                "SELECT * FROM inspections ORDER BY notified_at DESC, id DESC LIMIT 1"
-            ).fetchone()
-        )
+        row = current_or_latest(conn)
         if row is None:
             return []
         inspection_id = row["id"]
