@@ -135,7 +135,7 @@ def test_a_request_that_may_identify_a_child_stops_the_pack(cli, tmp_path, week)
     pack(cli, tmp_path, "2025-03-05")
 
 
-def test_what_an_answer_noted_is_printed_and_checked(cli, tmp_path):
+def test_what_an_answer_noted_is_printed_and_checked(cli, tmp_path, library_path):
     cli.add()
     cli("inspection", "start", "--notified", "2025-11-10 10:30", "--type", "standard")
     cli("request", "add", "Annex A lists", "--due", "2025-11-10 17:00", "--at", "2025-11-10 11:00")
@@ -147,8 +147,16 @@ def test_what_an_answer_noted_is_printed_and_checked(cli, tmp_path):
 
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(pack).pages).split())
     assert "Sent from the case system by secure email." in text
-    cli("request", "reopen", "13", "--reason", "more", "--at", "2025-11-10 16:30")
-    cli("request", "answer", "13", "--note", "Child born 03/03/2015 in the list.",
-        "--at", "2025-11-10 16:40")  # fmt: skip
+    # A note that may identify a child is refused when it is written; one another tool
+    # wrote still stops the pack.
+    result = cli("request", "answer", "12", "--note", "Child born 03/03/2015 in the list.",
+                 "--at", "2025-11-10 16:40", expect=1)  # fmt: skip
+    assert "may identify a child" in result.stderr
+    import sqlite3
+
+    conn = sqlite3.connect(library_path)
+    with conn:
+        conn.execute("UPDATE request_events SET note = 'Child born 03/03/2015 in the list.'")
+    conn.close()
     result = cli("pack", "--as-of", "2025-11-11", "--out", tmp_path / "again.pdf", expect=1)
     assert "request 13" in result.stderr
