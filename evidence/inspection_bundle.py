@@ -29,7 +29,7 @@ from evidence import catalog, disk, exports, privacy
 from evidence.bundle import _add_file, _unique, render_index, safe_name
 from evidence.errors import InvalidValue
 from evidence.files import blob_path, files_folder
-from evidence.uktime import at_uk, parse_moment, parse_time, shown, stored
+from evidence.uktime import at_uk, check_year, parse_moment, parse_time, shown, stored
 
 SLUG_MAX = 40
 
@@ -137,9 +137,11 @@ def _start(value: str) -> dt.datetime:
     text = value.strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         try:
-            return at_uk(dt.date.fromisoformat(text), 0, 0)
+            day = dt.date.fromisoformat(text)
         except ValueError:
             raise InvalidValue("since", value, "is not a day that exists.") from None
+        check_year(day, "since", value)
+        return at_uk(day, 0, 0)
     return parse_time(text, "since")
 
 
@@ -177,7 +179,8 @@ def _gather(
                 still_open.append(_request_head(request))
                 records.append((f"request {request['id']}", [request["text"]], False))
             continue
-        records.append((f"request {request['id']}", [request["text"]], False))
+        # Who asked is printed beside it too.
+        records.append((f"request {request['id']}", [request["text"], request["asked_by"]], False))
         folder = request_folder(request)
         placed: dict[tuple[int, str], str | None] = {}  # (item, sha256) -> its path
         used: dict[int, set[str]] = {}

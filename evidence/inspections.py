@@ -150,7 +150,7 @@ def end_inspection(
 ) -> int:
     """End the open inspection on the day `on` (default today); returns its id."""
     by = check_actor(by)
-    today = today or dt.date.today()
+    today = today or uk_day(dt.datetime.now(dt.UTC))
     day = parse_day(on, "on") if on else today
     if day > today:
         raise InvalidValue("on", on, f"is in the future (today is {today.isoformat()}).")
@@ -161,6 +161,19 @@ def end_inspection(
             raise Refused("no inspection is open: start one with `evidence inspection start`.")
         if day < uk_day(read_stored(inspection["notified_at"])):
             raise InvalidValue("on", on, "is before the inspection was notified.")
+        (last,) = conn.execute(
+            "SELECT max(at) FROM (SELECT asked_at AS at FROM requests WHERE inspection_id = ?"
+            " UNION ALL SELECT request_events.at FROM request_events JOIN requests"
+            " ON requests.id = request_id WHERE inspection_id = ?)",
+            [inspection["id"], inspection["id"]],
+        ).fetchone()
+        if last is not None and day < uk_day(read_stored(last)):
+            raise InvalidValue(
+                "on",
+                on,
+                f"is before the last thing recorded in inspection {inspection['id']}"
+                f" ({shown(last)}).",
+            )
         conn.execute(
             "UPDATE inspections SET ended_on = ?, updated_at = ?, updated_by = ?,"
             " revision = revision + 1 WHERE id = ?",
@@ -294,6 +307,7 @@ def add_request(
     text = free_text(text, "text", TEXT_MAX)
     due_at = parse_time(due, "due")
     asked = parse_moment(at, "at")
+    _not_in_future(asked, at)
     asked_by = one_line(asked_by, "asked_by", 200)
     owner = one_line(owner, "owner", 200)
     stamp = now()
@@ -345,12 +359,13 @@ def answer_request(
     from evidence import privacy
 
     by = check_actor(by)
+    if note is not None and not note.strip():
+        note = None
     if not evidence_ids and not files and not note:
         raise Refused("nothing handed over: give --with ID, --file PATH or --note TEXT.")
     note = free_text(note, "note", TEXT_MAX) if note else None
     moment = parse_moment(at, "at")
-    if moment > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1):
-        raise InvalidValue("at", at, "is in the future.")
+    _not_in_future(moment, at)
     items = [
         catalog.get_evidence(conn, evidence_id) for evidence_id in dict.fromkeys(evidence_ids)
     ]
@@ -382,6 +397,7 @@ def answer_request(
             raise InvalidValue(
                 "at", at, f"is before the request was asked ({shown(request['asked_at'])})."
             )
+        _after_the_last_event(conn, request, moment, at)
         late = moment > read_stored(request["due_at"])
         event_id = conn.execute(
             "INSERT INTO request_events (request_id, event, at, late, note, created_at,"
@@ -449,6 +465,7 @@ def _event(
     by = check_actor(by)
     reason = one_line(reason, "reason", 1000, required=True)
     moment = parse_moment(at, "at")
+    _not_in_future(moment, at)
     stamp = now()
     with transaction(conn, by=by, at=stamp):
         request = _request_row(conn, request_id)
@@ -464,12 +481,38 @@ def _event(
             raise InvalidValue(
                 "at", at, f"is before the request was asked ({shown(request['asked_at'])})."
             )
+        _after_the_last_event(conn, request, moment, at)
         conn.execute(
             "INSERT INTO request_events (request_id, event, at, note, created_at, created_by)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             [request_id, event, stored(moment), reason, stamp, by],
         )
     return get_request(conn, request_id)
+
+
+def _not_in_future(moment: dt.datetime, at: str | None) -> None:
+    if moment > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1):
+        raise InvalidValue("at", at, "is in the future.")
+
+
+def _after_the_last_event(
+    conn: sqlite3.Connection, request: sqlite3.Row, moment: dt.datetime, at: str | None
+) -> None:
+    """Refuse an event dated before one already recorded: the request's state after it
+    would be read from events no check ever saw in that order (a withdrawal before an
+    answer, two answers with no reopening between them)."""
+    last = conn.execute(
+        "SELECT event, at FROM request_events WHERE request_id = ? ORDER BY at DESC, id DESC"
+        " LIMIT 1",
+        [request["id"]],
+    ).fetchone()
+    if last is not None and moment < read_stored(last["at"]):
+        raise InvalidValue(
+            "at",
+            at,
+            f"is before the last thing recorded of request {request['id']}"
+            f" ({last['event']} {shown(last['at'])}).",
+        )
 
 
 def _check_ongoing(conn: sqlite3.Connection, request: sqlite3.Row) -> None:

@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 from evidence.errors import InvalidValue
 
 UK = ZoneInfo("Europe/London")
+# The years a time may fall in: a stored time has four digits of year, and the last day
+# of 9999 has no end in UTC to work out.
+YEARS = (1900, 9998)
 STORED = "%Y-%m-%dT%H:%M:%SZ"
 _STORED = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
 _TIME = re.compile(
@@ -40,6 +43,7 @@ def parse_time(value: str, field: str) -> dt.datetime:
         )
     except ValueError:
         raise InvalidValue(field, value, "is not a time that exists.") from None
+    check_year(naive.date(), field, value)
     if offset:
         zone = dt.UTC if offset.upper() == "Z" else _offset(offset, field, value)
         moment = naive.replace(tzinfo=zone)
@@ -125,6 +129,14 @@ def _shown(moment: dt.datetime) -> str:
     return words
 
 
+def check_year(day: dt.date, field: str, value: str) -> None:
+    """Refuse a day outside the years the library keeps times for (YEARS)."""
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise InvalidValue(
+            field, value, f"is not in a year the library keeps ({YEARS[0]} to {YEARS[1]})."
+        )
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
     """The last moment of a UK day, in UTC: what `--as-of D` means."""
     start_next = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=UK)
@@ -138,9 +150,11 @@ def parse_moment(value: str | None, field: str) -> dt.datetime:
     text = value.strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         try:
-            return end_of_day(dt.date.fromisoformat(text))
+            day = dt.date.fromisoformat(text)
         except ValueError:
             raise InvalidValue(field, value, "is not a day that exists.") from None
+        check_year(day, field, value)
+        return end_of_day(day)
     return parse_time(text, field)
 
 

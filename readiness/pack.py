@@ -268,12 +268,12 @@ def _request_row(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _inspection_records(this: dict[str, Any] | None) -> list[tuple[str, list[str], bool]]:
-    """The inspection's words the pack prints, for the privacy check: each request, the
-    names of files handed over from outside the library, and what its answers noted
-    (items handed over are checked as items)."""
+    """The inspection's words the pack prints, for the privacy check: the lead inspector,
+    each request, the names of files handed over from outside the library, and what its
+    answers noted (items handed over are checked as items)."""
     if this is None:
         return []
-    return [
+    return [(f"inspection {this['id']}", [this["lead"]], False)] + [
         (
             f"request {request['id']}",
             [request["text"], *request["outside"], *request["notes"]],
