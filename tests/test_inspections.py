@@ -395,3 +395,26 @@ def test_who_asked_and_the_lead_inspector_are_checked_before_they_are_printed(we
     result = week("pack", "--as-of", "2025-12-01", "--out", tmp_path / "pack.pdf", expect=1)
     assert "Error: inspection 2 ('born 03/03/2015') may identify a child" in result.stderr
     assert not (tmp_path / "pack.pdf").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the day-one list's due times are worked out from the day alone: a call at 18:30,"
+    " or on site the day of the call, makes requests due before they were asked",
+)
+def test_a_call_after_five_does_not_make_the_day_one_list_late_at_once(cli):
+    cli.add()
+    cli("inspection", "start", "--notified", "2025-11-10 18:30", "--type", "standard")
+    assert cli.json("request", "list", "--late", "--as-of", "2025-11-10 18:31") == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with no id, --as-of reads the open inspection (or the latest), not the one"
+    " running at that time",
+)
+def test_as_of_a_time_in_an_earlier_inspection_shows_that_inspection(week):
+    week("inspection", "end", "--on", "2025-11-14")
+    week("inspection", "start", "--notified", "2025-12-01 09:00", "--type", "short")
+    assert week.json("inspection", "show", "--as-of", "2025-11-11 12:00")["id"] == 1
+    assert len(week.json("request", "list", "--as-of", "2025-11-11 12:00")) == 12
