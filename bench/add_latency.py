@@ -81,7 +81,7 @@ def main() -> None:
             {
                 "inspection_id": 1,
                 "text": "Audits of children in care since April",
-                "asked_at": stamp,
+                "asked_at": "2026-01-05T11:00:00Z",
                 "due_at": "2026-01-06T12:00:00Z",
                 "asked_by": "Lead inspector",
                 "owner": "Head of QA",
@@ -124,6 +124,8 @@ def main() -> None:
                     "Lead inspector",
                     "--owner",
                     "Head of QA",
+                    "--at",
+                    "2026-01-05 11:00",
                     "--db",
                     ours,
                 ],

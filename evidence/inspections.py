@@ -56,8 +56,17 @@ def open_inspection(conn: sqlite3.Connection) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM inspections WHERE ended_on IS NULL").fetchone()
 
 
-def current_or_latest(conn: sqlite3.Connection) -> sqlite3.Row | None:
-    """The open inspection, or else the one notified last."""
+def current_or_latest(
+    conn: sqlite3.Connection, moment: dt.datetime | None = None
+) -> sqlite3.Row | None:
+    """The inspection of a moment: the last one notified by then (so an earlier week is
+    read as it stood); with no moment, the open one, or else the one notified last."""
+    if moment is not None:
+        return conn.execute(
+            "SELECT * FROM inspections WHERE notified_at <= ?"
+            " ORDER BY notified_at DESC, id DESC LIMIT 1",
+            [stored(moment)],
+        ).fetchone()
     return (
         open_inspection(conn)
         or conn.execute(
@@ -186,9 +195,11 @@ def get_inspection(
     conn: sqlite3.Connection, inspection_id: int | None = None, *, as_of: str | None = None
 ) -> dict[str, Any]:
     """An inspection (the open one, or else the latest, unless `inspection_id`), with its
-    requests as they stood at `as_of` and its timeline up to then."""
+    requests as they stood at `as_of` and its timeline up to then. With `as_of` and no id,
+    the inspection of that moment."""
+    moment = parse_moment(as_of, "as_of")
     if inspection_id is None:
-        row = current_or_latest(conn)
+        row = current_or_latest(conn, moment if as_of is not None else None)
         if row is None:
             raise NotFound("inspection", "(none yet)")
     else:
@@ -198,7 +209,6 @@ def get_inspection(
         ).fetchone()
         if row is None:
             raise NotFound("inspection", inspection_id)
-    moment = parse_moment(as_of, "as_of")
     inspection = _inspection(conn, row)
     requests = list_requests(conn, inspection_id=row["id"], moment=moment)
     inspection["as_of"] = stored(moment)
@@ -322,6 +332,8 @@ def add_request(
             raise InvalidValue(
                 "at", at, f"is before the inspection was notified ({shown(notified)})."
             )
+        if due_at < asked:
+            raise InvalidValue("due", due, f"is before the request was asked ({shown(asked)}).")
         words = vocab.Vocabulary(conn)
         area_rows = words.areas_of(areas, inspection["framework"]) if areas else []
         request_id = conn.execute(
@@ -572,10 +584,12 @@ def list_requests(
     late_only: bool = False,
 ) -> list[dict[str, Any]]:
     """The requests of an inspection (the open one, or else the latest) asked by
-    `moment`, each as it stood then, in the order they fall due."""
+    `moment`, each as it stood then, in the order they fall due. With a moment asked for
+    and no id, the inspection of that moment."""
+    asked_for = moment is not None or as_of is not None
     moment = moment or parse_moment(as_of, "as_of")
     if inspection_id is None:
-        row = current_or_latest(conn)
+        row = current_or_latest(conn, moment if asked_for else None)
         if row is None:
             return []
         inspection_id = row["id"]

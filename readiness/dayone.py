@@ -46,7 +46,12 @@ class Entry:
         from evidence.uktime import at_uk, uk_day
 
         start = uk_day(notified_at) if self.due_from == "notification" else on_site
-        return at_uk(start + dt.timedelta(days=self.due_days), *self.due_time)
+        due = at_uk(start + dt.timedelta(days=self.due_days), *self.due_time)
+        # A call after the hour (or on site the day of the call): the next day at that hour.
+        while due <= notified_at:
+            start += dt.timedelta(days=1)
+            due = at_uk(start + dt.timedelta(days=self.due_days), *self.due_time)
+        return due
 
     @property
     def due_words(self) -> str:
