@@ -98,9 +98,7 @@ def start_inspection(
     current = moment or dt.datetime.now(dt.UTC)
     if notified_at > current:
         raise InvalidValue("notified", notified, "is in the future.")
-    first_day = (
-        parse_day(on_site, "on_site") if on_site else _next_working_day(uk_day(notified_at))
-    )
+    first_day = parse_day(on_site, "on_site") if on_site else next_working_day(uk_day(notified_at))
     if first_day < uk_day(notified_at):
         raise InvalidValue("on_site", on_site, "is before the inspection was notified.")
     lead = one_line(lead, "lead", 200)
@@ -147,7 +145,8 @@ def start_inspection(
     return inspection_id
 
 
-def _next_working_day(day: dt.date) -> dt.date:
+def next_working_day(day: dt.date) -> dt.date:
+    """The first weekday after `day`: an inspection's first day on site, unless given."""
     day += dt.timedelta(days=1)
     while day.weekday() >= 5:
         day += dt.timedelta(days=1)

@@ -55,12 +55,18 @@ class Entry:
 
     @property
     def due_words(self) -> str:
+        """When it is due, in words: "17:00 on the day of notification", "12:00, 1 day
+        after the first day on site"."""
         hour, minute = self.due_time
         when = (
             "the day of notification"
             if self.due_from == "notification"
             else "the first day on site"
         )
+        if self.due_days:
+            days = f"{self.due_days} day{'' if self.due_days == 1 else 's'}"
+            return f"{hour:02d}:{minute:02d}, {days} after {when}"
+        return f"{hour:02d}:{minute:02d} on {when}"
         later = f" {self.due_days} days after" if self.due_days else ""
         return (
             f"{hour:02d}:{minute:02d}{later} on {when}"

@@ -113,7 +113,7 @@ def inspection_start(
         first_day = (
             parse_day(on_site, "on_site")
             if on_site
-            else inspections._next_working_day(uk_day(notified_at))
+            else inspections.next_working_day(uk_day(notified_at))
         )
         assessed = dayone.assess(conn, listed, uk_day(notified_at))
         entries = [
