@@ -413,3 +413,21 @@ def test_as_of_a_time_in_an_earlier_inspection_shows_that_inspection(week):
     week("inspection", "start", "--notified", "2025-12-01 09:00", "--type", "short")
     assert week.json("inspection", "show", "--as-of", "2025-11-11 12:00")["id"] == 1
     assert len(week.json("request", "list", "--as-of", "2025-11-11 12:00")) == 12
+
+
+def test_a_request_or_answer_that_may_name_a_child_is_warned_of_and_can_be_erased(week):
+    added = week("request", "add", "Jayden Smith's case file and chronology",
+                 "--due", "2025-11-11 12:00", "--at", NOTIFIED)  # fmt: skip
+    assert added.stderr.strip() == (
+        "Warning: request 13 may name a child ('Jayden Smith's'); the pack and the handed-over"
+        " bundle print it. If it does, erase the words with `evidence purge --text WORDS"
+        " --reason R`."
+    )
+    answered = week("request", "answer", "13", "--with", "1", "--note", "Sent to Amelia Jones",
+                    "--at", "2025-11-10 16:00")  # fmt: skip
+    assert "Warning: the answer to request 13 may name a child ('Amelia Jones')" in answered.stderr
+    week("purge", "--text", "Jayden Smith", "--reason", "a child named", "--yes")
+    assert "Jayden" not in week.json("request", "show", "13")["text"]
+    clean = week("request", "add", "The MASH's threshold document", "--due", "2025-11-11 12:00",
+                 "--at", NOTIFIED)  # fmt: skip
+    assert clean.stderr == ""

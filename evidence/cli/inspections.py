@@ -321,10 +321,27 @@ def request_add(
             by=actor(by),
         )
         request = inspections.get_request(conn, request_id) if as_json else None
+    _warn_names(f"request {request_id}", [text, asked_by, owner])
     if as_json:
         print_json(request)
         return
     typer.echo(f"Recorded request {request_id}.")
+
+
+def _warn_names(which: str, texts: list[str | None]) -> None:
+    """Tell the coordinator that what they wrote may name a child: the pack and the
+    handed-over bundle print it (a date of birth, a postcode or an NHS number stops them)."""
+    from evidence import privacy
+
+    words = privacy.record_findings(texts, names=True)
+    if words:
+        quoted = ", ".join(f"'{word}'" for word in words)
+        typer.echo(
+            f"Warning: {which} may name a child ({quoted}); the pack and the handed-over"
+            " bundle print it. If it does, erase the words with `evidence purge --text WORDS"
+            " --reason R`.",
+            err=True,
+        )
 
 
 @request_app.command("answer")
@@ -368,6 +385,7 @@ def request_answer(
             at=at,
             by=actor(by),
         )
+    _warn_names(f"the answer to request {request_id}", [note, *(file.name for file in handed)])
     if as_json:
         print_json(request)
         return
