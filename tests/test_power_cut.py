@@ -102,7 +102,8 @@ def test_a_pack_killed_while_printing_never_leaves_a_broken_file(tmp_path):
     out = tmp_path / "pack.pdf"
     # One area's pack: any pack is written the same way, and a short one is killed sooner.
     pack = ("pack", "--as-of", "2018-03-31", "--area", "2.1", "--out", out, "--db", library)
-    # The pack already there has another title, so the new one is told from it.
+    # The pack already there has another title, so the new one is told from it (by its
+    # title, not its hash: the cover names the minute it was printed).
     assert run(*pack, "--title", "The pack before").returncode == 0
     first = hashlib.sha256(out.read_bytes()).hexdigest()
     start = time.perf_counter()
@@ -110,19 +111,17 @@ def test_a_pack_killed_while_printing_never_leaves_a_broken_file(tmp_path):
     duration = time.perf_counter() - start
     pages = len(PdfReader(out).pages)
     assert hashlib.sha256(out.read_bytes()).hexdigest() != first
-    assert run(*pack, "--title", "The pack before").returncode == 0
-    assert hashlib.sha256(out.read_bytes()).hexdigest() == first
+    assert "The pack before" not in PdfReader(out).pages[0].extract_text()
 
     kept = 0
     for fraction in PACK_KILL_AT:
+        assert run(*pack, "--title", "The pack before").returncode == 0
         killed_after(duration * fraction, *pack)
         # Whole: the last pack, or a new one complete to its last page.
         reader = PdfReader(out, strict=True)
         assert len(reader.pages) == pages
         assert "page" in reader.pages[-1].extract_text().lower()
-        same = hashlib.sha256(out.read_bytes()).hexdigest() == first
-        assert same or "The pack before" not in reader.pages[0].extract_text()
-        kept += same
+        kept += "The pack before" in reader.pages[0].extract_text()
         sound(library)
     # A killed print leaves nothing beside the pack: its copy was in the library's work
     # folder, which the next command sweeps.
