@@ -98,9 +98,7 @@ def start_inspection(
     current = moment or dt.datetime.now(dt.UTC)
     if notified_at > current:
         raise InvalidValue("notified", notified, "is in the future.")
-    first_day = parse_day(on_site, "on_site") if on_site else next_working_day(uk_day(notified_at))
-    if first_day < uk_day(notified_at):
-        raise InvalidValue("on_site", on_site, "is before the inspection was notified.")
+    first_day = first_day_on_site(notified_at, on_site)
     lead = one_line(lead, "lead", 200)
     stamp = now()
     with transaction(conn, by=by, at=stamp):
@@ -143,6 +141,16 @@ def start_inspection(
                 ],
             )
     return inspection_id
+
+
+def first_day_on_site(notified_at: dt.datetime, on_site: str | None) -> dt.date:
+    """`--on-site`, checked, or else the next working day after the call."""
+    if not on_site:
+        return next_working_day(uk_day(notified_at))
+    day = parse_day(on_site, "on_site")
+    if day < uk_day(notified_at):
+        raise InvalidValue("on_site", on_site, "is before the inspection was notified.")
+    return day
 
 
 def next_working_day(day: dt.date) -> dt.date:
@@ -691,11 +699,3 @@ def link_report(
             )
             return row["id"]
     return None
-
-
-def set_day_one(conn: sqlite3.Connection, evidence_id: int, slugs: Sequence[str]) -> None:
-    """Tag an item with the day-one entries it satisfies, inside the caller's transaction."""
-    conn.executemany(
-        "INSERT INTO evidence_day_one (evidence_id, slug) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        [(evidence_id, slug) for slug in slugs],
-    )

@@ -187,15 +187,9 @@ def this_inspection(conn: sqlite3.Connection, day: dt.date) -> dict[str, Any] | 
     from evidence import inspections
     from evidence.uktime import end_of_day, read_stored, shown, stored, uk_day
 
-    found = None
-    for row in conn.execute(
-        "SELECT id, notified_at, ended_on FROM inspections ORDER BY notified_at DESC, id DESC"
-    ):
-        began = uk_day(read_stored(row["notified_at"]))
-        if began <= day and (row["ended_on"] is None or day.isoformat() <= row["ended_on"]):
-            found = row
-            break
-    if found is None:
+    # The inspection of that day: notified by its end, and not ended before it.
+    found = inspections.current_or_latest(conn, end_of_day(day))
+    if found is None or (found["ended_on"] is not None and found["ended_on"] < day.isoformat()):
         return None
     moment = min(end_of_day(day), dt.datetime.now(dt.UTC).replace(microsecond=0))
     inspection = inspections.get_inspection(conn, found["id"], as_of=stored(moment))

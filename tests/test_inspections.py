@@ -431,3 +431,10 @@ def test_a_request_or_answer_that_may_name_a_child_is_warned_of_and_can_be_erase
     clean = week("request", "add", "The MASH's threshold document", "--due", "2025-11-11 12:00",
                  "--at", NOTIFIED)  # fmt: skip
     assert clean.stderr == ""
+
+
+def test_an_inspection_is_under_the_framework_in_force_unless_another_is_given(cli):
+    cli.add()
+    cli("inspection", "start", "--notified", NOTIFIED, "--type", "short")
+    assert cli.json("inspection", "show")["framework"] == "ilacs-2023"
+    assert "[default: ilacs-2023]" in " ".join(cli("inspection", "start", "--help").stdout.split())

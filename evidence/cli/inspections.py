@@ -14,7 +14,7 @@ import typer
 
 from evidence.cli import app
 from evidence.cli.common import actor, library, plural, print_json
-from evidence.cli.options import AsJson, By, DbPath, Framework
+from evidence.cli.options import AsJson, By, DayOneListFile, DbPath
 
 inspection_app = typer.Typer(
     help="The inspection: start it when the call comes, follow it, end it.",
@@ -31,15 +31,6 @@ app.add_typer(request_app, name="request")
 
 RequestId = Annotated[
     int, typer.Argument(metavar="REQUEST_ID", help="The request, as `request list` shows it.")
-]
-DayOneList = Annotated[
-    Path | None,
-    typer.Option(
-        "--list",
-        metavar="FILE",
-        help="A council's own day-one list. [default: readiness/day-one.yml]",
-        show_default=False,
-    ),
 ]
 AsOfTime = Annotated[
     str | None,
@@ -76,7 +67,14 @@ def inspection_start(
             " inspection, re-inspection or monitoring-visit (SIF).",
         ),
     ],
-    framework: Framework = None,
+    framework: Annotated[
+        str,
+        typer.Option(
+            "--framework",
+            metavar="FRAMEWORK",
+            help="The framework it inspects under: ilacs-2023 (in force), ilacs-2018 or sif.",
+        ),
+    ] = "ilacs-2023",
     lead: Annotated[
         str | None, typer.Option("--lead", metavar="NAME", help="The lead inspector.")
     ] = None,
@@ -88,7 +86,7 @@ def inspection_start(
             help="The first day on site. [default: the next working day after the call]",
         ),
     ] = None,
-    day_one: DayOneList = None,
+    day_one: DayOneListFile = None,
     as_json: AsJson = False,
     db_path: DbPath = None,
     by: By = None,
@@ -106,15 +104,7 @@ def inspection_start(
     with library(db_path) as conn:
         listed = dayone.load(conn, day_one)
         notified_at = parse_time(notified, "notified")
-        import datetime as dt
-
-        from evidence.dates import parse_day
-
-        first_day = (
-            parse_day(on_site, "on_site")
-            if on_site
-            else inspections.next_working_day(uk_day(notified_at))
-        )
+        first_day = inspections.first_day_on_site(notified_at, on_site)
         assessed = dayone.assess(conn, listed, uk_day(notified_at))
         entries = [
             {
@@ -126,14 +116,13 @@ def inspection_start(
         ]
         inspection_id = inspections.start_inspection(
             conn,
-            framework=framework or "ilacs-2023",
+            framework=framework,
             type=type_,
             notified=notified,
-            on_site=first_day.isoformat(),
+            on_site=on_site,
             lead=lead,
             day_one=entries,
             by=actor(by),
-            moment=dt.datetime.now(dt.UTC),
         )
         inspection = inspections.get_inspection(conn, inspection_id)
     if as_json:

@@ -36,7 +36,7 @@ from markupsafe import Markup, escape
 from evidence import inspections
 from evidence.dates import format_day
 from evidence.errors import InvalidValue
-from evidence.uktime import parse_moment, read_stored, shown, stored, uk_day
+from evidence.uktime import parse_moment, read_stored, shown, uk_day
 
 PATH = "/-/inspection"
 REFRESH_SECONDS = 60
@@ -185,11 +185,7 @@ def read_board(
     as they stood at `moment` grouped by status, and their counts; `fixed` if the visitor
     asked for that moment."""
     # As it stood at `moment`: the latest inspection notified by then (open, or ended).
-    row = conn.execute(
-        "SELECT * FROM inspections WHERE notified_at <= ? ORDER BY notified_at DESC, id DESC"
-        " LIMIT 1",
-        [stored(moment)],
-    ).fetchone()
+    row = inspections.current_or_latest(conn, moment)
     board: dict[str, Any] = {
         "as_of_display": shown(moment),
         "fixed": fixed,
