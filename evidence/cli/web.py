@@ -66,8 +66,9 @@ def serve(
         ),
     ] = None,
     db_path: DbPath = None,
+    by: By = None,
 ) -> None:
-    """Browse and search the library in a web browser (Datasette).
+    """Browse, search and update the library in a web browser (Datasette).
 
     Everyone who is not at a terminal uses it: heads of service look up evidence,
     the performance team checks figures, the director watches readiness. It is read only.
@@ -100,12 +101,13 @@ def serve(
             )
         names = _names(host, names)
         _check_free(host, port_number)
-        state = web.prepare(path, as_of=as_of, allowed_hosts=names)
+        state = web.prepare(path, as_of=as_of, allowed_hosts=names, by=by)
     state.keep_refreshing(REFRESH_SECONDS)
     os.environ[web.SERVE_LIBRARY_ENV] = str(state.library)
     os.environ[web.SERVE_AS_OF_ENV] = as_of or ""
     os.environ[web.SERVE_LOCAL_ENV] = "1" if loopback else ""
     os.environ[web.SERVE_HOSTS_ENV] = ",".join(names)
+    os.environ[web.SERVE_BY_ENV] = state.by
     typer.echo(f"Serving the library {path} at http://{names[0]}:{port_number}/")
     if not accounts.exists():
         typer.echo(

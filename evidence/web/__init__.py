@@ -49,6 +49,7 @@ SERVE_LIBRARY_ENV = "EVIDENCE_SERVE_LIBRARY"
 SERVE_AS_OF_ENV = "EVIDENCE_SERVE_AS_OF"
 SERVE_LOCAL_ENV = "EVIDENCE_SERVE_LOCAL"
 SERVE_HOSTS_ENV = "EVIDENCE_SERVE_HOSTS"
+SERVE_BY_ENV = "EVIDENCE_SERVE_BY"
 # The names this computer goes by on loopback, answered by every server.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -66,6 +67,9 @@ class WebState:
     local: bool = True
     # The host names a request may use: a browser sends the one in its address bar.
     allowed_hosts: frozenset[str] = frozenset(LOOPBACK_HOSTS)
+    # Who writes from the browser when there are no accounts, for the audit trail: the
+    # `--by` (or EVIDENCE_USER) that `evidence serve` was started with.
+    by: str = "unknown"
     signature: tuple = ()
     lock: threading.Lock = field(default_factory=threading.Lock)
     _banner: tuple[float, dict[str, Any]] = (0.0, {})
@@ -220,13 +224,14 @@ def prepare(
     *,
     as_of: str | None = None,
     allowed_hosts: Sequence[str] = (),
+    by: str | None = None,
 ) -> WebState:
     """The library at `library` migrated (the views exist) and its statistics built, as
     things stand at the end of `as_of` (default today), to be served under the loopback
-    names and `allowed_hosts`."""
+    names and `allowed_hosts`; `by` writes from the browser when there are no accounts."""
     from evidence.library import open_library
 
-    state = _state(library, as_of, allowed_hosts)
+    state = _state(library, as_of, allowed_hosts, by)
     open_library(state.library, create=False).close()
     _secret(state.accounts)  # made (or brought up to date) once, before any worker starts
     state.refresh_stats(force=True)
@@ -240,19 +245,25 @@ def serving_app():
         os.environ[SERVE_LIBRARY_ENV],
         os.environ.get(SERVE_AS_OF_ENV) or None,
         [name for name in os.environ.get(SERVE_HOSTS_ENV, "").split(",") if name],
+        os.environ.get(SERVE_BY_ENV) or None,
     )
     state.local = os.environ.get(SERVE_LOCAL_ENV) == "1"
     return make_datasette(state.library, state=state).app()
 
 
 def _state(
-    library: str | os.PathLike[str], as_of: str | None, allowed_hosts: Sequence[str] = ()
+    library: str | os.PathLike[str],
+    as_of: str | None,
+    allowed_hosts: Sequence[str] = (),
+    by: str | None = None,
 ) -> WebState:
     from evidence.accounts import Accounts
     from evidence.disk import statistics_path
+    from evidence.fields import check_actor
 
     library = Path(library).resolve()
     return WebState(
+        by=check_actor(by or _login_name()),
         library=library,
         stats=statistics_path(library, as_of),
         as_of=as_of,
@@ -261,11 +272,21 @@ def _state(
     )
 
 
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def make_datasette(
     library: str | os.PathLike[str],
     *,
     as_of: str | None = None,
     allowed_hosts: Sequence[str] = (),
+    by: str | None = None,
     state: WebState | None = None,
 ):
     """Datasette on the library at `library`, as things stand at the end of `as_of`
@@ -277,7 +298,7 @@ def make_datasette(
     from evidence.web import plugin
     from evidence.web.bounds import BoundedDatabase
 
-    state = state or prepare(library, as_of=as_of, allowed_hosts=allowed_hosts)
+    state = state or prepare(library, as_of=as_of, allowed_hosts=allowed_hosts, by=by)
     plugin.adjust_datasette()
     if not pm.is_registered(plugin):
         pm.register(plugin, name="evidence-library")
