@@ -993,6 +993,24 @@ def m012_remember_the_reports_read(db: Database) -> None:
     create_record_audit_triggers(db, "report_readings")
 
 
+def m014_remember_the_forms_sent(db: Database) -> None:
+    """Each form sent from the web UI that wrote to the library, by the SHA-256 of the key
+    its page carried, with the page it led to: a form sent twice (a double click, a page
+    sent again) writes once, and the second sending is shown what the first made."""
+    run_script(
+        db,
+        """
+        CREATE TABLE form_submissions (
+            key TEXT PRIMARY KEY CHECK (length(key) = 64),
+            form TEXT NOT NULL,
+            result TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        """,
+    )
+
+
 TIME_SQL = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 
 
@@ -1099,6 +1117,7 @@ MIGRATIONS = (
     m011_record_erasures,
     m012_remember_the_reports_read,
     m013_keep_the_inspection_week,
+    m014_remember_the_forms_sent,
 )
 
 

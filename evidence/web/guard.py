@@ -13,7 +13,10 @@ image or a frame, or post a form to it. So, in order:
    by following a link: no SQL, JSON or CSV, no image, script, fetch or frame: 403.
 3. A request that changes something (a form) must come from this server's own pages
    (`Origin`): 403.
-4. A body is read to 64 KB at most (BODY_LIMITS names any route allowed more): 413.
+4. A body is read to 64 KB at most: 413. A form that carries files (UPLOADS) may carry
+   up to the upload limit (evidence.web.forms), must say its length, and is refused
+   before any of it is read if that is over the limit; it is read as it arrives, not
+   held here.
 5. What the server says of itself (its files, versions, plugins, threads) is for
    analysts only.
 
@@ -59,8 +62,8 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
 ]
 BODY_LIMIT = 64 * 1024
-# Routes that take a larger body than BODY_LIMIT, by path: none yet.
-BODY_LIMITS: dict[str, int] = {}
+# The forms that carry files, by path: their bodies are limited by evidence.web.forms.
+UPLOADS = re.compile(r"/-/(log|evidence/[0-9]{1,18}/edit)")
 FOREIGN_SITES = {"cross-site", "same-site"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Query arguments that carry SQL; and the suffixes of Datasette's formats and the query
@@ -183,13 +186,31 @@ def _analysts_only(datasette, request: Request) -> Response | None:
 
 async def _read_body(scope: dict[str, Any], receive) -> tuple[Any, Response | None]:
     """The request's body, read to its limit and no further, and a `receive` that gives
-    it to Datasette again; or a refusal if it is longer than the limit."""
-    limit = BODY_LIMITS.get(scope["path"], BODY_LIMIT)
+    it to Datasette again; or a refusal if it is longer than the limit. A form with files
+    is only checked against its limit here, by the length it declares."""
+    headers = dict(scope.get("headers") or [])
+    multipart = headers.get(b"content-type", b"").lower().startswith(b"multipart/")
+    if multipart and not UPLOADS.fullmatch(scope["path"]):
+        return receive, _refuse(415, "Refused: only a form with files may be sent as one.")
+    if scope.get("method") == "POST" and UPLOADS.fullmatch(scope["path"]):
+        from evidence.web.forms import upload_bytes, upload_text
+
+        declared = headers.get(b"content-length")
+        if declared is None or not declared.isdigit():
+            return receive, _refuse(411, "Refused: a form with files must say its length.")
+        if int(declared) > upload_bytes():
+            return receive, _refuse(
+                413,
+                f"Refused: a form may carry at most {upload_text()} of files. Attach a"
+                " larger file with `evidence edit ID --file PATH`.",
+            )
+        return receive, None
+    limit = BODY_LIMIT
 
     def too_long():
         return receive, _refuse(413, f"Refused: a request may carry at most {limit // 1024} KB.")
 
-    declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
+    declared = headers.get(b"content-length", b"0")
     if not declared.isdigit() or int(declared) > limit:
         return too_long()
     messages, size = [], 0

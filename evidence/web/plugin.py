@@ -34,7 +34,14 @@ from markupsafe import Markup, escape
 
 from evidence.accounts import NAME
 from evidence.files import blob_path
-from evidence.web import SESSION_HOURS, guard, inspection, is_loopback_address
+from evidence.web import (
+    SESSION_HOURS,
+    forms,
+    guard,
+    inspection,
+    is_loopback_address,
+    item_forms,
+)
 
 COOKIE = "ds_actor"  # Datasette's own name, so its "Log out" menu item works
 SESSION_NAMESPACE = "evidence-session"
@@ -218,6 +225,7 @@ def register_routes():
         (r"^/-/inspection$", inspection.inspection_page),
         (r"^/robots\.txt$", robots),
         (r"^/-/files/(?P<sha256>[^/]+)/(?P<name>[^/]+)$", download),
+        *item_forms.routes(),
     ]
 
 
@@ -462,13 +470,18 @@ def extra_template_vars(datasette, request):
         "as_of_shown": banner.get("as_of_shown"),
         "as_of_today": banner.get("today", True),
         "accounts_on": accounts_on(state),
+        "may_write": forms.may_write(request.actor) if request is not None else False,
     }
 
 
 @hookimpl
-def extra_js_urls():
-    # A module runs once the page is read: it folds the column descriptions away.
-    return [{"url": "/assets/library.js", "module": True}]
+def extra_js_urls(template):
+    # A module runs once the page is read: it folds the column descriptions away; on a
+    # form, it shows the themes of the areas ticked.
+    urls = [{"url": "/assets/library.js", "module": True}]
+    if template == "form.html":
+        urls.append({"url": "/assets/forms.js", "module": True})
+    return urls
 
 
 @hookimpl
@@ -500,6 +513,14 @@ def render_cell(row, value, column, table, database, datasette):
         return None
     href = f"/-/files/{sha256}/{urllib.parse.quote(value, safe='')}"
     return Markup(f'<a href="{escape(href)}" download>{escape(value)}</a>')
+
+
+@hookimpl
+def skip_csrf(datasette, scope):
+    """A form with files checks its own CSRF token (evidence.web.forms.check_token), as it
+    reads the body it streams to disk; asgi-csrf would read it first, and cannot (its
+    multipart reader no longer fits python-multipart's)."""
+    return scope.get("type") == "http" and bool(guard.UPLOADS.fullmatch(scope.get("path", "")))
 
 
 @hookimpl
