@@ -21,7 +21,7 @@ from evidence.web.plugin import COOKIE, SESSION_NAMESPACE
 PASSWORD = "correct horse battery"
 INTERNAL = {
     "changes", "_sqlite_migrations", "settings", "current_writer", "purges", "area_lineage",
-    "area_evidence", "erasures",
+    "area_evidence", "erasures", "form_submissions",
 }  # fmt: skip
 
 
