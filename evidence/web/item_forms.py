@@ -140,6 +140,19 @@ def _item_fields(choices: dict[str, Any], *, editing: bool, may_clear: bool, ite
     return fields
 
 
+def _facts(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a form about an item shows of it, above its fields."""
+    facts = [
+        (f"Evidence {item['id']}", item["title"]),
+        ("Kind and date", f"{item['kind_name'] or item['kind']}, {item['date_display']}"),
+        ("Assurance", item["assurance"]
+         + (f", verified by {item['verified_by']}" if item["verified_by"] else "")),
+    ]  # fmt: skip
+    if item["files"]:
+        facts.append(("Files", ", ".join(file["name"] for file in item["files"])))
+    return facts
+
+
 def _date_input(item: dict[str, Any]) -> str:
     """An item's date as it would be typed: 2017-01-17, 2017-01 or 2017."""
     return {"day": item["date"], "month": item["date"][:7], "year": item["date"][:4]}.get(
@@ -309,7 +322,7 @@ async def edit_page(datasette, request):
         " summary or files change.",
         files=True,
         back=item_url(datasette, evidence_id),
-        context={"choices": choices, "item": item},
+        context={"choices": choices, "facts": _facts(item)},
     )
     if request.method != "POST":
         page.values = _values_of(item)
@@ -395,7 +408,7 @@ async def verify_page(datasette, request):
         " library keeps who checked it and on what day. Seen as of an earlier day, it is"
         " still a claim.",
         back=item_url(datasette, evidence_id),
-        context={"item": item},
+        context={"facts": _facts(item)},
     )
     if request.method != "POST":
         page.values = {"on": [dt.date.today().isoformat()]}
@@ -447,7 +460,7 @@ async def withdraw_page(datasette, request):
         intro="Withdraw the item, as `evidence withdraw` does: nothing is deleted. It"
         " leaves lists, search and the pack; its page still shows it, with the reason.",
         back=item_url(datasette, evidence_id),
-        context={"item": item},
+        context={"facts": _facts(item)},
     )
     if request.method != "POST":
         return await forms.render(datasette, request, page)

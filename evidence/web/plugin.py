@@ -41,6 +41,7 @@ from evidence.web import (
     inspection,
     is_loopback_address,
     item_forms,
+    record_forms,
 )
 
 COOKIE = "ds_actor"  # Datasette's own name, so its "Log out" menu item works
@@ -226,6 +227,7 @@ def register_routes():
         (r"^/robots\.txt$", robots),
         (r"^/-/files/(?P<sha256>[^/]+)/(?P<name>[^/]+)$", download),
         *item_forms.routes(),
+        *record_forms.routes(),
     ]
 
 
