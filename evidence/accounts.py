@@ -31,11 +31,19 @@ from db import now
 from evidence import disk
 from evidence.errors import EvidenceError, InvalidValue, Refused
 
-ROLES = ("manager", "analyst")
+ROLES = ("manager", "analyst", "viewer")
+# As the help page lists them: a manager first, whom the analyst is described by.
 ROLE_MEANINGS = {
-    "manager": "browse, search, facet and see the dashboard",
-    "analyst": "all a manager can, and run any read-only SQL query",
+    "manager": "browse, search and see the dashboard; log and update evidence, actions,"
+    " challenges and requests in the browser; clear a child story for print",
+    "analyst": "all a manager can but clearing for print, and run any read-only SQL query",
+    "viewer": "browse, search and see the dashboard and the inspection page; change nothing",
 }
+# Who may change the library through the web UI's forms (a viewer reads only). What each
+# role may see is said in metadata.yml; what it may write is asked of these.
+WRITERS = ("manager", "analyst")
+# The role that alone may clear a child story for print.
+CLEARS_FOR_PRINT = "manager"
 # Failed logins counted over the last LOCKOUT_SECONDS: past any of these, a login is
 # refused before its password is checked. By name from one address (an IPv6 address by
 # its /64), so that nobody can lock another person out; by address, against one password
@@ -54,17 +62,26 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 # scrypt at the cost OWASP recommends (N=2^17, r=8, p=1) takes about 0.3 s and 128 MB;
 # 2^15 keeps a login near 0.1 s on a small server and is well above the minimum (2^14).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS accounts (
+# The roles an account may hold, as SQLite checks them: a file whose accounts table checks
+# any other list was made by an earlier version, and is brought up to date (`_upgrade`).
+ROLE_CHECK = "CHECK (role IN ({}))".format(", ".join(f"'{role}'" for role in ROLES))
+ACCOUNTS_COLUMNS = f"""
     name TEXT PRIMARY KEY,
-    role TEXT NOT NULL CHECK (role IN ('manager', 'analyst')),
+    role TEXT NOT NULL {ROLE_CHECK},
     password TEXT NOT NULL,
     enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
     created_at TEXT NOT NULL,
     created_by TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     updated_by TEXT NOT NULL
-);
+"""
+NEVER_DELETED = """
+CREATE TRIGGER IF NOT EXISTS accounts_never_deleted BEFORE DELETE ON accounts BEGIN
+    SELECT RAISE(ABORT, 'accounts are never deleted: disable them instead');
+END;
+"""
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS accounts ({ACCOUNTS_COLUMNS});
 CREATE TABLE IF NOT EXISTS account_changes (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -96,10 +113,7 @@ CREATE TABLE IF NOT EXISTS secret (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     value TEXT NOT NULL
 );
-CREATE TRIGGER IF NOT EXISTS accounts_never_deleted BEFORE DELETE ON accounts BEGIN
-    SELECT RAISE(ABORT, 'accounts are never deleted: disable them instead');
-END;
-"""
+{NEVER_DELETED}"""
 
 
 def accounts_path(library: str | os.PathLike[str]) -> Path:
@@ -394,6 +408,24 @@ def _upgrade(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(failed_logins)")}
     if columns and "client" not in columns:
         conn.execute("ALTER TABLE failed_logins ADD COLUMN client TEXT NOT NULL DEFAULT ''")
+    accounts = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'accounts'"
+    ).fetchone()
+    if accounts and ROLE_CHECK not in accounts[0]:
+        _rebuild_accounts(conn)
+
+
+def _rebuild_accounts(conn: sqlite3.Connection) -> None:
+    """Make the accounts table again with the CHECK of today's roles, keeping every row
+    and column: SQLite cannot change a CHECK in place. Dropping the old table runs no
+    delete trigger, and takes `accounts_never_deleted` with it, so that is made again
+    here, in the caller's transaction: no moment is seen without it."""
+    kept = ", ".join(f'"{row[1]}"' for row in conn.execute("PRAGMA table_info(accounts)"))
+    conn.execute(f"CREATE TABLE accounts_rebuilt ({ACCOUNTS_COLUMNS})")
+    conn.execute(f"INSERT INTO accounts_rebuilt ({kept}) SELECT {kept} FROM accounts")
+    conn.execute("DROP TABLE accounts")
+    conn.execute("ALTER TABLE accounts_rebuilt RENAME TO accounts")
+    conn.execute(NEVER_DELETED)
 
 
 def _end_sessions(conn: sqlite3.Connection, why: str, where: str, params: list[Any]) -> None:
@@ -443,6 +475,16 @@ def check_name(name: str) -> str:
             " starting with a letter or digit, such as j.smith.",
         )
     return name
+
+
+def can_write(role: str | None) -> bool:
+    """Whether an account of `role` may change the library through the web UI's forms."""
+    return role in WRITERS
+
+
+def can_clear_for_print(role: str | None) -> bool:
+    """Whether an account of `role` may clear a child story for print."""
+    return role == CLEARS_FOR_PRINT
 
 
 def check_role(role: str) -> str:

@@ -578,7 +578,7 @@ def test_user_accounts_from_the_command_line(cli, library_path):
         (
             ["add", "j.smith", "--role", "admin"],
             PASSWORD,
-            "Error: role 'admin' must be one of: manager, analyst.",
+            "Error: role 'admin' must be one of: manager, analyst, viewer.",
         ),
         (
             ["add", "j.smith", "--role", "manager"],

@@ -23,7 +23,7 @@ REFRESH_SECONDS = 30
 MAX_WORKERS = 4
 
 user_app = typer.Typer(
-    help="Accounts for the web UI: who may log in, as a manager or an analyst.",
+    help="Accounts for the web UI: who may log in, as a manager, an analyst or a viewer.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -203,7 +203,10 @@ def user_add(
         typer.Option(
             "--role",
             metavar="ROLE",
-            help="manager (browse, search, dashboard) or analyst (also any SQL).",
+            help="manager (browse, search, dashboard; write in the browser; clear child"
+            " stories for print), analyst (as a manager but clearing for print, and also"
+            " any SQL) or viewer (browse, search, dashboard, inspection page; change"
+            " nothing).",
         ),
     ],
     password_stdin: PasswordStdin = False,
@@ -265,7 +268,13 @@ def user_enable(name: Name, db_path: DbPath = None, by: By = None) -> None:
 @user_app.command("set-role")
 def user_set_role(
     name: Name,
-    role: Annotated[str, typer.Argument(metavar="ROLE", help="manager or analyst.")],
+    role: Annotated[
+        str,
+        typer.Argument(
+            metavar="ROLE",
+            help="manager, analyst or viewer (see `evidence user add --help`).",
+        ),
+    ],
     db_path: DbPath = None,
     by: By = None,
 ) -> None:

@@ -1,5 +1,5 @@
-"""The inspection page (`/-/inspection`): the open inspection at a glance, for the managers
-and analysts following it, refreshing itself every minute.
+"""The inspection page (`/-/inspection`): the open inspection at a glance, for everyone
+following it (viewers, managers and analysts alike), refreshing itself every minute.
 
 The requests are read with `evidence.inspections.list_requests`, as `evidence request
 list` reads them (a request's state folded from its events), on one of Datasette's

@@ -3,9 +3,9 @@ web UI's home page and dashboard.
 
 The dashboard's charts run their SQL in the reader's browser, so whoever sees them must be
 allowed SQL on the database they query. They query this file, not the library: a manager
-sees charts without being able to run any SQL on the evidence itself. It is rebuilt from
-the library by `evidence serve` when it starts and whenever the library changes, inside
-one transaction, so a page never reads it half-built.
+or a viewer sees charts without being able to run any SQL on the evidence itself. It is
+rebuilt from the library by `evidence serve` when it starts and whenever the library
+changes, inside one transaction, so a page never reads it half-built.
 """
 
 from __future__ import annotations
