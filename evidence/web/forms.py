@@ -103,11 +103,15 @@ class Writer:
 
 
 def may_write(actor: dict[str, Any] | None) -> bool:
-    return bool(actor) and actor.get("role") in ("manager", "analyst")
+    from evidence import accounts
+
+    return bool(actor) and accounts.can_write(actor.get("role"))
 
 
 def writer(datasette, request) -> Writer:
     """The visitor, if they may write; Forbidden (403) for anyone else."""
+    from evidence import accounts
+
     actor = request.actor
     if not may_write(actor):
         raise Forbidden("Only managers and analysts may change the library.")
@@ -115,7 +119,7 @@ def writer(datasette, request) -> Writer:
     if actor.get("local"):  # no accounts: the person at this computer, who runs it
         return Writer(name=state.by, role=actor["role"], may_clear=True)
     role = actor["role"]
-    return Writer(name=actor["id"], role=role, may_clear=role == "manager")
+    return Writer(name=actor["id"], role=role, may_clear=accounts.can_clear_for_print(role))
 
 
 def refused(status: int, text: str) -> Response:
