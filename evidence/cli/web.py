@@ -70,8 +70,10 @@ def serve(
 ) -> None:
     """Browse, search and update the library in a web browser (Datasette).
 
-    Everyone who is not at a terminal uses it: heads of service look up evidence,
-    the performance team checks figures, the director watches readiness. It is read only.
+    Everyone who is not at a terminal uses it: heads of service look up and log
+    evidence, the performance team checks figures, the director watches readiness.
+    Managers and analysts write through its forms, as the account they logged in to;
+    with no accounts, in the name --by gives.
 
     It listens on this computer only (127.0.0.1) unless --host says otherwise; another
     address is refused until an account exists (`evidence user add`), and once one does,
