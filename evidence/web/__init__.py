@@ -110,7 +110,8 @@ class WebState:
         return tuple(parts)
 
     def refresh_stats(self, *, force: bool = False) -> bool:
-        """Rebuild the statistics file if the library changed since it was last built."""
+        """Rebuild the statistics file if the library changed since it was last built, by
+        this process or another one serving it (the file says what it was built from)."""
         from evidence.library import open_library
         from evidence.web import stats
 
@@ -118,14 +119,30 @@ class WebState:
             signature = self.library_signature()
             if signature == self.signature and not force:
                 return False
+            if not force and self._built_from() == repr(signature):
+                self.signature = signature
+                self._banner = (0.0, {})
+                return False
             conn = open_library(self.library, create=False)
             try:
-                stats.build(conn, self.stats, as_of=self.as_of)
+                stats.build(conn, self.stats, as_of=self.as_of, built_from=repr(signature))
             finally:
                 conn.close()
             self._banner = (0.0, {})
             self.signature = signature
             return True
+
+    def _built_from(self) -> str | None:
+        """The state of the library the statistics file was last built from."""
+        try:
+            conn = sqlite3.connect(f"file:{self.stats}?mode=ro", uri=True)
+            try:
+                row = conn.execute("SELECT value FROM about WHERE key = 'built_from'").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else None
 
     def keep_refreshing(self, seconds: float) -> threading.Thread:
         """Check the library every `seconds` while serving, and rebuild the statistics

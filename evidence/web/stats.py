@@ -86,9 +86,13 @@ STANDINGS = {
 RATING_ORDER = {"red": 0, "amber": 1, "green": 2}
 
 
-def build(conn: sqlite3.Connection, path: Path, *, as_of: str | None = None) -> dict[str, Any]:
+def build(
+    conn: sqlite3.Connection, path: Path, *, as_of: str | None = None, built_from: str = ""
+) -> dict[str, Any]:
     """Rebuild the statistics file at `path` from the library open on `conn`, as things
-    stood at the end of `as_of` (default today). Returns what the page banner shows."""
+    stood at the end of `as_of` (default today); `built_from` says which state of the
+    library it was (evidence.web.WebState.library_signature). Returns what the page banner
+    shows."""
     from evidence import actions, catalog, measures
     from readiness.assess import assess
 
@@ -105,6 +109,7 @@ def build(conn: sqlite3.Connection, path: Path, *, as_of: str | None = None) -> 
         "framework_name": found["framework_name"],
         "marking": _marking(conn),
         "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "built_from": built_from,
     }
     readiness_rows = [
         {
