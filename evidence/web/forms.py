@@ -84,10 +84,9 @@ def upload_bytes() -> int:
 
 
 def upload_text() -> str:
-    """The upload limit as a form states it."""
-    from evidence.files import size_text
-
-    return size_text(upload_bytes())
+    """The upload limit as a form states it: 50 MB."""
+    megabytes = upload_bytes() / (1024 * 1024)
+    return f"{megabytes:g} MB" if megabytes >= 1 else f"{upload_bytes() // 1024} KB"
 
 
 # Who is writing

@@ -244,6 +244,12 @@ def _row(request: dict[str, Any], status: str, moment: dt.datetime, row_url: str
         else ""
     )
     due = request["due_display"]
+    # Shown to those who may write (the page's class says so); the form refuses others.
+    answer = (
+        f'<br><a class="answer-link" href="/-/requests/{request["id"]}/answer">Answer</a>'
+        if status in ("late", "open")
+        else ""
+    )
     if status == "late":
         overdue = _how_long(moment - read_stored(request["due_at"]))
         due += f'<br><strong class="late-text overdue-by">{overdue} overdue</strong>'
@@ -255,7 +261,7 @@ def _row(request: dict[str, Any], status: str, moment: dt.datetime, row_url: str
         f'<td class="request-owner">{_or_none(request["owner"], "no owner")}</td>'
         f'<td class="request-asker">{_or_none(request["asked_by"], "not recorded")}'
         f"<br><small>{request['asked_display']}</small></td>"
-        f'<td class="request-state">{_state(request, status, row_url)}</td></tr>\n'
+        f'<td class="request-state">{_state(request, status, row_url)}{answer}</td></tr>\n'
     )
 
 

@@ -214,7 +214,7 @@ async def log_page(datasette, request):
         action=LOG_PATH,
         fields=_item_fields(choices, editing=False, may_clear=who.may_clear),
         submit="Log evidence",
-        intro="Log one piece of evidence, as `evidence add` does. Fields marked * are needed.",
+        intro="Log one piece of evidence, with the checks of the command evidence add. Fields marked * are needed.",
         files=True,
         back="/",
         context={"choices": choices},
@@ -317,7 +317,7 @@ async def edit_page(datasette, request):
         action=f"/-/evidence/{evidence_id}/edit",
         fields=_item_fields(choices, editing=True, may_clear=who.may_clear, item=item),
         submit="Save changes",
-        intro="Correct the item, as `evidence edit` does: every change is kept in its"
+        intro="Correct the item, as the command evidence edit does: every change is kept in its"
         " history. A child story cleared for print is cleared no longer once its title,"
         " summary or files change.",
         files=True,
@@ -404,7 +404,7 @@ async def verify_page(datasette, request):
             Field("on", "Checked on", "The day it was checked.", kind="date", required=True),
         ],
         submit="Verify",
-        intro="Record that you checked this claim, as `evidence verify-item` does: the"
+        intro="Record that you checked this claim, as the command evidence verify-item does: the"
         " library keeps who checked it and on what day. Seen as of an earlier day, it is"
         " still a claim.",
         back=item_url(datasette, evidence_id),
@@ -457,7 +457,7 @@ async def withdraw_page(datasette, request):
             )
         ],  # fmt: skip
         submit="Withdraw",
-        intro="Withdraw the item, as `evidence withdraw` does: nothing is deleted. It"
+        intro="Withdraw the item, as the command evidence withdraw does: nothing is deleted. It"
         " leaves lists, search and the pack; its page still shows it, with the reason.",
         back=item_url(datasette, evidence_id),
         context={"facts": _facts(item)},

@@ -42,8 +42,8 @@ def _record_warning(which: str, texts: list[str | None], *, names: bool = False)
     return [
         (
             f"Warning: {which} may identify a child ({quoted}); no pack will be printed while"
-            " it does. Ask whoever runs the library to erase the words (`evidence purge"
-            " --text WORDS --reason R`).",
+            " it does. Ask whoever runs the library to erase the words (with"
+            " evidence purge --text).",
             "warning",
         )
     ]
@@ -129,7 +129,7 @@ async def action_page(datasette, request):
             Field("on", "On", "The day it happened.", kind="date", required=True),
         ],  # fmt: skip
         submit="Save the update",
-        intro="Record what changed, as `evidence action update` does: every update is"
+        intro="Record what changed, as the command evidence action update does: every update is"
         " kept with its day and who made it, so the tracker can be read as of any day. To"
         " close an action, choose Closed and give the evidence that shows it done.",
         back=_row_url(datasette, "actions", action_id),
@@ -236,7 +236,7 @@ async def raise_page(datasette, request):
             Field("on", "Raised on", "The day it was raised.", kind="date", required=True),
         ],  # fmt: skip
         submit="Raise the challenge",
-        intro="Question a month's figure, as `evidence challenge raise` does. It stays open"
+        intro="Question a month's figure, as the command evidence challenge raise does. It stays open"
         " until someone records what it found.",
         back="/",
     )
@@ -307,7 +307,7 @@ async def resolve_page(datasette, request):
             Field("on", "Resolved on", "The day it was resolved.", kind="date", required=True),
         ],  # fmt: skip
         submit="Resolve the challenge",
-        intro="Record what the challenge found, as `evidence challenge resolve` does. A"
+        intro="Record what the challenge found, as the command evidence challenge resolve does. A"
         " reporting error is corrected by revising the figure; late data entry deserves a"
         " further challenge to the team.",
         back=_row_url(datasette, "challenges", challenge_id),
@@ -381,8 +381,8 @@ async def answer_page(datasette, request):
             Field("at", "When", "When, in UK time: 2018-03-14 15:30. Empty for now."),
         ],  # fmt: skip
         submit="Record the answer",
-        intro="Record what was handed over for this request, and when, as `evidence request"
-        " answer` does: late if after it was due. A child story must pass the privacy check"
+        intro="Record what was handed over for this request, and when, as the command evidence"
+        " request answer does: late if after it was due. A child story must pass the privacy check"
         " first, as for the pack.",
         back="/-/inspection",
         context={
