@@ -120,7 +120,8 @@ def serve(
     import uvicorn
 
     # One process per core: Datasette answers a page mostly in Python, one at a time
-    # in each process. The statistics are kept by this process alone.
+    # in each process. This process rebuilds the statistics every 30 s if the library
+    # changed; the workers rebuild them after their forms write, and before a page shows them.
     uvicorn.run(
         "evidence.web:serving_app",
         factory=True,

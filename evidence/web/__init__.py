@@ -44,6 +44,8 @@ SETTINGS = {
 }
 SESSION_HOURS = 12
 BANNER_SECONDS = 2.0
+# After a form's write, the statistics are rebuilt once this long has passed with no other.
+REFRESH_DELAY = 0.5
 # How `evidence serve` tells its worker processes what to serve.
 SERVE_LIBRARY_ENV = "EVIDENCE_SERVE_LIBRARY"
 SERVE_AS_OF_ENV = "EVIDENCE_SERVE_AS_OF"
@@ -72,14 +74,20 @@ class WebState:
     by: str = "unknown"
     signature: tuple = ()
     lock: threading.Lock = field(default_factory=threading.Lock)
-    _banner: tuple[float, dict[str, Any]] = (0.0, {})
+    _banner: tuple[float, dict[str, Any], tuple] = (0.0, {}, ())
+    _soon: dict[str, Any] = field(default_factory=dict)
+    _soon_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def banner(self) -> dict[str, Any]:
         """What every page shows (the marking, the council, the day), as the statistics
-        last built say: read again at most every 2 seconds, in whichever process serves."""
-        read_at, banner = self._banner
-        if time.monotonic() - read_at < BANNER_SECONDS:
+        last built say: read again at most every 2 seconds, in whichever process serves,
+        and at once when the library has changed. The marking is read from the library
+        itself, so the page after a form that logged the first OFFICIAL-SENSITIVE item says
+        so before the statistics are rebuilt."""
+        read_at, banner, seen = self._banner
+        signature = self.library_signature()
+        if time.monotonic() - read_at < BANNER_SECONDS and signature == seen:
             return banner
         try:
             conn = sqlite3.connect(f"file:{self.stats}?mode=ro", uri=True)
@@ -91,8 +99,25 @@ class WebState:
             return banner
         banner = {key: value for key, value in rows}
         banner["today"] = banner.get("today") == "True"
-        self._banner = (time.monotonic(), banner)
+        marking = self._marking()
+        if marking:
+            banner["marking"] = marking
+        self._banner = (time.monotonic(), banner, signature)
         return banner
+
+    def _marking(self) -> str | None:
+        """The highest marking of anything in the library, read from it; None if it
+        cannot be read (the statistics' own stands)."""
+        from evidence.web import stats
+
+        try:
+            conn = sqlite3.connect(f"{self.library.as_uri()}?mode=ro", uri=True)
+            try:
+                return stats.marking(conn)
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return None
 
     def library_signature(self) -> tuple:
         """What changes when anything is written to the library: its file and its
@@ -121,14 +146,14 @@ class WebState:
                 return False
             if not force and self._built_from() == repr(signature):
                 self.signature = signature
-                self._banner = (0.0, {})
+                self._banner = (0.0, {}, ())
                 return False
             conn = open_library(self.library, create=False)
             try:
                 stats.build(conn, self.stats, as_of=self.as_of, built_from=repr(signature))
             finally:
                 conn.close()
-            self._banner = (0.0, {})
+            self._banner = (0.0, {}, ())
             self.signature = signature
             return True
 
@@ -143,6 +168,33 @@ class WebState:
         except sqlite3.Error:
             return None
         return row[0] if row else None
+
+    def refresh_soon(self, delay: float = REFRESH_DELAY) -> None:
+        """Rebuild the statistics in the background once no write has come for `delay`
+        seconds: a burst of forms makes one rebuild, not one each, and no form waits for
+        it. A page that shows the figures rebuilds them first if they are behind
+        (evidence.web.guard), so none shows figures older than the library."""
+        with self._soon_lock:
+            self._soon["at"] = time.monotonic() + delay
+            thread = self._soon.get("thread")
+            if thread is not None and thread.is_alive():
+                return
+            thread = threading.Thread(target=self._refresh_when_quiet, daemon=True)
+            self._soon["thread"] = thread
+        thread.start()
+
+    def _refresh_when_quiet(self) -> None:
+        while True:
+            with self._soon_lock:
+                wait = self._soon["at"] - time.monotonic()
+                if wait <= 0:
+                    self._soon["thread"] = None
+                    break
+            time.sleep(wait)
+        try:
+            self.refresh_stats()
+        except (EvidenceError, OSError, sqlite3.Error) as error:
+            print(f"Warning: the statistics were not refreshed ({error}).", flush=True)
 
     def keep_refreshing(self, seconds: float) -> threading.Thread:
         """Check the library every `seconds` while serving, and rebuild the statistics

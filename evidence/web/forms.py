@@ -388,7 +388,7 @@ async def write_once(
 
     done = await asyncio.to_thread(run)
     if not done.again:
-        await asyncio.to_thread(state.refresh_stats)
+        state.refresh_soon()
     return done
 
 

@@ -97,6 +97,8 @@ def wrap(app, datasette):
             receive, refusal = await _read_body(scope, receive)
         if refusal is not None:
             return await refusal.asgi_send(with_headers)
+        if SHOWS_STATISTICS.fullmatch(scope["path"]):
+            await _fresh_statistics(datasette)
         token = bounds.analysts_sql.set(asks_sql(request))
         try:
             await app(scope, receive, with_headers)
@@ -107,6 +109,23 @@ def wrap(app, datasette):
 
 
 _OURS = {key for key, _ in SECURITY_HEADERS}
+# The pages that show the statistics (the home page, the dashboard, the statistics
+# database): they are rebuilt first if the library has changed since, so that a figure
+# shown is never behind the library (a form's write leaves the rebuild to a moment later).
+SHOWS_STATISTICS = re.compile(r"/|/stats(/.*|\.json)?|/-/dashboards(/.*)?")
+
+
+async def _fresh_statistics(datasette) -> None:
+    import asyncio
+    import sqlite3
+
+    from evidence.errors import EvidenceError
+
+    state = datasette.evidence_library
+    try:
+        await asyncio.to_thread(state.refresh_stats)
+    except (EvidenceError, OSError, sqlite3.Error) as error:  # the last figures stand
+        print(f"Warning: the statistics were not refreshed ({error}).", flush=True)
 
 
 def _refusal(datasette, request: Request) -> Response | None:

@@ -107,7 +107,7 @@ def build(
         "council": catalog.setting(conn, "council"),
         "framework": found["framework"],
         "framework_name": found["framework_name"],
-        "marking": _marking(conn),
+        "marking": marking(conn),
         "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "built_from": built_from,
     }
@@ -220,7 +220,7 @@ def _insert(out: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> 
     )
 
 
-def _marking(conn: sqlite3.Connection) -> str:
+def marking(conn: sqlite3.Connection) -> str:
     """The highest marking of anything the web UI shows: withdrawn items included."""
     sensitive = conn.execute(
         "SELECT 1 FROM evidence WHERE marking = 'official-sensitive' AND status != 'purged'"
