@@ -461,12 +461,12 @@ class FileResponse:
 
 
 @hookimpl
-def extra_template_vars(datasette, request):
+def extra_template_vars(datasette, request, view_name, database, table):
     state = _state(datasette)
     if state is None:
         return {}
     banner = state.banner
-    return {
+    shown = {
         "marking": banner.get("marking", "OFFICIAL-SENSITIVE"),
         "council": banner.get("council") or "Council not named",
         "as_of_shown": banner.get("as_of_shown"),
@@ -474,6 +474,31 @@ def extra_template_vars(datasette, request):
         "accounts_on": accounts_on(state),
         "may_write": forms.may_write(request.actor) if request is not None else False,
     }
+    if view_name == "row" and database == "evidence" and table == "evidence":
+        return _with_files(datasette, request, shown)
+    return shown
+
+
+def _with_files(datasette, request, shown: dict[str, Any]):
+    """An item's page lists its files, each a link to download it, above its fields."""
+
+    async def inner():
+        pks = (request.url_vars or {}).get("pks", "")
+        files = []
+        if pks.isdigit():
+            found = await datasette.get_database("evidence").execute(
+                "SELECT name, sha256 FROM evidence_files WHERE evidence_id = ? ORDER BY rowid",
+                [int(pks)],
+            )
+            files = [
+                {"name": row["name"],
+                 "href": f"/-/files/{row['sha256']}/{urllib.parse.quote(row['name'], safe='')}"}
+                for row in found.rows
+                if SHA256.fullmatch(row["sha256"] or "")
+            ]  # fmt: skip
+        return {**shown, "item_files": files}
+
+    return inner
 
 
 @hookimpl
