@@ -40,13 +40,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datasette.utils.asgi import Forbidden, Response
+from datasette.utils.asgi import Base400, Forbidden, Response
 
 from evidence.errors import EvidenceError, InvalidValue, LibraryBusy
 
 UPLOAD_MB = 50
 UPLOAD_ENV = "EVIDENCE_MAX_UPLOAD_MB"
-FIELD_BYTES = 64 * 1024  # the most one field of a form may hold
+# The most one field of a form may hold: room for any value a worker takes (20,000
+# characters of up to 4 bytes each), and for one far over its limit (a 100,000-character
+# title pasted in) to be shown the command line's error beside it rather than refused whole.
+FIELD_BYTES = 256 * 1024
 FIELDS = 400  # the most fields one form may carry
 FILES = 20  # the most files one form may carry
 CSRF_COOKIE = "ds_csrftoken"
@@ -101,6 +104,13 @@ class Writer:
     may_clear: bool  # may clear a child story for print
 
 
+class NotAWriter(Base400):
+    """A form sent by someone who may not write. Datasette sends anyone refused a page
+    who is not logged in to the login page; a form sent is refused (403) outright."""
+
+    status = 403
+
+
 def may_write(actor: dict[str, Any] | None) -> bool:
     from evidence import accounts
 
@@ -113,7 +123,8 @@ def writer(datasette, request) -> Writer:
 
     actor = request.actor
     if not may_write(actor):
-        raise Forbidden("Only managers and analysts may change the library.")
+        refusal = Forbidden if request.method in ("GET", "HEAD") else NotAWriter
+        raise refusal("Only managers and analysts may change the library.")
     state = datasette.evidence_library
     if actor.get("local"):  # no accounts: the person at this computer, who runs it
         return Writer(name=state.by, role=actor["role"], may_clear=True)
@@ -191,19 +202,24 @@ async def read_form(request, folder: Path | None = None) -> Sent:
     raise FormRefused(400, "Refused: the form could not be read.")
 
 
+CUT_OFF = "Refused: the form did not arrive whole. Send it again."
+
+
 async def _body(request) -> bytes:
     body = b""
     while True:
         message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise FormRefused(400, CUT_OFF)
         body += message.get("body", b"")
-        if len(body) > FIELD_BYTES * 4:
+        if len(body) > FIELD_BYTES:
             raise FormRefused(413, "Refused: the form is too long.")
         if not message.get("more_body"):
             return body
 
 
 async def _read_multipart(request, boundary: bytes, folder: Path) -> Sent:
-    from python_multipart.multipart import MultipartParser, parse_options_header
+    from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
     sent = Sent()
     limit = upload_bytes()
@@ -282,6 +298,8 @@ async def _read_multipart(request, boundary: bytes, folder: Path) -> Sent:
     try:
         while True:
             message = await request.receive()
+            if message["type"] == "http.disconnect":  # the browser went away mid-form
+                raise FormRefused(400, CUT_OFF)
             chunk = message.get("body", b"")
             received += len(chunk)
             if received > limit:
@@ -293,6 +311,8 @@ async def _read_multipart(request, boundary: bytes, folder: Path) -> Sent:
             if not message.get("more_body"):
                 break
         parser.finalize()
+        if parser.state != MultipartState.END:  # which python-multipart does not check
+            raise FormRefused(400, CUT_OFF)
     except _Stop:
         raise problems[0] from None
     except FormRefused:

@@ -182,11 +182,19 @@ def _values_of(item: dict[str, Any]) -> dict[str, list[str]]:
 
 
 async def _examined(uploads: list[forms.Upload]) -> list[Any]:
+    from evidence.errors import InvalidValue
     from evidence.files import examine
 
-    return await asyncio.to_thread(
-        lambda: [examine(upload.path, name=upload.name) for upload in uploads]
-    )
+    def each(upload: forms.Upload) -> Any:
+        try:
+            return examine(upload.path, name=upload.name)
+        except InvalidValue as error:
+            if error.value != upload.path:
+                raise
+            # Named as the person chose it, never by the copy in the form's folder.
+            raise InvalidValue(error.field, upload.name, error.problem) from None
+
+    return await asyncio.to_thread(lambda: [each(upload) for upload in uploads])
 
 
 def _privacy_message(evidence_id: int, item: dict[str, Any]) -> str | None:
@@ -302,7 +310,10 @@ async def _item(datasette, evidence_id: int) -> dict[str, Any]:
 
 async def _current(datasette, request, evidence_id: int, doing: str) -> dict[str, Any]:
     item = await _item(datasette, evidence_id)
-    if item["status"] != "current":
+    # A form sent for an item that is no longer current (withdrawn since its page was
+    # opened, or by this same form sent before) goes on to the worker: it finds the form
+    # was sent already, or refuses it in the command line's words.
+    if item["status"] != "current" and request.method != "POST":
         raise NotFound(f"Evidence {evidence_id} is {item['status']}: it cannot be {doing}.")
     return item
 
@@ -329,10 +340,11 @@ async def edit_page(datasette, request):
         return await forms.render(datasette, request, page)
     try:
         sent, folder = await forms.sent_form(datasette, request, files=True)
-        if sent.get("cleared_for_print") and not who.may_clear:
-            raise FormRefused(403, "Refused: only a manager may clear an item for print.")
     except FormRefused as refusal:
         return forms.refused(refusal.status, refusal.text)
+    if sent.get("cleared_for_print") and not who.may_clear:
+        forms.remove_folder(folder)
+        return forms.refused(403, "Refused: only a manager may clear an item for print.")
     try:
         page.keep(sent)
         try:

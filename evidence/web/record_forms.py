@@ -49,6 +49,25 @@ def _record_warning(which: str, texts: list[str | None], *, names: bool = False)
     ]
 
 
+def _name_warning(which: str, texts: list[str | None]) -> list:
+    """The command line's warning that what was written for an inspection may name a
+    child: the pack and the handed-over bundle print it (names do not stop them)."""
+    from evidence import privacy
+
+    words = privacy.record_findings(texts, names=True)
+    if not words:
+        return []
+    quoted = ", ".join(f"'{word}'" for word in words)
+    return [
+        (
+            f"Warning: {which} may name a child ({quoted}); the pack and the handed-over"
+            " bundle print it. If it does, ask whoever runs the library to erase the words"
+            " (`evidence purge --text WORDS --reason R`).",
+            "warning",
+        )
+    ]
+
+
 def _kind(datasette, name: str) -> int:
     return {"warning": datasette.WARNING}.get(name, datasette.INFO)
 
@@ -419,6 +438,7 @@ async def answer_page(datasette, request):
                 "info",
             )
         ]
+        messages += _name_warning(f"the answer to request {request_id}", [sent.get("note")])
         return Done("/-/inspection", messages)
 
     return await _post(
