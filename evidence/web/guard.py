@@ -13,7 +13,7 @@ image or a frame, or post a form to it. So, in order:
    by following a link: no SQL, JSON or CSV, no image, script, fetch or frame: 403.
 3. A request that changes something (a form) must come from this server's own pages
    (`Origin`): 403.
-4. A body is read to 64 KB at most: 413. A form that carries files (UPLOADS) may carry
+4. A body is read to 64 KB at most (a form without files: 256 KB): 413. A form that carries files (UPLOADS) may carry
    up to the upload limit (evidence.web.forms), must say its length, and is refused
    before any of it is read if that is over the limit; it is read as it arrives, not
    held here.
@@ -62,6 +62,13 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
 ]
 BODY_LIMIT = 64 * 1024
+# The forms without files, by path: a note or an answer the command line takes (20,000
+# characters, each up to 4 bytes and 3 characters more once a browser encodes it) fits.
+FORMS = re.compile(
+    r"/-/(evidence/[0-9]{1,18}/(verify|withdraw)|actions/[0-9]{1,18}/update"
+    r"|challenges/(raise|[0-9]{1,18}/resolve)|requests/[0-9]{1,18}/answer)"
+)
+FORM_BODY_LIMIT = 256 * 1024
 # The forms that carry files, by path: their bodies are limited by evidence.web.forms.
 UPLOADS = re.compile(r"/-/(log|evidence/[0-9]{1,18}/edit)")
 FOREIGN_SITES = {"cross-site", "same-site"}
@@ -224,7 +231,7 @@ async def _read_body(scope: dict[str, Any], receive) -> tuple[Any, Response | No
                 " larger file with `evidence edit ID --file PATH`.",
             )
         return receive, None
-    limit = BODY_LIMIT
+    limit = FORM_BODY_LIMIT if FORMS.fullmatch(scope["path"]) else BODY_LIMIT
 
     def too_long():
         return receive, _refuse(413, f"Refused: a request may carry at most {limit // 1024} KB.")
