@@ -243,8 +243,8 @@ async def _read_body(scope: dict[str, Any], receive) -> tuple[Any, Response | No
     while True:
         message = await receive()
         messages.append(message)
-        if message["type"] != "http.request":
-            break
+        if message["type"] != "http.request":  # the client went away mid-body
+            return receive, _refuse(400, "Refused: the request ended before its body did.")
         size += len(message.get("body", b""))
         if size > limit:
             return too_long()
