@@ -995,8 +995,9 @@ def m012_remember_the_reports_read(db: Database) -> None:
 
 def m014_remember_the_forms_sent(db: Database) -> None:
     """Each form sent from the web UI that wrote to the library, by the SHA-256 of the key
-    its page carried, with the page it led to: a form sent twice (a double click, a page
-    sent again) writes once, and the second sending is shown what the first made."""
+    its page carried (with the form and the account), the page it led to and what that page
+    said: a form sent twice (a double click, a page sent again) writes once, and the second
+    sending is shown what the first made and said."""
     run_script(
         db,
         """
@@ -1004,6 +1005,7 @@ def m014_remember_the_forms_sent(db: Database) -> None:
             key TEXT PRIMARY KEY CHECK (length(key) = 64),
             form TEXT NOT NULL,
             result TEXT NOT NULL,
+            messages TEXT NOT NULL DEFAULT '[]',
             created_at TEXT NOT NULL,
             created_by TEXT NOT NULL
         );

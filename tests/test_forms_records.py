@@ -363,13 +363,14 @@ def test_a_record_form_sent_twice_writes_once(fresh):
     ):
         fields = manager.fill(path, changes)
         first = manager.send(path, fields)
-        manager.follow(first)
+        said = manager.follow(first).messages
         after = dump(library)
         second = manager.send(path, fields)
         assert second.response.headers["location"] == first.response.headers["location"], path
         assert manager.follow(second).messages == [
             f"That form had been sent already, and {what} was saved then: nothing more was"
-            " written."
+            " written. What was said then:",
+            *said,
         ], path
         assert dump(library) == after, path
     assert rows(library, "SELECT count(*) FROM form_submissions") == [(4,)]

@@ -201,9 +201,12 @@ class WebState:
         when it has changed; a failure keeps the last figures and says why."""
 
         def loop() -> None:
+            from evidence.web.forms import sweep_uploads
+
             while True:
                 time.sleep(seconds)
                 try:
+                    sweep_uploads(self.library)
                     self.refresh_stats()
                 except (EvidenceError, OSError, sqlite3.Error) as error:
                     print(f"Warning: the statistics were not refreshed ({error}).", flush=True)
@@ -303,6 +306,9 @@ def prepare(
     state = _state(library, as_of, allowed_hosts, by)
     open_library(state.library, create=False).close()
     _secret(state.accounts)  # made (or brought up to date) once, before any worker starts
+    from evidence.web.forms import sweep_uploads
+
+    sweep_uploads(state.library)  # left by a server killed while reading a form
     state.refresh_stats(force=True)
     return state
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import math
 import os
 import re
@@ -147,6 +148,7 @@ class Upload:
     name: str
     path: Path
     size: int
+    problem: str | None = None  # why its name cannot be taken
 
 
 @dataclass
@@ -266,14 +268,20 @@ async def _read_multipart(request, boundary: bytes, folder: Path) -> Sent:
     def end() -> None:
         if part.get("handle") is not None:
             part["handle"].close()
+            problem = None
             try:
-                name = part["filename"].decode("utf-8")
-            except UnicodeDecodeError:
-                name = part["filename"].decode("utf-8", "replace")
+                given = part["filename"].decode("utf-8")
+            except UnicodeDecodeError:  # refused by its name, as the command line refuses it
+                given = part["filename"].decode("utf-8", "backslashreplace")
+                problem = "is not a name in UTF-8: rename the file and attach it again."
             # Some browsers send the path the file was chosen from: its last part is its name.
-            name = re.split(r"[\\/]", name)[-1]
-            if part["size"] or name:
-                sent.files.append(Upload(part["name"], name, part["path"], part["size"]))
+            name = re.split(r"[\\/]", given)[-1]
+            if name in ("", ".", "..") and problem is None:
+                name, problem = (
+                    given,
+                    "has no name of its own: rename the file and attach it again.",
+                )
+            sent.files.append(Upload(part["name"], name, part["path"], part["size"], problem))
         elif part.get("filename") is None:
             try:
                 sent.add(part["name"], bytes(part["data"]).decode("utf-8"))
@@ -327,9 +335,46 @@ async def _read_multipart(request, boundary: bytes, folder: Path) -> Sent:
     return sent
 
 
+UPLOAD_PREFIX = ".upload-"
+# A form's folder older than this is one its server was killed while reading.
+STALE_UPLOAD_SECONDS = 3600
+
+
+def only_get_and_post(handler):
+    """A form's route answers GET (its page) and POST (the form sent); anything else 405."""
+    import functools
+
+    @functools.wraps(handler)
+    async def route(datasette, request):
+        if request.method not in ("GET", "HEAD", "POST"):
+            response = refused(405, "Refused: a form is opened (GET) or sent (POST).")
+            response.headers["Allow"] = "GET, HEAD, POST"
+            return response
+        return await handler(datasette, request)
+
+    return route
+
+
+def sweep_uploads(library: Path, older_than: float = STALE_UPLOAD_SECONDS) -> int:
+    """Remove the folders of forms whose server was killed while reading them (a
+    form's own folder is removed when it is done): they may hold a file that was never
+    logged. Returns how many were removed."""
+    import time
+
+    removed = 0
+    for folder in library.parent.glob(f"{UPLOAD_PREFIX}*"):
+        try:
+            if folder.is_dir() and time.time() - folder.stat().st_mtime > older_than:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def upload_folder(library: Path) -> Path:
     """A private folder beside the library for one form's files, removed by the caller."""
-    return Path(tempfile.mkdtemp(prefix=".upload-", dir=library.parent))
+    return Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX, dir=library.parent))
 
 
 def remove_folder(folder: Path | None) -> None:
@@ -340,11 +385,18 @@ def remove_folder(folder: Path | None) -> None:
 # Checks against another site and against a second sending
 
 
-def check_token(request, sent: Sent) -> None:
-    """Refuse a form without the CSRF token of the cookie our own page set."""
+def check_token(datasette, request, sent: Sent) -> None:
+    """Refuse a form without the CSRF token of the cookie our own page set: the same, and
+    signed by this server (as asgi-csrf checks it for the forms it reads)."""
+    from itsdangerous import BadSignature
+
     cookie = request.cookies.get(CSRF_COOKIE) or ""
     token = sent.get("csrftoken") or ""
-    if not cookie or not hmac.compare_digest(cookie.encode(), token.encode()):
+    try:
+        signed = bool(cookie) and datasette.unsign(cookie, "csrftoken") is not None
+    except BadSignature:
+        signed = False
+    if not signed or not hmac.compare_digest(cookie.encode(), token.encode()):
         raise FormRefused(
             403,
             "Refused: this form had expired or was sent from another site. Open its page"
@@ -363,8 +415,10 @@ def form_key(sent: Sent) -> str:
     return key
 
 
-def _key_id(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+def _key_id(key: str, form: str, by: str) -> str:
+    """What is recorded of a form's key: its SHA-256 with the form and the account, so a
+    key sent with another form, or by another account, is never taken for this one."""
+    return hashlib.sha256("\0".join((by, form, key)).encode()).hexdigest()
 
 
 @dataclass
@@ -391,16 +445,18 @@ async def write_once(
         conn = open_library(state.library, create=False)
         try:
             with transaction(conn, by=by):
+                key_id = _key_id(key, form, by)
                 earlier = conn.execute(
-                    "SELECT result FROM form_submissions WHERE key = ?", [_key_id(key)]
+                    "SELECT result, messages FROM form_submissions WHERE key = ?", [key_id]
                 ).fetchone()
                 if earlier is not None:
-                    return Done(url=earlier[0], again=True)
+                    said = [tuple(message) for message in json.loads(earlier[1])]
+                    return Done(url=earlier[0], messages=said, again=True)
                 done = work(conn)
                 conn.execute(
-                    "INSERT INTO form_submissions (key, form, result, created_at, created_by)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    [_key_id(key), form, done.url, now(), by],
+                    "INSERT INTO form_submissions (key, form, result, messages, created_at,"
+                    " created_by) VALUES (?, ?, ?, ?, ?, ?)",
+                    [key_id, form, done.url, json.dumps(done.messages), now(), by],
                 )
                 return done
         finally:
@@ -418,7 +474,7 @@ def finished(datasette, request, done: Done, what: str) -> Response:
         datasette.add_message(
             request,
             f"That form had been sent already, and {what} was saved then: nothing more was"
-            " written.",
+            " written. What was said then:",
             datasette.INFO,
         )
     for message, kind in done.messages:
@@ -450,6 +506,17 @@ def field_of(error: EvidenceError, names: dict[str, str]) -> str | None:
     the form's where they differ), or None for an error of the whole form."""
     name = getattr(error, "field", None)
     return names.get(name, name) if name else None
+
+
+SHOWN_WORDS = 10
+
+
+def quoted_words(words: list[str]) -> str:
+    """The words a privacy warning names, the first SHOWN_WORDS of them: a message is
+    carried to the next page in a cookie, which a browser drops past 4 KB."""
+    shown = ", ".join(f"'{word[:60]}'" for word in words[:SHOWN_WORDS])
+    more = len(words) - SHOWN_WORDS
+    return shown + (f" and {more:,} more" if more > 0 else "")
 
 
 def problem_text(error: Exception) -> str:
@@ -544,7 +611,7 @@ async def sent_form(datasette, request, *, files: bool = False) -> tuple[Sent, P
     folder = upload_folder(datasette.evidence_library.library) if files else None
     try:
         sent = await read_form(request, folder)
-        check_token(request, sent)
+        check_token(datasette, request, sent)
         form_key(sent)
     except BaseException:
         remove_folder(folder)

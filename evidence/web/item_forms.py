@@ -32,10 +32,10 @@ MARKINGS = [("official", "OFFICIAL"), ("official-sensitive", "OFFICIAL-SENSITIVE
 
 def routes() -> list[tuple[str, Any]]:
     return [
-        (rf"^{LOG_PATH}$", log_page),
-        (r"^/-/evidence/(?P<id>[0-9]{1,18})/edit$", edit_page),
-        (r"^/-/evidence/(?P<id>[0-9]{1,18})/verify$", verify_page),
-        (r"^/-/evidence/(?P<id>[0-9]{1,18})/withdraw$", withdraw_page),
+        (rf"^{LOG_PATH}$", forms.only_get_and_post(log_page)),
+        (r"^/-/evidence/(?P<id>[0-9]{1,18})/edit$", forms.only_get_and_post(edit_page)),
+        (r"^/-/evidence/(?P<id>[0-9]{1,18})/verify$", forms.only_get_and_post(verify_page)),
+        (r"^/-/evidence/(?P<id>[0-9]{1,18})/withdraw$", forms.only_get_and_post(withdraw_page)),
     ]
 
 
@@ -186,6 +186,8 @@ async def _examined(uploads: list[forms.Upload]) -> list[Any]:
     from evidence.files import examine
 
     def each(upload: forms.Upload) -> Any:
+        if upload.problem:
+            raise InvalidValue("file", upload.name, upload.problem)
         try:
             return examine(upload.path, name=upload.name)
         except InvalidValue as error:
@@ -203,7 +205,7 @@ def _privacy_message(evidence_id: int, item: dict[str, Any]) -> str | None:
     words = privacy.item_findings(item)
     if not words:
         return None
-    quoted = ", ".join(f"'{word}'" for word in words)
+    quoted = forms.quoted_words(words)
     return (
         f"Warning: evidence {evidence_id} may identify a child ({quoted}); it will not be"
         " printed in a pack or bundle until it is changed or cleared. If it names no one, a"
@@ -337,11 +339,14 @@ async def edit_page(datasette, request):
     )
     if request.method != "POST":
         page.values = _values_of(item)
+        page.context["revision"] = str(item["revision"])
         return await forms.render(datasette, request, page)
     try:
         sent, folder = await forms.sent_form(datasette, request, files=True)
     except FormRefused as refusal:
         return forms.refused(refusal.status, refusal.text)
+    # Sent again after an error, the form still speaks for the item as it was opened.
+    page.context["revision"] = sent.text("revision")
     if sent.get("cleared_for_print") and not who.may_clear:
         forms.remove_folder(folder)
         return forms.refused(403, "Refused: only a manager may clear an item for print.")
@@ -363,24 +368,41 @@ async def edit_page(datasette, request):
 
 def _edit(datasette, conn, evidence_id: int, sent: forms.Sent, attached, who) -> Done:
     from evidence import catalog
-    from evidence.cli.render import describe_changes
+    from evidence.cli.render import describe_changes, stamp
+    from evidence.errors import Refused
+
+    # Two people editing one item: the second form was opened on what the first changed,
+    # and would put it back. It is refused, under the write lock, and nothing is written.
+    current = catalog.get_evidence(conn, evidence_id)
+    if current["status"] == "current" and sent.text("revision") != str(current["revision"]):
+        raise Refused(
+            f"evidence {evidence_id} was changed by {current['updated_by']} at"
+            f" {stamp(current['updated_at'])}, after this page was opened: nothing was saved."
+            " Open its Edit page again to see the change, and make yours there."
+        )
+    # A field the form did not send is left as it is; a group of boxes it showed and
+    # none of which was ticked is sent as empty (`shown`).
+    shown = set(sent.getlist("shown"))
+
+    def boxes(name: str) -> list[str] | None:
+        return sent.getlist(name) if name in shown or name in sent.fields else None
 
     changed = catalog.edit_evidence(
         conn,
         evidence_id,
-        kind=sent.text("kind"),
-        title=sent.text("title"),
-        date=sent.text("date"),
-        precision=sent.get("precision") or "exact",
-        areas=sent.getlist("areas"),
-        themes=sent.getlist("themes"),
-        summary=sent.text("summary"),
-        owner=sent.text("owner"),
-        source=sent.text("source"),
-        ref=sent.text("ref"),
-        link=sent.text("link"),
-        marking=sent.get("marking") or "official",
-        review_by=sent.text("review_by"),
+        kind=sent.get("kind"),
+        title=sent.get("title"),
+        date=sent.get("date"),
+        precision=sent.get("precision") or ("exact" if "precision" in sent.fields else None),
+        areas=boxes("areas"),
+        themes=boxes("themes"),
+        summary=sent.get("summary"),
+        owner=sent.get("owner"),
+        source=sent.get("source"),
+        ref=sent.get("ref"),
+        link=sent.get("link"),
+        marking=sent.get("marking") or None,
+        review_by=sent.get("review_by"),
         claimed=bool(sent.get("claimed")),
         cleared_for_print=bool(sent.get("cleared_for_print")) and who.may_clear,
         files=attached,

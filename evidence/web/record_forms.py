@@ -24,10 +24,10 @@ ID = r"(?P<id>[0-9]{1,18})"
 
 def routes() -> list[tuple[str, Any]]:
     return [
-        (rf"^/-/actions/{ID}/update$", action_page),
-        (rf"^{RAISE_PATH}$", raise_page),
-        (rf"^/-/challenges/{ID}/resolve$", resolve_page),
-        (rf"^/-/requests/{ID}/answer$", answer_page),
+        (rf"^/-/actions/{ID}/update$", forms.only_get_and_post(action_page)),
+        (rf"^{RAISE_PATH}$", forms.only_get_and_post(raise_page)),
+        (rf"^/-/challenges/{ID}/resolve$", forms.only_get_and_post(resolve_page)),
+        (rf"^/-/requests/{ID}/answer$", forms.only_get_and_post(answer_page)),
     ]
 
 
@@ -38,7 +38,7 @@ def _record_warning(which: str, texts: list[str | None], *, names: bool = False)
     words = privacy.record_findings(texts, names=names)
     if not words:
         return []
-    quoted = ", ".join(f"'{word}'" for word in words)
+    quoted = forms.quoted_words(words)
     return [
         (
             f"Warning: {which} may identify a child ({quoted}); no pack will be printed while"
@@ -57,7 +57,7 @@ def _name_warning(which: str, texts: list[str | None]) -> list:
     words = privacy.record_findings(texts, names=True)
     if not words:
         return []
-    quoted = ", ".join(f"'{word}'" for word in words)
+    quoted = forms.quoted_words(words)
     return [
         (
             f"Warning: {which} may name a child ({quoted}); the pack and the handed-over"
