@@ -427,7 +427,7 @@ class Done:
     was made by an earlier sending of the same form."""
 
     url: str
-    messages: list[tuple[str, int]] = field(default_factory=list)
+    messages: list[tuple[str, str]] = field(default_factory=list)  # ("info" or "warning")
     again: bool = False
 
 
@@ -478,8 +478,30 @@ def finished(datasette, request, done: Done, what: str) -> Response:
             datasette.INFO,
         )
     for message, kind in done.messages:
+        if isinstance(kind, str):  # as the record forms say it
+            kind = datasette.WARNING if kind == "warning" else datasette.INFO
         datasette.add_message(request, message, kind)
     return Response.redirect(done.url, status=303)
+
+
+async def post_form(
+    datasette, request, page: Page, form: str, who: Writer, work, names=None, what=""
+) -> Response:
+    """Send a form without files: `work(conn, sent)` written once, and the page it leads
+    to; or the form's page again, with its error and what was typed."""
+    try:
+        sent, _ = await sent_form(datasette, request)
+    except FormRefused as refusal:
+        return refused(refusal.status, refusal.text)
+    page.keep(sent)
+    try:
+        done = await write_once(
+            datasette, form, sent.text("key"), who.name, lambda conn: work(conn, sent)
+        )
+    except (EvidenceError, sqlite3.Error) as error:
+        page.fail(error, names or {})
+        return await render(datasette, request, page, status=400)
+    return finished(datasette, request, done, what)
 
 
 async def read_library(datasette, work: Callable[[sqlite3.Connection], Any]) -> Any:

@@ -280,18 +280,18 @@ def _log(datasette, conn, sent: forms.Sent, attached: list, who: forms.Writer) -
         files=attached,
         by=who.name,
     )
-    messages = [(f"Logged evidence {evidence_id}.", datasette.INFO)]
+    messages = [(f"Logged evidence {evidence_id}.", "info")]
     if sent.get("claimed"):
         messages.append(
             (
                 f"Evidence {evidence_id} is a claim: once it is checked, verify it from"
                 " this page.",
-                datasette.INFO,
+                "info",
             )
         )
     warning = _privacy_message(evidence_id, catalog.get_evidence(conn, evidence_id))
     if warning:
-        messages.append((warning, datasette.WARNING))
+        messages.append((warning, "warning"))
     return Done(item_url(datasette, evidence_id), messages)
 
 
@@ -413,14 +413,14 @@ def _edit(datasette, conn, evidence_id: int, sent: forms.Sent, attached, who) ->
         return Done(
             url,
             [(f"Evidence {evidence_id} unchanged: the values given are the ones it has.",
-              datasette.INFO)],
+              "info")],
         )  # fmt: skip
-    messages = [(f"Updated evidence {evidence_id}: {describe_changes(changed)}", datasette.INFO)]
+    messages = [(f"Updated evidence {evidence_id}: {describe_changes(changed)}", "info")]
     item = catalog.get_evidence(conn, evidence_id)
     if not item["cleared_for_print_by"]:
         warning = _privacy_message(evidence_id, item)
         if warning:
-            messages.append((warning, datasette.WARNING))
+            messages.append((warning, "warning"))
     return Done(url, messages)
 
 
@@ -447,13 +447,8 @@ async def verify_page(datasette, request):
     if request.method != "POST":
         page.values = {"on": [dt.date.today().isoformat()]}
         return await forms.render(datasette, request, page)
-    try:
-        sent, _ = await forms.sent_form(datasette, request)
-    except FormRefused as refusal:
-        return forms.refused(refusal.status, refusal.text)
-    page.keep(sent)
 
-    def verify(conn) -> Done:
+    def verify(conn, sent: forms.Sent) -> Done:
         from evidence import catalog
 
         verified = catalog.verify_evidence(
@@ -461,18 +456,12 @@ async def verify_page(datasette, request):
         )
         return Done(
             item_url(datasette, evidence_id),
-            [(f"Verified evidence {evidence_id} (by {verified['verified_by']}).",
-              datasette.INFO)],
-        )  # fmt: skip
-
-    try:
-        done = await forms.write_once(
-            datasette, f"verify {evidence_id}", sent.text("key"), who.name, verify
+            [(f"Verified evidence {evidence_id} (by {verified['verified_by']}).", "info")],
         )
-    except (EvidenceError, sqlite3.Error) as error:
-        page.fail(error, {})
-        return await forms.render(datasette, request, page, status=400)
-    return forms.finished(datasette, request, done, "the verification")
+
+    return await forms.post_form(
+        datasette, request, page, f"verify {evidence_id}", who, verify, what="the verification"
+    )
 
 
 async def withdraw_page(datasette, request):
@@ -498,27 +487,17 @@ async def withdraw_page(datasette, request):
     )
     if request.method != "POST":
         return await forms.render(datasette, request, page)
-    try:
-        sent, _ = await forms.sent_form(datasette, request)
-    except FormRefused as refusal:
-        return forms.refused(refusal.status, refusal.text)
-    page.keep(sent)
 
-    def withdraw(conn) -> Done:
+    def withdraw(conn, sent: forms.Sent) -> Done:
         from evidence import catalog
 
         catalog.withdraw_evidence(conn, evidence_id, reason=sent.text("reason"), by=who.name)
         return Done(
             item_url(datasette, evidence_id),
             [(f"Withdrew evidence {evidence_id}. Its page still shows it, with the reason.",
-              datasette.INFO)],
+              "info")],
         )  # fmt: skip
 
-    try:
-        done = await forms.write_once(
-            datasette, f"withdraw {evidence_id}", sent.text("key"), who.name, withdraw
-        )
-    except (EvidenceError, sqlite3.Error) as error:
-        page.fail(error, {})
-        return await forms.render(datasette, request, page, status=400)
-    return forms.finished(datasette, request, done, "the withdrawal")
+    return await forms.post_form(
+        datasette, request, page, f"withdraw {evidence_id}", who, withdraw, what="the withdrawal"
+    )

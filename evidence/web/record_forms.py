@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 from typing import Any
 
 from datasette.utils.asgi import NotFound
 
 from evidence.errors import EvidenceError, InvalidValue
 from evidence.web import forms
-from evidence.web.forms import Done, Field, FormRefused, Page
+from evidence.web.forms import Done, Field, Page
 
 RAISE_PATH = "/-/challenges/raise"
 ID = r"(?P<id>[0-9]{1,18})"
@@ -66,30 +65,6 @@ def _name_warning(which: str, texts: list[str | None]) -> list:
             "warning",
         )
     ]
-
-
-def _kind(datasette, name: str) -> int:
-    return {"warning": datasette.WARNING}.get(name, datasette.INFO)
-
-
-async def _post(
-    datasette, request, page: Page, form: str, who: forms.Writer, work, names=None, what=""
-):
-    """Send a form without files: its write once, or the page again with its error."""
-    try:
-        sent, _ = await forms.sent_form(datasette, request)
-    except FormRefused as refusal:
-        return forms.refused(refusal.status, refusal.text)
-    page.keep(sent)
-    try:
-        done = await forms.write_once(
-            datasette, form, sent.text("key"), who.name, lambda conn: work(conn, sent)
-        )
-    except (EvidenceError, sqlite3.Error) as error:
-        page.fail(error, names or {})
-        return await forms.render(datasette, request, page, status=400)
-    done.messages = [(text, _kind(datasette, kind)) for text, kind in done.messages]
-    return forms.finished(datasette, request, done, what)
 
 
 def _row_url(datasette, table: str, record_id: int) -> str:
@@ -190,7 +165,7 @@ async def action_page(datasette, request):
         messages += _record_warning(f"the note on action {action_id}", [sent.get("note")])
         return Done(_row_url(datasette, "actions", action_id), messages)
 
-    return await _post(
+    return await forms.post_form(
         datasette, request, page, f"update action {action_id}", who, update, what="the update"
     )
 
@@ -285,7 +260,7 @@ async def raise_page(datasette, request):
         messages += _record_warning(f"challenge {challenge_id}", [sent.get("question")])
         return Done(_row_url(datasette, "challenges", challenge_id), messages)
 
-    return await _post(
+    return await forms.post_form(
         datasette, request, page, "raise challenge", who, challenge,
         names={"code": "measure"}, what="the challenge",
     )  # fmt: skip
@@ -360,7 +335,7 @@ async def resolve_page(datasette, request):
         )
         return Done(_row_url(datasette, "challenges", challenge_id), messages)
 
-    return await _post(
+    return await forms.post_form(
         datasette, request, page, f"resolve challenge {challenge_id}", who, resolve,
         what="the answer",
     )  # fmt: skip
@@ -441,7 +416,7 @@ async def answer_page(datasette, request):
         messages += _name_warning(f"the answer to request {request_id}", [sent.get("note")])
         return Done("/-/inspection", messages)
 
-    return await _post(
+    return await forms.post_form(
         datasette, request, page, f"answer request {request_id}", who, answer,
         names={"evidence": "with"}, what="the answer",
     )  # fmt: skip
