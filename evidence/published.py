@@ -1,0 +1,293 @@
+"""Reading what the Department for Education publishes: one Explore Education Statistics
+CSV file (a figure for England, each region and each council, year by year), and the
+statistical neighbour model (each council's ten nearest councils).
+
+The readers follow the conventions the published files share, never one file's layout:
+columns are found by name in any order; a byte-order mark is allowed; `time_period` is a
+reporting year (2025) or an academic year (202425, shown 2024/25); `geographic_level` says
+whether a row is England's, a region's or a council's; a value may be a letter rather than
+a number, and is kept as its letter, never read as 0. Nothing here writes: the command
+that imports a file stores what these return.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from evidence.errors import InvalidValue
+
+# The letters DfE publishes in place of a number, and what each means. None is zero.
+LETTERS = {
+    "c": "not published, to protect confidentiality",
+    "x": "not available",
+    "z": "not applicable",
+    "u": "not published: too unreliable",
+    "low": "rounds to zero, but is not zero",
+    "k": "rounds to zero, but is not zero",
+}
+LEVELS = {"national": "england", "regional": "region", "local authority": "council"}
+NEEDED = ("time_period", "geographic_level")
+NEIGHBOURS = 10
+MAX_ROWS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One published figure: a year, a place (England, a region or a council), and its
+    value, or the letter published in its place."""
+
+    year: str
+    level: str  # england, region or council
+    code: str  # E92000001, E12000008, or a council's old three-digit code (869)
+    name: str
+    value: float | None
+    letter: str | None
+    region_code: str | None = None
+    new_code: str | None = None  # a council's E-code (E06000037)
+
+
+@dataclass(frozen=True)
+class Published:
+    """The figures of one value column of one file, with the filters that picked them."""
+
+    path: Path
+    column: str
+    where: tuple[tuple[str, str], ...]
+    figures: tuple[Figure, ...]
+
+    def years(self) -> list[str]:
+        return sorted({figure.year for figure in self.figures}, reverse=True)
+
+    def of(self, code: str, year: str) -> Figure | None:
+        for figure in self.figures:
+            if figure.code == code and figure.year == year:
+                return figure
+        return None
+
+
+def read_published(
+    path: str | Path, value: str, where: Mapping[str, str] | None = None
+) -> Published:
+    """The `value` column of the file at `path`, for each year and place, in the rows
+    whose columns hold what `where` says (`{"breakdown": "Accommodation considered
+    suitable"}`). Refuses a file without the columns every published file has, a value
+    column it does not have (naming the closest), a filter that matches no row, a value
+    that is neither a number nor one of DfE's letters, and two rows for one place and year
+    (the filters are not enough to pick one)."""
+    path = Path(path)
+    header, rows = _rows(path)
+    columns = {name.strip().lower(): index for index, name in enumerate(header)}
+    for needed in NEEDED:
+        if needed not in columns:
+            raise InvalidValue(
+                "file",
+                path,
+                f"has no {needed} column: it is not a file as Explore Education Statistics"
+                " publishes them.",
+            )
+    column = _column(path, header, columns, value, "--value")
+    filters = tuple(
+        (_column(path, header, columns, name, "--where"), wanted.strip())
+        for name, wanted in (where or {}).items()
+    )
+    figures: dict[tuple[str, str], Figure] = {}
+    matched = 0
+    for number, row in rows:
+        cells = {name: row[index].strip() if index < len(row) else "" for name, index in
+                 columns.items()}  # fmt: skip
+        if any(cells[name.lower()] != wanted for name, wanted in filters):
+            continue
+        matched += 1
+        level = LEVELS.get(cells["geographic_level"].lower())
+        if level is None:  # a local authority district, a parliamentary constituency...
+            continue
+        figure = _figure(path, number, cells, level, column)
+        key = (figure.year, figure.code)
+        if key in figures:
+            raise InvalidValue(
+                "file",
+                path,
+                f"has more than one {column} for {figure.name} in {figure.year} (rows"
+                " differ in a column not filtered): pick one with --where COLUMN=VALUE.",
+            )
+        figures[key] = figure
+    if filters and not matched:
+        shown = " and ".join(f"{name}={wanted}" for name, wanted in filters)
+        raise InvalidValue("--where", shown, f"matches no row of {path.name}.")
+    return Published(path, column, filters, tuple(figures.values()))
+
+
+def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            rows = []
+            for row in reader:
+                if len(rows) >= MAX_ROWS:
+                    raise InvalidValue(
+                        "file", path, f"has more than {MAX_ROWS:,} rows: it is not one figure."
+                    )
+                if any(cell.strip() for cell in row):
+                    rows.append((reader.line_num, row))
+    except FileNotFoundError:
+        raise InvalidValue("file", path, "does not exist.") from None
+    except UnicodeDecodeError:
+        raise InvalidValue("file", path, "is not text in UTF-8, as DfE publishes.") from None
+    except csv.Error as error:
+        raise InvalidValue("file", path, f"is not CSV that can be read ({error}).") from None
+    except OSError as error:
+        raise InvalidValue("file", path, f"cannot be read ({error.strerror}).") from None
+    if not header:
+        raise InvalidValue("file", path, "is empty.")
+    return header, rows
+
+
+def _column(path: Path, header: list[str], columns: dict[str, int], name: str, field: str) -> str:
+    """A column by its name, in any case; an error listing the file's columns, the
+    closest to `name` first."""
+    import difflib
+
+    found = columns.get(name.strip().lower())
+    if found is not None:
+        return header[found].strip()
+    names = [column.strip() for column in header]
+    ranked = sorted(
+        names,
+        key=lambda column: -difflib.SequenceMatcher(None, name.lower(), column.lower()).ratio(),
+    )
+    raise InvalidValue(
+        field, name, f"is not a column of {path.name}. Its columns, closest first: "
+        + ", ".join(ranked) + ".",
+    )  # fmt: skip
+
+
+def _figure(path: Path, number: int, cells: dict[str, str], level: str, column: str) -> Figure:
+    year = _year(path, number, cells["time_period"])
+    if level == "england":
+        code, name = (
+            cells.get("country_code") or "E92000001",
+            cells.get("country_name") or "England",
+        )
+    elif level == "region":
+        code, name = cells.get("region_code", ""), cells.get("region_name", "")
+    else:
+        code, name = cells.get("old_la_code", ""), cells.get("la_name", "")
+    if not code:
+        raise InvalidValue("file", path, f"row {number} is a {level}'s and names no code for it.")
+    value, letter = _value(path, number, cells[column.lower()], column)
+    return Figure(
+        year=year,
+        level=level,
+        code=code,
+        name=name or code,
+        value=value,
+        letter=letter,
+        region_code=cells.get("region_code") or None,
+        new_code=cells.get("new_la_code") or None,
+    )
+
+
+def _year(path: Path, number: int, text: str) -> str:
+    """2025 (a reporting or financial year, by its end) or 202425 (an academic year,
+    shown 2024/25)."""
+    if re.fullmatch(r"(19|20)[0-9]{2}", text):
+        return text
+    found = re.fullmatch(r"((?:19|20)[0-9]{2})([0-9]{2})", text)
+    if found and (int(found.group(1)) + 1) % 100 == int(found.group(2)):
+        return f"{found.group(1)}/{found.group(2)}"
+    raise InvalidValue(
+        "time_period", text, f"on row {number} of {path.name} is not a year (2025 or 202425)."
+    )
+
+
+def _value(path: Path, number: int, text: str, column: str) -> tuple[float | None, str | None]:
+    """A number, or the letter published in its place."""
+    import math
+
+    letter = text.lower()
+    if letter in LETTERS:
+        return None, letter
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InvalidValue(
+            column,
+            text,
+            f"on row {number} of {path.name} is neither a number nor one of the letters DfE"
+            f" publishes ({', '.join(LETTERS)}).",
+        )
+    return value, None
+
+
+# The statistical neighbour model
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    code: str  # the old three-digit code
+    closeness: str  # as the model says it: Very close, Close, Somewhat close
+
+
+@dataclass(frozen=True)
+class Model:
+    """A statistical neighbour model: each council's nearest councils, nearest first."""
+
+    path: Path
+    year: str | None
+    names: dict[str, str]
+    neighbours: dict[str, tuple[Neighbour, ...]]
+
+
+def read_neighbours(path: str | Path, year: str | None = None) -> Model:
+    """The model in the file at `path` (wide: a row a council, `SN_1` to `SN_10` its
+    neighbours' old codes, `SN_1P`... how close each is), of `year`, or the year in the
+    file's name (sn_model_2025_wide.csv)."""
+    path = Path(path)
+    header, rows = _rows(path)
+    columns = {name.strip().lower(): index for index, name in enumerate(header)}
+    for needed in ("old_la_code", "sn_1"):
+        if needed not in columns:
+            raise InvalidValue(
+                "file",
+                path,
+                f"has no {needed} column: it is not a statistical neighbour model in its"
+                " wide form (old_la_code, la_name, SN_1 ... SN_10).",
+            )
+    if year is None:
+        found = re.search(r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])", path.name)
+        year = found.group(1) if found else None
+    names: dict[str, str] = {}
+    neighbours: dict[str, tuple[Neighbour, ...]] = {}
+    for number, row in rows:
+        cells = {name: row[index].strip() if index < len(row) else "" for name, index in
+                 columns.items()}  # fmt: skip
+        code = cells["old_la_code"]
+        if not re.fullmatch(r"[0-9]{3}", code):
+            raise InvalidValue(
+                "old_la_code", code, f"on row {number} of {path.name} is not a three-digit code."
+            )
+        if code in neighbours:
+            raise InvalidValue(
+                "old_la_code", code, f"is given twice in {path.name} (row {number})."
+            )
+        names[code] = cells.get("la_name") or code
+        near = []
+        for rank in range(1, NEIGHBOURS + 1):
+            other = cells.get(f"sn_{rank}", "")
+            if not other:
+                continue
+            if not re.fullmatch(r"[0-9]{3}", other) or other == code:
+                raise InvalidValue(
+                    f"SN_{rank}", other, f"on row {number} of {path.name} is not another"
+                    " council's three-digit code.",
+                )  # fmt: skip
+            near.append(Neighbour(other, cells.get(f"sn_{rank}p", "")))
+        neighbours[code] = tuple(near)
+    return Model(path, year, names, neighbours)
