@@ -1013,6 +1013,35 @@ def m014_remember_the_forms_sent(db: Database) -> None:
     )
 
 
+def m015_keep_statistical_neighbours(db: Database) -> None:
+    """Each statistical neighbour model imported (its year, the file and its SHA-256), and
+    each council's nearest councils in it, nearest first, by their old three-digit codes,
+    with the names the model gives them. The latest model by year is the one used."""
+    run_script(
+        db,
+        """
+        CREATE TABLE neighbour_models (
+            id INTEGER PRIMARY KEY,
+            year TEXT NOT NULL CHECK (year GLOB '[12][0-9][0-9][0-9]'),
+            file TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE TABLE neighbours (
+            model_id INTEGER NOT NULL REFERENCES neighbour_models(id),
+            council TEXT NOT NULL CHECK (council GLOB '[0-9][0-9][0-9]'),
+            council_name TEXT NOT NULL,
+            rank INTEGER NOT NULL CHECK (rank BETWEEN 1 AND 10),
+            neighbour TEXT NOT NULL CHECK (neighbour GLOB '[0-9][0-9][0-9]'),
+            closeness TEXT,
+            PRIMARY KEY (model_id, council, rank)
+        );
+        """,
+    )
+    create_record_audit_triggers(db, "neighbour_models")
+
+
 TIME_SQL = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 
 
@@ -1120,6 +1149,7 @@ MIGRATIONS = (
     m012_remember_the_reports_read,
     m013_keep_the_inspection_week,
     m014_remember_the_forms_sent,
+    m015_keep_statistical_neighbours,
 )
 
 

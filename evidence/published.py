@@ -291,3 +291,108 @@ def read_neighbours(path: str | Path, year: str | None = None) -> Model:
             near.append(Neighbour(other, cells.get(f"sn_{rank}p", "")))
         neighbours[code] = tuple(near)
     return Model(path, year, names, neighbours)
+
+
+# The council's codes, and its neighbours in the library
+
+
+def council_code(value: str) -> tuple[str, str]:
+    """`evidence settings --council-code`: the setting a code is kept under, and the code:
+    a council's old three-digit code (869) or its E-code (E06000037)."""
+    text = value.strip()
+    if re.fullmatch(r"[0-9]{3}", text):
+        return "council_code", text
+    if re.fullmatch(r"[Ee][0-9]{8}", text):
+        return "council_new_code", text.upper()
+    raise InvalidValue(
+        "--council-code",
+        value,
+        "must be the council's three-digit code, such as 869, or its E-code, such as"
+        " E06000037 (both are in DfE's files: old_la_code and new_la_code).",
+    )
+
+
+def import_neighbours(conn, path: str | Path, *, by: str, year: str | None = None) -> dict:
+    """Keep the statistical neighbour model in the file at `path`; a file imported before
+    (by its SHA-256) changes nothing. Returns the model's id, year, councils and whether
+    it was imported already."""
+    import hashlib
+
+    from db import now, transaction
+    from evidence.fields import check_actor
+
+    by = check_actor(by)
+    if year is not None and not re.fullmatch(r"(19|20)[0-9]{2}", year.strip()):
+        raise InvalidValue("--year", year, "must be the model's year, such as 2025.")
+    model = read_neighbours(path, year.strip() if year else None)
+    if model.year is None:
+        raise InvalidValue(
+            "--year",
+            "",
+            f"is needed: {model.path.name} does not say the model's year in its name.",
+        )
+    digest = hashlib.sha256(model.path.read_bytes()).hexdigest()
+    stamp = now()
+    with transaction(conn, by=by, at=stamp):
+        earlier = conn.execute(
+            "SELECT id, year FROM neighbour_models WHERE sha256 = ?", [digest]
+        ).fetchone()
+        if earlier is not None:
+            return {"id": earlier[0], "year": earlier[1], "councils": len(model.neighbours),
+                    "already": True}  # fmt: skip
+        model_id = conn.execute(
+            "INSERT INTO neighbour_models (year, file, sha256, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [model.year, model.path.name, digest, stamp, by],
+        ).lastrowid
+        conn.executemany(
+            "INSERT INTO neighbours (model_id, council, council_name, rank, neighbour, closeness)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (model_id, code, model.names[code], rank, near.code, near.closeness or None)
+                for code, nearest in model.neighbours.items()
+                for rank, near in enumerate(nearest, start=1)
+            ],
+        )
+    return {"id": model_id, "year": model.year, "councils": len(model.neighbours),
+            "already": False}  # fmt: skip
+
+
+def neighbours_of(conn, code: str) -> dict:
+    """The council's neighbours in the latest model (by year, then the last imported),
+    nearest first, each with its name: {"year", "file", "council", "neighbours": [...]};
+    an error if no model is imported or the model does not have the council."""
+    from evidence.errors import Refused
+
+    model = conn.execute(
+        "SELECT id, year, file FROM neighbour_models ORDER BY year DESC, id DESC LIMIT 1"
+    ).fetchone()
+    if model is None:
+        raise Refused(
+            "no statistical neighbour model is in the library: import DfE's with `evidence"
+            " neighbours import FILE`."
+        )
+    rows = conn.execute(
+        """
+        SELECT near.rank, near.neighbour, near.closeness, near.council_name,
+               coalesce(named.council_name, near.neighbour) AS name
+        FROM neighbours AS near
+        LEFT JOIN (SELECT DISTINCT council, council_name FROM neighbours WHERE model_id = :id)
+            AS named ON named.council = near.neighbour
+        WHERE near.model_id = :id AND near.council = :code ORDER BY near.rank
+        """,
+        {"id": model[0], "code": code},
+    ).fetchall()
+    if not rows:
+        raise InvalidValue(
+            "council code", code, f"is not a council of the {model[1]} model ({model[2]})."
+        )
+    return {
+        "year": model[1],
+        "file": model[2],
+        "council": {"code": code, "name": rows[0][3]},
+        "neighbours": [
+            {"rank": rank, "code": near, "name": name, "closeness": closeness}
+            for rank, near, closeness, _, name in rows
+        ],
+    }

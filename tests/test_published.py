@@ -145,3 +145,61 @@ def test_a_neighbours_file_that_is_not_a_model_is_refused(tmp_path):
         read_neighbours(write(tmp_path, "old_la_code,la_name,SN_1,SN_1P\n869,W,869,Close\n"))
     model = read_neighbours(write(tmp_path, "old_la_code,la_name,SN_1\n869,W,850\n"), year="2021")
     assert model.year == "2021" and model.neighbours["869"][0].code == "850"
+
+
+# The council's code and its neighbours, through the command line
+
+
+def test_the_council_code_is_kept_in_both_forms(cli, library_path):
+    assert "council code: (not set)" in cli("settings", "--council", "West Berkshire").stdout
+    cli("settings", "--council-code", "869")
+    shown = cli("settings", "--council-code", "e06000037").stdout
+    assert "council code: 869, E06000037" in shown
+
+
+@pytest.mark.parametrize("code", ["86", "8690", "W06000037", "", "８６９"])
+def test_a_council_code_that_is_neither_form_is_refused(cli, library_path, code):
+    from conftest import dump
+
+    cli("settings", "--council", "West Berkshire")
+    before = dump(library_path)
+    result = cli("settings", "--council-code", code, expect=1)
+    assert result.stderr.startswith(f"Error: --council-code '{code}' must be the council's")
+    assert result.stderr.count("\n") == 1
+    assert dump(library_path) == before
+
+
+def test_the_neighbours_are_imported_once_and_listed_by_name(cli, library_path):
+    model = fixture("sn_model_2025_wide.csv")
+    cli("settings", "--council-code", "869", "--create")
+    imported = cli("neighbours", "import", model).stdout
+    assert (
+        "Imported the 2025 statistical neighbour model" in imported and "153 councils" in imported
+    )
+    again = cli("neighbours", "import", model).stdout
+    assert "is in the library already, as the 2025 model: nothing was written." in again
+    found = cli.json("neighbours")
+    assert found["council"] == {"code": "869", "name": "West Berkshire"}
+    assert [near["code"] for near in found["neighbours"]] == list(NEIGHBOURS_2025)
+    assert found["neighbours"][1] == {
+        "rank": 2, "code": "850", "name": "Hampshire", "closeness": "Very close"
+    }  # fmt: skip
+    listed = cli("neighbours").stdout.splitlines()
+    assert listed[1].split() == ["1", "825", "Buckinghamshire", "Very", "close"]
+    assert len(listed) == 11
+
+
+def test_neighbours_without_a_model_or_a_code_say_what_to_do(cli, library_path, tmp_path):
+    cli("settings", "--council", "West Berkshire", "--create")
+    assert "no council code" in cli("neighbours", expect=1).stderr
+    cli("settings", "--council-code", "869")
+    assert "evidence neighbours import FILE" in cli("neighbours", expect=1).stderr
+    made = tmp_path / "model.csv"
+    made.write_text("old_la_code,la_name,SN_1\n869,West Berkshire,850\n", encoding="utf-8")
+    result = cli("neighbours", "import", made, expect=1)
+    assert result.stderr == (
+        "Error: --year '' is needed: model.csv does not say the model's year in its name.\n"
+    )
+    cli("neighbours", "import", made, "--year", "2021")
+    result = cli("neighbours", "--council-code", "999", expect=1)
+    assert "council code '999' is not a council of the 2021 model (model.csv)." in result.stderr

@@ -55,6 +55,7 @@ COMMANDS = {
     "request": "inspections",
     "measure": "measures",
     "challenge": "measures",
+    "neighbours": "published",
     "user": "web",
 }
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from evidence.cli import app
-from evidence.cli.common import actor, library, print_json
+from evidence.cli.common import actor, library, print_json, reported_errors
 from evidence.cli.options import (
     AreaFilter,
     AsJson,
@@ -155,6 +155,15 @@ def settings(
             "--council", metavar="NAME", help="The council's name, for the pack's cover."
         ),
     ] = None,
+    council_code: Annotated[
+        str | None,
+        typer.Option(
+            "--council-code",
+            metavar="CODE",
+            help="The council's code in DfE's files: its three-digit code (869) or its"
+            " E-code (E06000037); give each once to keep both.",
+        ),
+    ] = None,
     db_path: DbPath = None,
     create: Create = False,
     by: By = None,
@@ -162,9 +171,19 @@ def settings(
     """Show the library's settings, or change them."""
     from evidence import catalog
 
-    changing = council is not None
+    changing = council is not None or council_code is not None
+    if council_code is not None:
+        from evidence.published import council_code as parse_code
+
+        with reported_errors():
+            key, code = parse_code(council_code)
     with library(db_path, may_create=changing, create=create, only_reads=not changing) as conn:
         if council is not None:
             catalog.set_setting(conn, "council", council, by=actor(by))
-        council = catalog.setting(conn, "council")
-    typer.echo(f"council: {council or '(not set)'}")
+        if council_code is not None:
+            catalog.set_setting(conn, key, code, by=actor(by))
+        shown = {name: catalog.setting(conn, name) for name in
+                 ("council", "council_code", "council_new_code")}  # fmt: skip
+    typer.echo(f"council: {shown['council'] or '(not set)'}")
+    codes = [code for code in (shown["council_code"], shown["council_new_code"]) if code]
+    typer.echo(f"council code: {', '.join(codes) or '(not set)'}")
