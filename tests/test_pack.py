@@ -212,9 +212,9 @@ def test_a_pack_needs_somewhere_to_go(cli):
 
 def test_the_council_is_named_in_settings(cli):
     assert cli("settings", "--council", "Fenmoor Borough Council").stdout == (
-        "council: Fenmoor Borough Council\n"
+        "council: Fenmoor Borough Council\ncouncil code: (not set)\n"
     )
-    assert cli("settings").stdout == "council: Fenmoor Borough Council\n"
+    assert cli("settings").stdout == "council: Fenmoor Borough Council\ncouncil code: (not set)\n"
     assert cli("settings", "--council", " ", expect=1).stderr.startswith("Error: council")
 
 
