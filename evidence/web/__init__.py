@@ -89,15 +89,10 @@ class WebState:
         signature = self.library_signature()
         if time.monotonic() - read_at < BANNER_SECONDS and signature == seen:
             return banner
-        try:
-            conn = sqlite3.connect(f"file:{self.stats}?mode=ro", uri=True)
-            try:
-                rows = conn.execute("SELECT key, value FROM about").fetchall()
-            finally:
-                conn.close()
-        except sqlite3.Error:
+        about = self._about()
+        if about is None:
             return banner
-        banner = {key: value for key, value in rows}
+        banner = about
         banner["today"] = banner.get("today") == "True"
         marking = self._marking()
         if marking:
@@ -144,7 +139,7 @@ class WebState:
             signature = self.library_signature()
             if signature == self.signature and not force:
                 return False
-            if not force and self._built_from() == repr(signature):
+            if not force and (self._about() or {}).get("built_from") == repr(signature):
                 self.signature = signature
                 self._banner = (0.0, {}, ())
                 return False
@@ -157,17 +152,18 @@ class WebState:
             self.signature = signature
             return True
 
-    def _built_from(self) -> str | None:
-        """The state of the library the statistics file was last built from."""
+    def _about(self) -> dict[str, Any] | None:
+        """What the statistics file says of itself (the banner, the state of the library
+        it was built from); None if it cannot be read."""
         try:
             conn = sqlite3.connect(f"file:{self.stats}?mode=ro", uri=True)
             try:
-                row = conn.execute("SELECT value FROM about WHERE key = 'built_from'").fetchone()
+                rows = conn.execute("SELECT key, value FROM about").fetchall()
             finally:
                 conn.close()
         except sqlite3.Error:
             return None
-        return row[0] if row else None
+        return {key: value for key, value in rows}
 
     def refresh_soon(self, delay: float = REFRESH_DELAY) -> None:
         """Rebuild the statistics in the background once no write has come for `delay`

@@ -504,6 +504,19 @@ async def post_form(
     return finished(datasette, request, done, what)
 
 
+async def read_record(datasette, work: Callable[[sqlite3.Connection], Any], missing: str) -> Any:
+    """The record `work` reads from the library, or a 404 page saying `missing` if the
+    worker finds no such record."""
+    from datasette.utils.asgi import NotFound
+
+    from evidence.errors import NotFound as Missing
+
+    try:
+        return await read_library(datasette, work)
+    except Missing:
+        raise NotFound(missing) from None
+
+
 async def read_library(datasette, work: Callable[[sqlite3.Connection], Any]) -> Any:
     """`work` run on the library, open for reading, off the event loop."""
     state = datasette.evidence_library

@@ -300,14 +300,12 @@ def _log(datasette, conn, sent: forms.Sent, attached: list, who: forms.Writer) -
 
 async def _item(datasette, evidence_id: int) -> dict[str, Any]:
     from evidence import catalog
-    from evidence.errors import NotFound as Missing
 
-    try:
-        return await forms.read_library(
-            datasette, lambda conn: catalog.get_evidence(conn, evidence_id)
-        )
-    except Missing:
-        raise NotFound(f"Evidence {evidence_id} does not exist.") from None
+    return await forms.read_record(
+        datasette,
+        lambda conn: catalog.get_evidence(conn, evidence_id),
+        f"Evidence {evidence_id} does not exist.",
+    )
 
 
 async def _current(datasette, request, evidence_id: int, doing: str) -> dict[str, Any]:

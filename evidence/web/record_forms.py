@@ -13,7 +13,7 @@ from typing import Any
 
 from datasette.utils.asgi import NotFound
 
-from evidence.errors import EvidenceError, InvalidValue
+from evidence.errors import InvalidValue
 from evidence.web import forms
 from evidence.web.forms import Done, Field, Page
 
@@ -89,12 +89,11 @@ async def action_page(datasette, request):
 
     who = forms.writer(datasette, request)
     action_id = int(request.url_vars["id"])
-    try:
-        action = await forms.read_library(
-            datasette, lambda conn: actions.get_action(conn, action_id)
-        )
-    except EvidenceError:
-        raise NotFound(f"Action {action_id} does not exist.") from None
+    action = await forms.read_record(
+        datasette,
+        lambda conn: actions.get_action(conn, action_id),
+        f"Action {action_id} does not exist.",
+    )
     page = Page(
         title=f"Update action {action_id}",
         action=f"/-/actions/{action_id}/update",
@@ -349,12 +348,11 @@ async def answer_page(datasette, request):
 
     who = forms.writer(datasette, request)
     request_id = int(request.url_vars["id"])
-    try:
-        asked = await forms.read_library(
-            datasette, lambda conn: inspections.get_request(conn, request_id)
-        )
-    except EvidenceError:
-        raise NotFound(f"Request {request_id} does not exist.") from None
+    asked = await forms.read_record(
+        datasette,
+        lambda conn: inspections.get_request(conn, request_id),
+        f"Request {request_id} does not exist.",
+    )
     page = Page(
         title=f"Answer request {request_id}",
         action=f"/-/requests/{request_id}/answer",
