@@ -1042,6 +1042,67 @@ def m015_keep_statistical_neighbours(db: Database) -> None:
     create_record_audit_triggers(db, "neighbour_models")
 
 
+def m016_keep_published_figures(db: Database) -> None:
+    """Figures DfE publishes for England, each region and each council, year by year, for
+    comparison with the council's own measures: each import (the file, its SHA-256, the
+    column and filters read, the period the figures cover, who published them and when),
+    and each figure, a number or the letter published in its place. A later release that
+    changes a figure adds a new one that revises it; the old one stays. As of a day, a
+    figure is the latest published by then."""
+    run_script(
+        db,
+        f"""
+        CREATE TABLE published_imports (
+            id INTEGER PRIMARY KEY,
+            measure TEXT NOT NULL REFERENCES measures(code),
+            file TEXT NOT NULL,
+            sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+            value_column TEXT NOT NULL,
+            filters TEXT NOT NULL DEFAULT '{{}}',
+            period TEXT,
+            source TEXT NOT NULL,
+            published_on TEXT NOT NULL CHECK (published_on {DAY_SQL}),
+            figures INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX published_imports_once
+            ON published_imports(measure, sha256, value_column, filters);
+        CREATE TABLE published_figures (
+            id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES published_imports(id),
+            measure TEXT NOT NULL REFERENCES measures(code),
+            year TEXT NOT NULL CHECK (year GLOB '[12][0-9][0-9][0-9]'
+                OR year GLOB '[12][0-9][0-9][0-9]/[0-9][0-9]'),
+            level TEXT NOT NULL CHECK (level IN ('england', 'region', 'council')),
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            region_code TEXT,
+            new_code TEXT,
+            value REAL,
+            letter TEXT CHECK (letter IN ('c', 'x', 'z', 'u', 'low', 'k')),
+            published_on TEXT NOT NULL CHECK (published_on {DAY_SQL}),
+            revises INTEGER REFERENCES published_figures(id),
+            CHECK ((value IS NULL) <> (letter IS NULL))
+        );
+        CREATE INDEX published_figures_place
+            ON published_figures(measure, year, code, published_on);
+        CREATE UNIQUE INDEX published_figures_revised_once
+            ON published_figures(revises) WHERE revises IS NOT NULL;
+        -- Each place's figure for each year as last published: a revised one is left out.
+        CREATE VIEW current_published_figures AS
+        SELECT f.measure, f.year, f.level, f.code, f.name, f.region_code, f.value, f.letter,
+               f.published_on, CASE WHEN f.revises IS NULL THEN 'no' ELSE 'yes' END AS revised,
+               f.import_id, f.id
+        FROM published_figures AS f
+        WHERE NOT EXISTS (SELECT 1 FROM published_figures AS later WHERE later.revises = f.id);
+        """,
+    )
+    create_record_audit_triggers(db, "published_imports")
+    for table in ("published_imports", "published_figures"):
+        forbid_deletes(db, table, "they are the record of what was published")
+
+
 TIME_SQL = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 
 
@@ -1150,6 +1211,7 @@ MIGRATIONS = (
     m013_keep_the_inspection_week,
     m014_remember_the_forms_sent,
     m015_keep_statistical_neighbours,
+    m016_keep_published_figures,
 )
 
 

@@ -454,6 +454,12 @@ def measure_detail(
     measure["status"] = status(measure, latest["value"] if latest else None)
     measure["stale"] = stale  # the latest figure is older than figures take to arrive
     measure["commentary"] = commentary(measure, series, challenges, day)
+    from evidence import comparison
+
+    compared = comparison.compare(conn, measure, day.isoformat())
+    # DfE's annual figures for the council and its comparators, newest year first.
+    measure["published"] = compared.pop("years") if compared else []
+    measure["published_about"] = compared
     return measure
 
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidence.errors import InvalidValue
+from evidence.errors import EvidenceError, InvalidValue
 
 # The letters DfE publishes in place of a number, and what each means. None is zero.
 LETTERS = {
@@ -95,6 +95,7 @@ def read_published(
         for name, wanted in (where or {}).items()
     )
     figures: dict[tuple[str, str], Figure] = {}
+    seen: dict[tuple[str, str], dict[str, str]] = {}
     matched = 0
     for number, row in rows:
         cells = {name: row[index].strip() if index < len(row) else "" for name, index in
@@ -108,17 +109,29 @@ def read_published(
         figure = _figure(path, number, cells, level, column)
         key = (figure.year, figure.code)
         if key in figures:
+            first = seen[key]
+            differ = [
+                f"{header[index].strip()} ({first[name]!r} or {cells[name]!r})"
+                for name, index in columns.items()
+                if first[name] != cells[name] and not _numeric(first[name])
+            ]
             raise InvalidValue(
                 "file",
                 path,
-                f"has more than one {column} for {figure.name} in {figure.year} (rows"
-                " differ in a column not filtered): pick one with --where COLUMN=VALUE.",
+                f"has more than one {column} for {figure.name} in {figure.year}: its rows"
+                f" differ in {', '.join(differ[:3]) or 'no column'}. Pick one with --where"
+                " COLUMN=VALUE.",
             )
         figures[key] = figure
+        seen[key] = cells
     if filters and not matched:
         shown = " and ".join(f"{name}={wanted}" for name, wanted in filters)
         raise InvalidValue("--where", shown, f"matches no row of {path.name}.")
     return Published(path, column, filters, tuple(figures.values()))
+
+
+def _numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"-?[0-9][0-9,]*(\.[0-9]+)?", text)) or text.lower() in LETTERS
 
 
 def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -396,3 +409,328 @@ def neighbours_of(conn, code: str) -> dict:
             for rank, near, closeness, _, name in rows
         ],
     }
+
+
+# Published figures in the library
+
+SOURCE = "DfE"
+
+
+def import_published(
+    conn,
+    path: str | Path,
+    *,
+    measure: str,
+    value: str,
+    by: str,
+    where: Mapping[str, str] | None = None,
+    published_on: str | None = None,
+    period: str | None = None,
+    source: str | None = None,
+    today=None,
+) -> dict:
+    """Keep the figures of the `value` column of the published file at `path` as
+    `measure`'s comparators: England, every region and every council, each year. See
+    `store_published` for what is kept and what is refused."""
+    import hashlib
+
+    found = read_published(path, value, where)
+    return store_published(
+        conn,
+        found.figures,
+        measure=measure,
+        file=found.path.name,
+        sha256=hashlib.sha256(found.path.read_bytes()).hexdigest(),
+        value_column=found.column,
+        filters=dict(found.where),
+        published_on=published_on,
+        period=period,
+        source=source,
+        by=by,
+        today=today,
+    )
+
+
+def store_published(
+    conn,
+    figures: tuple[Figure, ...] | list[Figure],
+    *,
+    measure: str,
+    file: str,
+    sha256: str,
+    value_column: str,
+    filters: Mapping[str, str],
+    by: str,
+    published_on: str | None = None,
+    period: str | None = None,
+    source: str | None = None,
+    today=None,
+) -> dict:
+    """Keep `figures` for `measure`, published on `published_on` (default today).
+
+    The same file read the same way again changes nothing. A figure already held is left
+    alone; one that differs is kept as a revision of the old, which stays (a revision
+    cannot be published before what it revises). All of it, or nothing. Refuses a file
+    without the library's own council (`evidence settings --council-code`). Returns what
+    was added and revised, and the council's neighbours the file has no figure for."""
+    import datetime as dt
+    import json
+
+    from db import now, transaction
+    from evidence import catalog, measures
+    from evidence.dates import parse_day
+    from evidence.fields import check_actor, one_line
+
+    by = check_actor(by)
+    today = today or dt.date.today()
+    day = parse_day(published_on, "--published-on") if published_on else today
+    if day > today:
+        raise InvalidValue("--published-on", published_on, f"is in the future (today is {today}).")
+    period = one_line(period, "period", 100)
+    source = one_line(source, "source", 200) or SOURCE
+    shown_filters = json.dumps(dict(sorted(filters.items())), ensure_ascii=False)
+    stamp = now()
+    with transaction(conn, by=by, at=stamp):
+        code = measures.get_measure(conn, measure)["code"]
+        ours = catalog.setting(conn, "council_code")
+        councils = {figure.code for figure in figures if figure.level == "council"}
+        if ours is not None and ours not in councils:
+            raise InvalidValue(
+                "council code",
+                ours,
+                f"is not a council of {file} (for {value_column}): check `evidence settings"
+                " --council-code`, or that the file is DfE's figures by local authority.",
+            )
+        report = {
+            "measure": code,
+            "file": file,
+            "years": sorted({figure.year for figure in figures}, reverse=True),
+            "added": 0,
+            "revised": 0,
+            "unchanged": 0,
+            "already": False,
+            "missing_neighbours": _missing_neighbours(conn, ours, councils),
+        }
+        if conn.execute(
+            "SELECT 1 FROM published_imports WHERE measure = ? AND sha256 = ?"
+            " AND value_column = ? AND filters = ?",
+            [code, sha256, value_column, shown_filters],
+        ).fetchone():
+            report["already"] = True
+            return report
+        held = {
+            (year, place): (figure_id, number, letter, on)
+            for figure_id, year, place, number, letter, on in conn.execute(
+                "SELECT id, year, code, value, letter, published_on FROM published_figures AS f"
+                " WHERE measure = ? AND NOT EXISTS (SELECT 1 FROM published_figures AS later"
+                " WHERE later.revises = f.id)",
+                [code],
+            )
+        }
+        rows = []
+        for figure in figures:
+            earlier = held.get((figure.year, figure.code))
+            revises = None
+            if earlier is not None:
+                if (earlier[1], earlier[2]) == (figure.value, figure.letter):
+                    report["unchanged"] += 1
+                    continue
+                if day.isoformat() < earlier[3]:
+                    raise InvalidValue(
+                        "--published-on",
+                        day.isoformat(),
+                        f"is before {figure.name}'s {figure.year} figure that {file} would"
+                        f" revise was published ({earlier[3]}).",
+                    )
+                revises = earlier[0]
+                report["revised"] += 1
+            else:
+                report["added"] += 1
+            rows.append(
+                [code, figure.year, figure.level, figure.code, figure.name, figure.region_code,
+                 figure.new_code, figure.value, figure.letter, day.isoformat(), revises]
+            )  # fmt: skip
+        if not rows:
+            return report
+        import_id = conn.execute(
+            "INSERT INTO published_imports (measure, file, sha256, value_column, filters,"
+            " period, source, published_on, figures, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [code, file, sha256, value_column, shown_filters, period, source,
+             day.isoformat(), len(rows), stamp, by],
+        ).lastrowid  # fmt: skip
+        conn.executemany(
+            "INSERT INTO published_figures (import_id, measure, year, level, code, name,"
+            " region_code, new_code, value, letter, published_on, revises)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[import_id, *row] for row in rows],
+        )
+    return report
+
+
+def _missing_neighbours(conn, ours: str | None, councils: set[str]) -> list[dict]:
+    """The council's neighbours (in the latest model) that have no figure in a file."""
+    if ours is None:
+        return []
+    try:
+        found = neighbours_of(conn, ours)
+    except EvidenceError:  # no model, or the model lacks the council
+        return []
+    return [near for near in found["neighbours"] if near["code"] not in councils]
+
+
+# A council's usual set of published files
+
+
+SETTINGS = "published.yml"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One measure's published file, as the settings file describes it."""
+
+    measure: str
+    pattern: str
+    value: str
+    where: dict[str, str]
+    period: str | None
+    source: str | None
+
+
+def read_settings(path: str | Path) -> list[Source]:
+    """The settings file (`published.yml`): for each measure, the file name pattern
+    (`c1_children_in_need_*.csv`), the value column, any filters, and the period the
+    figures cover ("year to 31 March")."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidValue("--settings", path, "does not exist.") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise InvalidValue("--settings", path, f"cannot be read as YAML ({error}).") from None
+    entries = (data or {}).get("measures") if isinstance(data, dict) else None
+    if not isinstance(entries, dict) or not entries:
+        raise InvalidValue(
+            "--settings", path, "has no `measures:` mapping each measure to its file."
+        )
+    sources = []
+    for measure, entry in entries.items():
+        if not isinstance(entry, dict) or not entry.get("file") or not entry.get("value"):
+            raise InvalidValue(
+                f"measures.{measure}", entry, f"in {path.name} needs `file` and `value`."
+            )
+        where = entry.get("where") or {}
+        if not isinstance(where, dict):
+            raise InvalidValue(f"measures.{measure}.where", where, "must map columns to values.")
+        sources.append(
+            Source(
+                measure=str(measure),
+                pattern=str(entry["file"]),
+                value=str(entry["value"]),
+                where={str(k): str(v) for k, v in where.items()},
+                period=str(entry["period"]) if entry.get("period") else None,
+                source=str(entry["source"]) if entry.get("source") else None,
+            )
+        )
+    return sources
+
+
+def import_folder(
+    conn,
+    folder: str | Path,
+    *,
+    by: str,
+    settings: str | Path | None = None,
+    published_on: str | None = None,
+    today=None,
+) -> list[dict]:
+    """Import each measure's file in `folder`, as the settings file says (the folder's
+    own `published.yml`, else `settings`, else the one shipped with the library): all of
+    them, or none. A measure whose file is not in the folder is reported, not refused;
+    a pattern matching two files is refused."""
+    import hashlib
+
+    from db import transaction
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InvalidValue("FOLDER", folder, "is not a folder.")
+    if settings is None:
+        own = folder / SETTINGS
+        settings = own if own.is_file() else Path(__file__).with_name(SETTINGS)
+    sources = read_settings(settings)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+    plans = []
+    for source in sources:
+        matched = [p for p in files if _matches(p.name, source.pattern)]
+        if len(matched) > 1:
+            raise InvalidValue(
+                f"measures.{source.measure}.file",
+                source.pattern,
+                f"matches {len(matched)} files in {folder} ("
+                + ", ".join(p.name for p in matched)
+                + "): keep one, or make the pattern narrower.",
+            )
+        found = read_published(matched[0], source.value, source.where) if matched else None
+        plans.append((source, found))
+    if not any(found for _, found in plans):
+        raise InvalidValue(
+            "FOLDER",
+            folder,
+            f"holds no file that {Path(settings).name} names ("
+            + ", ".join(source.pattern for source in sources)
+            + ").",
+        )
+    reports = []
+    with transaction(conn, by=by):
+        for source, found in plans:
+            if found is None:
+                reports.append({"measure": source.measure, "file": None,
+                                "pattern": source.pattern})  # fmt: skip
+                continue
+            reports.append(
+                store_published(
+                    conn,
+                    found.figures,
+                    measure=source.measure,
+                    file=found.path.name,
+                    sha256=hashlib.sha256(found.path.read_bytes()).hexdigest(),
+                    value_column=found.column,
+                    filters=dict(found.where),
+                    published_on=published_on,
+                    period=source.period,
+                    source=source.source,
+                    by=by,
+                    today=today,
+                )
+            )
+    return reports
+
+
+def _matches(name: str, pattern: str) -> bool:
+    import fnmatch
+
+    return fnmatch.fnmatch(name.lower(), pattern.lower())
+
+
+def sources_for(path: str | Path, settings: str | Path | None = None) -> list[Source]:
+    """The settings' entries whose file pattern the file's name matches (a workforce
+    file may feed several measures)."""
+    path = Path(path)
+    settings = Path(settings) if settings else Path(__file__).with_name(SETTINGS)
+    return [s for s in read_settings(settings) if _matches(path.name, s.pattern)]
+
+
+def parse_where(values: list[str] | None) -> dict[str, str]:
+    """`--where COLUMN=VALUE`, repeated, as a mapping."""
+    where: dict[str, str] = {}
+    for text in values or ():
+        name, sep, wanted = text.partition("=")
+        if not sep or not name.strip():
+            raise InvalidValue("--where", text, "must be COLUMN=VALUE, such as breakdown=Total.")
+        if name.strip().lower() in {key.lower() for key in where}:
+            raise InvalidValue("--where", text, f"gives {name.strip()} twice.")
+        where[name.strip()] = wanted.strip()
+    return where

@@ -56,6 +56,7 @@ COMMANDS = {
     "measure": "measures",
     "challenge": "measures",
     "neighbours": "published",
+    "published": "published",
     "user": "web",
 }
 

@@ -466,7 +466,7 @@ def measure_text(detail: dict[str, Any]) -> str:
     lines += ["; ".join(facts), f"As of {format_day(detail['as_of'])}", ""]
     if not detail["series"]:
         lines.append("No figure recorded yet.")
-        return "\n".join(lines)
+        return "\n".join(lines + _published_lines(detail))
     values = calendar_values(detail["series"])
     first, last = detail["series"][0]["period"], detail["series"][-1]["period"]
     lines.append(f"{sparkline(values)}  {month_name(first)} to {month_name(last)}")
@@ -519,6 +519,7 @@ def measure_text(detail: dict[str, Any]) -> str:
                         "     ",
                     )
                 )
+    lines += _published_lines(detail)
     return "\n".join(lines)
 
 
@@ -564,3 +565,45 @@ def progress() -> Iterator[Callable[[str], None]]:
             yield lambda label: status.update(f"{label}…")
     else:
         yield lambda label: console.print(f"{label}…")
+
+
+PUBLISHED_YEARS = 5
+
+
+def _published_lines(detail: dict[str, Any]) -> list[str]:
+    """The measure against what DfE published for the council, its neighbours, its region
+    and England: the latest year in words, then a table of the latest years."""
+    from evidence import comparison
+
+    about, years = detail.get("published_about"), detail.get("published") or []
+    if not about or not years:
+        return []
+    lines = ["", "Compared with others", _wrapped(comparison.about(about), "  ", "  ")]
+    lines.append(_wrapped(comparison.sentence(detail, years[0]) + ".", "  ", "    "))
+
+    def cell(entry: dict[str, Any], key: str) -> str:
+        return comparison.figure_text(detail, entry[key], entry["flags"].get(key)).replace(
+            "not published ", ""
+        )
+
+    lines += ["", f"  {'year':<8}{'ours':>8}{'neighbours':>12}{'of':>4}  {'lowest–highest':<16}"
+              f"{'rank':>6}{'region':>9}{'England':>9}"]  # fmt: skip
+    for entry in years[:PUBLISHED_YEARS]:
+        spread = (
+            f"{comparison.figure_text(detail, entry['neighbours_min'])}–"
+            f"{comparison.figure_text(detail, entry['neighbours_max'])}"
+            if entry["neighbours_min"] is not None
+            else "–"
+        )
+        rank = f"{entry['rank']}/{entry['of']}" if entry["rank"] is not None else "–"
+        average = entry["neighbours_average"]
+        lines.append(
+            f"  {entry['year']:<8}{cell(entry, 'ours'):>8}"
+            f"{comparison.figure_text(detail, average) if average is not None else '–':>12}"
+            f"{entry['neighbours_count'] if about['neighbours'] else '–':>4}  {spread:<16}"
+            f"{rank:>6}{cell(entry, 'region'):>9}{cell(entry, 'england'):>9}"
+        )
+    for entry in years[:PUBLISHED_YEARS]:
+        for note in comparison.notes(detail, entry):
+            lines.append(_wrapped(f"{note[0].upper()}{note[1:]}.", "  ", "    "))
+    return lines
