@@ -221,11 +221,15 @@ def sentence(measure: dict[str, Any], entry: dict[str, Any]) -> str:
     for value, name in others:
         if value == mine:
             side = "the same as"
+        elif measure["context"]:  # compared, never rated
+            side = "higher than" if mine > value else "lower than"
         else:
             ahead = mine > value if measure["better"] == "higher" else mine < value
             side = "better than" if ahead else "worse than"
         groups.setdefault(side, []).append(name)
     text += "".join(f", {side} {_and(names)}" for side, names in groups.items())
+    if measure["context"]:
+        return text + " (context, not rated)"
     if entry["rank"] is not None:
         text += f"; {_ordinal(entry['rank'])} of {entry['of']} with our neighbours"
     if measure["better"] == "lower" and others:
@@ -294,7 +298,7 @@ def notes(measure: dict[str, Any], entry: dict[str, Any]) -> list[str]:
 def about(compared: dict[str, Any]) -> str:
     """Where the figures come from and what period they cover."""
     period = compared["period"] or "period not stated"
-    text = f"Published annual figures ({period}; {compared['source']}, {compared['file']})"
+    text = f"Published annual figures, {period} (source: {compared['source']}; {compared['file']})"
     if compared["neighbours"]:
-        text += f", statistical neighbours from DfE's {compared['model']} model"
+        text += f"; statistical neighbours from the {compared['model']} model"
     return text + ". Shown beside our monthly figures, never merged with them."

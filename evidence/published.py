@@ -331,7 +331,6 @@ def import_neighbours(conn, path: str | Path, *, by: str, year: str | None = Non
     it was imported already."""
     import hashlib
 
-    from db import now, transaction
     from evidence.fields import check_actor
 
     by = check_actor(by)
@@ -344,7 +343,13 @@ def import_neighbours(conn, path: str | Path, *, by: str, year: str | None = Non
             "",
             f"is needed: {model.path.name} does not say the model's year in its name.",
         )
-    digest = hashlib.sha256(model.path.read_bytes()).hexdigest()
+    return store_model(conn, model, hashlib.sha256(model.path.read_bytes()).hexdigest(), by=by)
+
+
+def store_model(conn, model: Model, digest: str, *, by: str) -> dict:
+    """Keep `model`, whose source has the SHA-256 `digest`, once."""
+    from db import now, transaction
+
     stamp = now()
     with transaction(conn, by=by, at=stamp):
         earlier = conn.execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from evidence import actions as action_rules
@@ -41,6 +42,7 @@ class AreaChecks:
         self.evidence = reader.evidence.get(index, Evidence())
         self.actions = reader.actions.get(index, [])
         self.measures = reader.measures.get(index, [])
+        self.reader = reader
         self.challenges = reader.challenges.get(index, [])
         self.self_evaluations = reader.self_evaluations.get(index, [])
         self.covered_themes = reader.covered_themes
@@ -62,6 +64,7 @@ class AreaChecks:
             ("self-evaluation", self.self_evaluation),
             ("overdue-actions", self.overdue_actions),
             ("measures", self.rated_measures),
+            ("published", self.published_figures),
             ("open-challenges", self.open_challenges),
             ("theme-coverage", self.theme_coverage),
             ("day-one", self.day_one),
@@ -333,6 +336,66 @@ class AreaChecks:
                 measures=[m["code"] for m in on_target],
             )
 
+    def published_figures(self, check: str, settings: dict[str, Any]) -> None:
+        """Each rated measure against what DfE published, in the latest year with our
+        figure: worse than the statistical neighbours' average by more than the margin,
+        or in the worst quarter of the councils with a figure that year."""
+        from evidence import comparison
+
+        within = []
+        for measure in (m for m in self.measures if not m["context"]):
+            compared = self.reader.published(measure)
+            entry = next(
+                (e for e in (compared or {}).get("years", ()) if e["ours"] is not None), None
+            )
+            if entry is None:
+                continue
+            name, ours = measure["name"], entry["ours"]
+            figure = comparison.figure_text(measure, ours)
+            when = f"{entry['year']}, {compared['period'] or 'period not stated'}"
+            problems = []
+            average = entry["neighbours_average"]
+            margin = settings[f"margin_{measure['unit']}"]
+            if average is not None:
+                gap = abs(Decimal(repr(ours)) - Decimal(repr(average)))
+                worse = ours > average if measure["better"] == "lower" else ours < average
+                if worse and gap > Decimal(repr(margin)):
+                    problems.append(
+                        f"worse than the statistical neighbours' average of"
+                        f" {comparison.figure_text(measure, average)}"
+                        f" (of {entry['neighbours_count']}) by {_by(measure, gap)}, more than"
+                        f" the margin of {_by(measure, Decimal(repr(margin)))}"
+                    )
+            councils_of, councils_rank = entry["councils_of"], entry["councils_rank"]
+            if (
+                settings["worst_quarter"]
+                and councils_of >= 4
+                and (councils_rank > councils_of - councils_of // 4)
+            ):
+                problems.append(
+                    f"in the worst quarter of the {councils_of} councils with a figure"
+                    f" ({comparison._ordinal(councils_rank)})"
+                )
+            if problems:
+                self.add(
+                    check,
+                    settings["rating"],
+                    f"{name}: {figure} published for {when}: {' and '.join(problems)}"
+                    f" ({compared['source']})",
+                    measures=[measure["code"]],
+                )
+            else:
+                within.append((f"{name} ({figure}, {entry['year']})", measure["code"]))
+        if within:
+            self.add(
+                check,
+                "green",
+                "published figures no worse than the statistical neighbours' average by more"
+                " than the margin, and not in the worst quarter: "
+                + "; ".join(text for text, _ in within),
+                measures=[code for _, code in within],
+            )
+
     def measure_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(
             ("rated", "on_target", "short_of_target", "past_floor", "no_recent_figure",
@@ -418,6 +481,14 @@ def months_before(day: dt.date, months: int) -> dt.date:
         return dt.date.min
     year, month = divmod(total, 12)
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _by(measure: dict[str, Any], gap: Decimal) -> str:
+    """A difference in the measure's unit: 5.35 points, 30 days, 1.5."""
+    text = format(gap.normalize(), "f")
+    if measure["unit"] == "percent":
+        return f"{text} point{'' if gap == 1 else 's'}"
+    return f"{text} days" if measure["unit"] == "days" else text
 
 
 def _no_figure(measure: dict[str, Any]) -> str:

@@ -158,6 +158,11 @@ def _printed_records(
     shown = {measure["code"]: measure for rows in measure_rows.values() for measure in rows}
     for code, measure in shown.items():
         records.append((f"measure {code}", [measure["name"]], False))
+        if measure["compared"]:
+            compared = measure["compared"]
+            records.append((f"the figures published for {code}",
+                            [compared["source"], compared["period"], *compared["names"]],
+                            False))  # fmt: skip
         records += [
             (f"the revision of {code} for {revision['month']}", [revision["reason"]], False)
             for revision in measure["revisions"]
@@ -374,6 +379,7 @@ def _measures(
                     "latest_month": measures.month_name(latest["period"]) if latest else None,
                     "commentary": [_sentence(s) for s in detail["commentary"]],
                     "chart": None if detail["context"] else charts.trend(detail),
+                    "compared": _compared(detail),
                     "revisions": [
                         {
                             "month": measures.month_name(month["period"]),
@@ -400,6 +406,66 @@ def _measures(
                 }
             )
     return rows
+
+
+COMPARED_YEARS = 3
+
+
+def _compared(detail: dict[str, Any]) -> dict[str, Any] | None:
+    """What DfE published for the measure, as the pack prints it: the latest year in
+    words and in brief, a table of the latest years, and what a reader must know about
+    their figures (letters, neighbours left out of an average, revisions)."""
+    from evidence import comparison
+
+    about, years = detail["published_about"], detail["published"]
+    if not about or not years:
+        return None
+
+    def shown(entry: dict[str, Any], key: str) -> str:
+        return comparison.figure_text(detail, entry[key], entry["flags"].get(key))
+
+    rows = []
+    for entry in years[:COMPARED_YEARS]:
+        average = entry["neighbours_average"]
+        rows.append(
+            {
+                "year": entry["year"],
+                "ours": shown(entry, "ours"),
+                "neighbours": "–" if average is None else (
+                    f"{comparison.figure_text(detail, average)} (of {entry['neighbours_count']})"),
+                "range": "–" if entry["neighbours_min"] is None else (
+                    f"{comparison.figure_text(detail, entry['neighbours_min'])}–"
+                    f"{comparison.figure_text(detail, entry['neighbours_max'])}"),
+                "rank": "–" if entry["rank"] is None else f"{entry['rank']} of {entry['of']}",
+                "region": shown(entry, "region"),
+                "england": shown(entry, "england"),
+            }
+        )  # fmt: skip
+    latest = years[0]
+    period = f" ({about['period']})" if about["period"] else ""
+    brief = [f"Published for {latest['year']}{period}: ours {rows[0]['ours']}"]
+    if latest["neighbours_average"] is not None:
+        brief.append(f"neighbours {rows[0]['neighbours']}")
+    if latest["region_name"]:
+        brief.append(f"{latest['region_name']} {rows[0]['region']}")
+    brief.append(f"England {rows[0]['england']}")
+    if about["source"] != "DfE":
+        brief.append(f"source: {about['source']}")
+    return {
+        "about": comparison.about(about),
+        "source": about["source"],
+        "period": about["period"],
+        "headline": _sentence(comparison.sentence(detail, latest)),
+        "brief": " · ".join(brief),
+        "region_name": next((e["region_name"] for e in years if e["region_name"]), "Region"),
+        "years": rows,
+        "notes": [
+            _sentence(note)
+            for entry in years[:COMPARED_YEARS]
+            for note in comparison.notes(detail, entry)
+        ],
+        "names": [latest["region_name"] or "", *(n["name"] for n in about["neighbours"])],
+    }
 
 
 def _section(

@@ -80,6 +80,7 @@ class Reader:
         self.covered_themes = {row["theme_id"] for row in self._rows(_THEMES_SQL)}
         self.actions = self._by_area(_ACTIONS_SQL)
         self.measures = self._by_area(_MEASURES_SQL)
+        self._published: dict[str, dict[str, Any] | None] = {}
         self.challenges = self._by_area(_CHALLENGES_SQL)
         self.self_evaluations = self._by_area(_SELF_EVALUATIONS_SQL)
 
@@ -91,6 +92,16 @@ class Reader:
             assurance=ASSURANCE_AS_OF_SQL,
         )
         return self.conn.execute(sql, {**self.params, **params}).fetchall()
+
+    def published(self, measure: dict[str, Any]) -> dict[str, Any] | None:
+        """What DfE published for a measure by the day, against the council's neighbours,
+        region and England (`evidence.comparison.compare`); read once per measure."""
+        from evidence import comparison
+
+        code = measure["code"]
+        if code not in self._published:
+            self._published[code] = comparison.compare(self.conn, measure, self.params["day"])
+        return self._published[code]
 
     def _by_area(self, sql: str) -> dict[int, list[dict[str, Any]]]:
         grouped: dict[int, list[dict[str, Any]]] = {}

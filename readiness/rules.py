@@ -27,6 +27,7 @@ BUILT_IN = (
     "self-evaluation",
     "overdue-actions",
     "measures",
+    "published",
     "open-challenges",
     "theme-coverage",
     "day-one",
@@ -46,6 +47,11 @@ SETTINGS = {
     "no_figure_months": "months",
     "red_after_days": "days",
     "below_share": "share",
+    "margin_percent": "margin",
+    "margin_rate": "margin",
+    "margin_count": "margin",
+    "margin_days": "margin",
+    "worst_quarter": "yes-no",
     "kinds": "kinds",
     "areas": "areas",
     "overall_leaves_out": "areas or none",
@@ -182,6 +188,10 @@ def _value(kind: str, value: Any, where: str, problem, words: vocab.Vocabulary) 
         top = 120 if kind == "months" else 3650
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
             raise problem(where, value, f"must be a whole number of {kind} from 1 to {top}.")
+        return value
+    if kind == "margin":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1e6:
+            raise problem(where, value, "must be a number, 0 or more, in the measure's unit.")
         return value
     if kind == "share":
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:

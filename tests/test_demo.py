@@ -9,7 +9,8 @@ from readiness import dayone
 def test_demo_loads_a_whole_library_across_every_area_and_kind(cli):
     assert cli("demo").stdout == (
         "Loaded the demo library: 78 items added, 78 in all, with 16 actions, 7 grades,"
-        " 11 self-evaluations, 385 monthly figures of 18 measures and 1 inspection with 32"
+        " 11 self-evaluations, 361 monthly figures of 17 measures, 182 invented published"
+        " figures and 1 inspection with 32"
         " requests.\n"
     )
     items = cli.json("list", "--include-withdrawn")
@@ -47,7 +48,8 @@ def test_demo_twice_does_not_duplicate(cli, library_path):
     before = dump(library_path)
     assert cli("demo").stdout == (
         "The demo library is already loaded: 78 items, with 16 actions, 7 grades,"
-        " 11 self-evaluations, 385 monthly figures of 18 measures and 1 inspection with 32"
+        " 11 self-evaluations, 361 monthly figures of 17 measures, 182 invented published"
+        " figures and 1 inspection with 32"
         " requests.\n"
     )
     assert dump(library_path) == before
@@ -165,8 +167,8 @@ def test_demo_commentary_reads_correctly_sentence_by_sentence(cli):
         "17% in Jan 2018, better than the 25% floor but short of the 15% target"
     )
     # A context measure, never rated.
-    assert demo_says(cli, "neighbours-cp-visits", "2018-03-31") == [
-        "94% in Jan 2018 (context, not rated)"
+    assert demo_says(cli, "cp-rate-per-10k", "2018-03-31") == [
+        "48 in Jan 2018 (context, not rated)"
     ]
     # No figure for months.
     assert demo_says(cli, "cp-visits", "2018-07-01")[-1] == "no figure since Jan 2018"

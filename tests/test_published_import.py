@@ -10,6 +10,8 @@ import pytest
 from conftest import dump
 from test_published import C1, NEIGHBOURS_2025, fixture
 
+from evidence.measures import DEFINITIONS
+
 WB = "869"
 MODEL = "sn_model_2025_wide.csv"
 RE_REFERRALS = ["--measure", "re-referrals", "--value", "rereferral_percent"]
@@ -18,20 +20,10 @@ RE_REFERRALS = ["--measure", "re-referrals", "--value", "rereferral_percent"]
 @pytest.fixture
 def west_berkshire(cli, library_path):
     """A library with the shipped measures, West Berkshire's code and DfE's 2025 model."""
-    cli("measure", "define", "--from-file", "evidence/measures.yml", "--create")
+    cli("measure", "define", "--from-file", DEFINITIONS, "--create")
     cli("settings", "--council-code", WB)
     cli("neighbours", "import", fixture(MODEL))
     return library_path
-
-
-@pytest.fixture(autouse=True)
-def _measures_file(monkeypatch):
-    # measure define --from-file reads the project's file, wherever the test runs.
-    from pathlib import Path
-
-    import evidence
-
-    monkeypatch.chdir(Path(evidence.__file__).parent.parent)
 
 
 def edited(tmp_path, name, change, file_name=None):

@@ -270,7 +270,8 @@ def demo(db_path: DbPath = None) -> None:
     also = (
         f"with {plural(held['actions'], 'action')}, {plural(held['grades'], 'grade')},"
         f" {plural(held['self_evaluations'], 'self-evaluation')},"
-        f" {plural(held['readings'], 'monthly figure')} of {plural(held['measures'], 'measure')}"
+        f" {plural(held['readings'], 'monthly figure')} of {plural(held['measures'], 'measure')},"
+        f" {plural(held['published_figures'], 'invented published figure')}"
         f" and {plural(held['inspections'], 'inspection')} with"
         f" {plural(held['requests'], 'request')}"
     )

@@ -58,7 +58,7 @@ def neighbours(
     council = found["council"]
     typer.echo(
         f"Statistical neighbours of {council['name']} ({council['code']}), nearest first,"
-        f" in DfE's {found['year']} model ({found['file']}):"
+        f" in the {found['year']} model ({found['file']}):"
     )
     for near in found["neighbours"]:
         closeness = f"  {near['closeness']}" if near["closeness"] else ""

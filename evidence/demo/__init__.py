@@ -96,6 +96,8 @@ def load(
         _load_self_evaluations(conn, data.get("self_evaluations", ()))
         if data.get("performance"):
             _load_performance(conn, data["performance"])
+        if data.get("published"):
+            _load_published(conn, data["published"])
         if data.get("inspection"):
             _load_inspection(conn, data["inspection"], ids, day_one)
     (total,) = conn.execute("SELECT count(*) FROM evidence").fetchone()
@@ -236,6 +238,66 @@ def _load_performance(conn: sqlite3.Connection, report: dict) -> None:
             )
 
 
+def _load_published(conn: sqlite3.Connection, section: dict) -> None:
+    """The council's code, its invented statistical neighbours and the invented figures
+    published for it, them, its region and England, each year on its own day; stored as
+    an import of DfE's files would be, with the source saying they are invented."""
+    import hashlib
+    import json
+
+    from evidence import published
+
+    code = section["council_code"]
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES ('council_code', ?) ON CONFLICT DO NOTHING",
+        [code],
+    )
+    council = catalog.setting(conn, "council") or code
+    near = [str(other) for other in section["neighbours"]]
+    names = {code: council, **{str(k): v for k, v in section["neighbours"].items()}}
+    model = published.Model(
+        path=LIBRARY,
+        year=str(section["model_year"]),
+        names=names,
+        neighbours={
+            place: tuple(
+                published.Neighbour(other, "") for other in [code, *near] if other != place
+            )
+            for place in names
+        },
+    )
+    digest = hashlib.sha256(json.dumps(section, sort_keys=True, default=str).encode()).hexdigest()
+    published.store_model(conn, model, digest, by=DEMO_BY)
+    region = section["region"]
+    for measure, entry in section["measures"].items():
+        for year, values in entry["figures"].items():
+            places = [("council", code, council, region["code"]),
+                      ("england", "E92000001", "England", None),
+                      ("region", region["code"], region["name"], region["code"]),
+                      *(("council", other, names[other], None) for other in near)]  # fmt: skip
+            figures = [
+                published.Figure(
+                    year=str(year), level=level, code=place, name=name, region_code=in_region,
+                    value=None if str(value) in published.LETTERS else float(value),
+                    letter=str(value) if str(value) in published.LETTERS else None,
+                )
+                for (level, place, name, in_region), value in zip(places, values, strict=True)
+            ]  # fmt: skip
+            published.store_published(
+                conn,
+                figures,
+                measure=measure,
+                file=f"{LIBRARY.name} (invented)",
+                sha256=hashlib.sha256(f"{digest} {measure} {year}".encode()).hexdigest(),
+                value_column=measure,
+                filters={"year": str(year)},
+                published_on=str(entry["published_on"][str(year)]),
+                period=entry["period"],
+                source=section["source"],
+                by=DEMO_BY,
+            )
+
+
 def _load_inspection(
     conn: sqlite3.Connection, week: dict, ids: dict[str, int], day_one: DayOneList
 ) -> None:
@@ -307,6 +369,6 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
         table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         for table in (
             "evidence", "actions", "grades", "self_evaluations", "measures", "readings",
-            "inspections", "requests",
+            "published_figures", "inspections", "requests",
         )
     }  # fmt: skip
