@@ -149,3 +149,18 @@ def listener():
     server = Listener()
     yield server
     server.close()
+
+
+@pytest.fixture
+def west_berkshire(cli, library_path):
+    """A library with the shipped measures, West Berkshire's code (869) and DfE's 2025
+    statistical neighbour model, from ../shared/fixtures/published/."""
+    from evidence.measures import DEFINITIONS
+
+    model = SHARED / "fixtures" / "published" / "sn_model_2025_wide.csv"
+    if not model.exists():
+        pytest.skip(f"the shared fixtures are not beside the project ({model} is absent)")
+    cli("measure", "define", "--from-file", DEFINITIONS, "--create")
+    cli("settings", "--council-code", "869")
+    cli("neighbours", "import", model)
+    return library_path

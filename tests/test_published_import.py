@@ -10,20 +10,8 @@ import pytest
 from conftest import dump
 from test_published import C1, NEIGHBOURS_2025, fixture
 
-from evidence.measures import DEFINITIONS
-
 WB = "869"
-MODEL = "sn_model_2025_wide.csv"
 RE_REFERRALS = ["--measure", "re-referrals", "--value", "rereferral_percent"]
-
-
-@pytest.fixture
-def west_berkshire(cli, library_path):
-    """A library with the shipped measures, West Berkshire's code and DfE's 2025 model."""
-    cli("measure", "define", "--from-file", DEFINITIONS, "--create")
-    cli("settings", "--council-code", WB)
-    cli("neighbours", "import", fixture(MODEL))
-    return library_path
 
 
 def edited(tmp_path, name, change, file_name=None):

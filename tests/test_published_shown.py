@@ -6,7 +6,7 @@ import pytest
 from pypdf import PdfReader
 from test_pack import page_texts
 from test_published import C1, fixture
-from test_published_import import RE_REFERRALS, edited, set_value, west_berkshire  # noqa: F401
+from test_published_import import RE_REFERRALS, edited, set_value
 
 from readiness import charts
 
