@@ -1,7 +1,8 @@
 """How the readiness assessment scales: libraries of 1,000, 10,000 and 100,000 items.
 
-Each library has proportional actions (one per 20 items, each with dated updates) and 50
-measures with 60 months of figures. At each size the script times `assess()` (every
+Each library has proportional actions (one per 20 items, each with dated updates), 50
+measures with 60 months of figures, and, for 10 of the measures, the figures published for
+England, 9 regions and 153 councils over 13 years, with a statistical neighbour model. At each size the script times `assess()` (every
 area, as of a day) against the baseline of reading every row of the tables it uses into
 Python once (`fetchall`), alternating, and prints the median of each and their ratio.
 Aggregating in SQL must beat pulling the rows: at 100,000 items the assessment should take
@@ -34,8 +35,12 @@ RATIO_GOAL = 1.0
 TABLES = (
     "frameworks", "areas", "themes", "area_mappings", "kinds", "evidence", "evidence_areas",
     "evidence_themes", "actions", "action_areas", "action_updates", "measures", "readings",
-    "challenges", "self_evaluations", "grades",
+    "challenges", "self_evaluations", "grades", "published_imports", "published_figures",
+    "neighbour_models", "neighbours",
 )  # fmt: skip
+COUNCILS = [str(code) for code in range(800, 953)]  # 153 councils, as DfE publishes
+PUBLISHED_MEASURES = 10
+PUBLISHED_YEARS = range(2006, 2019)
 KINDS = ("audit", "performance-report", "board-report", "voice", "plan", "child-story", "other")
 STATUSES = ("not-started", "in-progress", "complete-awaiting-assurance", "closed", "paused")
 
@@ -138,8 +143,54 @@ def build(path: Path, items: int) -> None:
             f" VALUES (1, ?, 'requires-improvement', '{stamp}', 'bench')",
             [(area_id,) for area_id in area_ids],
         )
+        _published(conn, generator, stamp)
     conn.execute("ANALYZE")
     conn.close()
+
+
+def _published(conn, generator: random.Random, stamp: str) -> None:
+    """The council's code, a neighbour model of every council, and every place's
+    published figure for 10 measures, each year."""
+    conn.execute("INSERT INTO settings (key, value) VALUES ('council_code', '869')")
+    conn.execute(
+        "INSERT INTO neighbour_models (id, year, file, sha256, created_at, created_by)"
+        f" VALUES (1, '2018', 'sn_model_2018_wide.csv', '{'0' * 64}', '{stamp}', 'bench')"
+    )
+    conn.executemany(
+        "INSERT INTO neighbours (model_id, council, council_name, rank, neighbour)"
+        " VALUES (1, ?, ?, ?, ?)",
+        [
+            (code, f"Council {code}", rank, near)
+            for code in COUNCILS
+            for rank, near in enumerate(
+                generator.sample([c for c in COUNCILS if c != code], 10), start=1
+            )
+        ],
+    )
+    places = [("england", "E92000001", "England", None)]
+    places += [("region", f"E1200000{r}", f"Region {r}", f"E1200000{r}") for r in range(1, 10)]
+    places += [("council", code, f"Council {code}", f"E1200000{int(code) % 9 + 1}")
+               for code in COUNCILS]  # fmt: skip
+    for m in range(PUBLISHED_MEASURES):
+        code = f"measure-{m:02d}"
+        conn.execute(
+            "INSERT INTO published_imports (id, measure, file, sha256, value_column, period,"
+            " source, published_on, figures, created_at, created_by) VALUES (?, ?, 'c1.csv',"
+            " ?, 'value', 'year to 31 March', 'DfE', '2018-05-01', ?, ?, 'bench')",
+            [m + 1, code, f"{m:064d}", len(places) * len(PUBLISHED_YEARS), stamp],
+        )
+        conn.executemany(
+            "INSERT INTO published_figures (import_id, measure, year, level, code, name,"
+            " region_code, value, letter, published_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " '2018-05-01')",
+            [
+                (m + 1, code, str(year), level, place, name, region,
+                 *((None, "c") if generator.random() < 0.03
+                   else (round(generator.uniform(5, 95), 1), None)))
+                for year in PUBLISHED_YEARS
+                for level, place, name, region in places
+            ],
+        )  # fmt: skip
 
 
 def read_every_row(conn) -> int:

@@ -20,10 +20,13 @@ from evidence.published import LETTERS
 KEYS = ("ours", "england", "region")
 
 
-def compare(conn: sqlite3.Connection, measure: dict[str, Any], day: str) -> dict[str, Any] | None:
+def compare(
+    conn: sqlite3.Connection, measure: dict[str, Any], day: str, *, latest: bool = False
+) -> dict[str, Any] | None:
     """What was published for `measure` by the end of `day` (ISO), year by year, newest
     first, against the council (its `council_code` setting) and its neighbours in the
-    latest statistical neighbour model; None when nothing was published."""
+    latest statistical neighbour model; None when nothing was published. With `latest`,
+    the years down to the newest with the council's own figure, and no further."""
     rows = conn.execute(
         "SELECT f.id, f.year, f.level, f.code, f.name, f.region_code, f.value, f.letter,"
         " f.published_on, f.revises, i.period, i.source, i.file"
@@ -40,17 +43,17 @@ def compare(conn: sqlite3.Connection, measure: dict[str, Any], day: str) -> dict
         if key in current:
             history.setdefault(key, []).append(current[key])
         current[key] = row
-    latest = rows[-1]
+    by_year: dict[str, list[Any]] = {}
+    for (year, _), row in current.items():
+        by_year.setdefault(year, []).append(row)
+    last = rows[-1]
     ours, neighbours, model = _council(conn)
-    years = sorted({year for year, _ in current}, reverse=True)
     better = measure["better"]
     entries = []
-    for year in years:
+    for year in sorted(by_year, reverse=True):
         ours_row = current.get((year, ours["code"])) if ours else None
         region_code = ours_row[5] if ours_row else None
-        england_row = next(
-            (row for (y, _), row in current.items() if y == year and row[2] == "england"), None
-        )
+        england_row = next((row for row in by_year[year] if row[2] == "england"), None)
         region_row = current.get((year, region_code)) if region_code else None
         if region_row is not None and region_row[2] != "region":
             region_row = None
@@ -89,8 +92,7 @@ def compare(conn: sqlite3.Connection, measure: dict[str, Any], day: str) -> dict
         group = [mine, *near_values] if mine is not None else near_values
         entry["rank"] = _rank(mine, group, better) if mine is not None and neighbours else None
         entry["of"] = len(group) if neighbours else None
-        councils = [row[6] for (y, _), row in current.items()
-                    if y == year and row[2] == "council" and row[6] is not None]  # fmt: skip
+        councils = [row[6] for row in by_year[year] if row[2] == "council" and row[6] is not None]
         entry["councils_rank"] = _rank(mine, councils, better) if mine is not None else None
         entry["councils_of"] = len(councils)
         entry["flags"] = flags
@@ -104,13 +106,15 @@ def compare(conn: sqlite3.Connection, measure: dict[str, Any], day: str) -> dict
             for revision in _revisions(key, [*history.get((year, row[3]), []), row])
         ]
         entries.append(entry)
+        if latest and ours_row is not None and ours_row[6] is not None:
+            break
     return {
         "council": {"code": ours["code"], "name": ours["name"]} if ours else None,
         "neighbours": neighbours,
         "model": model,
-        "period": latest[10],
-        "source": latest[11],
-        "file": latest[12],
+        "period": last[10],
+        "source": last[11],
+        "file": last[12],
         "years": entries,
     }
 

@@ -100,7 +100,9 @@ class Reader:
 
         code = measure["code"]
         if code not in self._published:
-            self._published[code] = comparison.compare(self.conn, measure, self.params["day"])
+            self._published[code] = comparison.compare(
+                self.conn, measure, self.params["day"], latest=True
+            )
         return self._published[code]
 
     def _by_area(self, sql: str) -> dict[int, list[dict[str, Any]]]:
