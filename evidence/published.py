@@ -106,6 +106,8 @@ def read_published(
         level = LEVELS.get(cells["geographic_level"].lower())
         if level is None:  # a local authority district, a parliamentary constituency...
             continue
+        if not cells[column.lower()]:  # no figure at all: the place has none that year
+            continue
         figure = _figure(path, number, cells, level, column)
         key = (figure.year, figure.code)
         if key in figures:

@@ -283,3 +283,17 @@ def test_published_figures_cannot_be_deleted(cli, west_berkshire):
         "SELECT count(*) FROM changes WHERE table_name = 'published_imports'"
     ).fetchone()
     assert who == 1
+
+
+def test_an_empty_cell_is_no_figure_never_zero(cli, west_berkshire, tmp_path):
+    def blank(rows):
+        for row in rows:
+            if row["old_la_code"] == "825" and row["time_period"] == "2025":
+                row["rereferral_percent"] = ""
+
+    cli("published", "import", edited(tmp_path, C1, blank), *RE_REFERRALS)
+    latest = cli.json("measure", "show", "re-referrals")["published"][0]
+    assert latest["neighbours_count"] == 9
+    assert latest["neighbours_absent"] == ["Buckinghamshire"]
+    values = [v for code, v in NEIGHBOURS_2025.items() if code != "825"]
+    assert latest["neighbours_average"] == round(sum(values) / 9, 2)
