@@ -36,6 +36,7 @@ from evidence.accounts import NAME
 from evidence.files import blob_path
 from evidence.web import (
     SESSION_HOURS,
+    ensure_can_view,
     forms,
     guard,
     inspection,
@@ -231,8 +232,8 @@ def register_routes():
     ]
 
 
-async def _ensure_can_view(datasette, request, *permissions) -> None:
-    await datasette.ensure_permissions(request.actor, ["view-instance", *permissions])
+async def _ensure_can_view(datasette, request, *tables: str) -> None:
+    await ensure_can_view(datasette, request.actor, tables)
 
 
 async def home(datasette, request):
@@ -398,12 +399,7 @@ async def download(datasette, request):
     """A file attached to an item, from the library's files folder, by its SHA-256 and
     the name it was attached under. Nothing else on disk can be reached: the hash must be
     one the library records for that name, and the path is built from the hash alone."""
-    await _ensure_can_view(
-        datasette,
-        request,
-        ("view-database", "evidence"),
-        ("view-table", ("evidence", "evidence_files")),
-    )
+    await _ensure_can_view(datasette, request, "evidence_files")
     sha256 = request.url_vars["sha256"]
     name = urllib.parse.unquote(request.url_vars["name"])
     if not SHA256.fullmatch(sha256):
