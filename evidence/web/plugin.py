@@ -36,6 +36,7 @@ from evidence.accounts import NAME
 from evidence.files import blob_path
 from evidence.web import (
     SESSION_HOURS,
+    compared,
     ensure_can_view,
     forms,
     guard,
@@ -71,6 +72,8 @@ LOGIN_REFUSALS = {
     " later, or ask whoever manages the accounts.",
 }
 NO_MATCH = "That name and password do not match an account that can log in."
+# The pages that link to a measure compared with its neighbours (evidence.web.compared).
+COMPARED_LINKS = {("row", "measures"), ("table", "measures"), ("table", "latest_readings")}
 
 
 def adjust_datasette() -> None:
@@ -225,6 +228,7 @@ def register_routes():
         (r"^/-/logout$", logout),
         (r"^/-/help$", help_page),
         (r"^/-/inspection$", inspection.inspection_page),
+        (compared.ROUTE, compared.compared_page),
         (r"^/robots\.txt$", robots),
         (r"^/-/files/(?P<sha256>[^/]+)/(?P<name>[^/]+)$", download),
         *item_forms.routes(),
@@ -472,6 +476,8 @@ def extra_template_vars(datasette, request, view_name, database, table):
     }
     if view_name == "row" and database == "evidence" and table == "evidence":
         return _with_files(datasette, request, shown)
+    if database == "evidence" and (view_name, table) in COMPARED_LINKS:
+        return compared.with_links(datasette, request, view_name, shown)
     return shown
 
 
