@@ -218,6 +218,31 @@ def test_files_download_from_the_library_and_nothing_else_does(served):
     assert Visitor(datasette).get(link).status_code == 302
 
 
+def analysts_only(monkeypatch, path, *tables):
+    """The web UI on the library at `path` with `tables` made analysts' alone in
+    metadata.yml, as a council might make them."""
+    import evidence.web
+
+    metadata = evidence.web.load_metadata()
+    for table in tables:
+        metadata["databases"]["evidence"]["tables"][table]["allow"] = {"role": "analyst"}
+    monkeypatch.setattr(evidence.web, "load_metadata", lambda: metadata)
+    return make_datasette(path, as_of="2018-03-31")
+
+
+def test_our_own_pages_refuse_a_table_metadata_keeps_from_the_visitor(served, monkeypatch):
+    # Datasette's ensure_permissions stops at the first permission with an answer: asked
+    # whether the instance may be seen first, it never reached a table's own allow.
+    _, path = served
+    datasette = analysts_only(monkeypatch, path, "requests", "evidence_files")
+    manager, analyst = Visitor(datasette, "mia.manager"), Visitor(datasette, "ann.analyst")
+    file = analyst.get("/evidence/evidence_files.json?_shape=array").json()[0]
+    for page in ("/-/inspection", f"/-/files/{file['sha256']}/minutes.txt"):
+        assert manager.get(page).status_code == 403, page
+        assert analyst.get(page).status_code == 200, page
+    assert manager.get("/-/help").status_code == 200
+
+
 @pytest.mark.parametrize(("path", "anonymous", "manager", "analyst"), ACCESS)
 def test_each_visitor_gets_what_the_permissions_say(served, path, anonymous, manager, analyst):
     datasette, _ = served

@@ -280,6 +280,20 @@ def _host(text: str) -> bool:
     return len(text) <= 253 and all(_LABEL.fullmatch(label) for label in text.split("."))
 
 
+async def ensure_can_view(datasette, actor, tables: Sequence[str] = (), database: str = LIBRARY):
+    """Refuse (Datasette's Forbidden) a visitor who may not see the web UI, or any of
+    `tables` of `database`, as metadata.yml says. Datasette's ensure_permissions stops at
+    the first of its permissions that has an answer, so each table is asked about as
+    Datasette's own table page asks, most particular first: its own `allow`, then its
+    database's, then the instance's (which, asked first, would answer for every table)."""
+    await datasette.ensure_permissions(actor, ["view-instance"])
+    for table in tables:
+        await datasette.ensure_permissions(
+            actor,
+            [("view-table", (database, table)), ("view-database", database), "view-instance"],
+        )
+
+
 def load_metadata() -> dict[str, Any]:
     import yaml
 

@@ -73,14 +73,9 @@ def plain(value: Any, limit: int) -> str | None:
 
 
 async def inspection_page(datasette, request):
-    await datasette.ensure_permissions(
-        request.actor,
-        [
-            "view-instance",
-            ("view-database", "evidence"),
-            *(("view-table", ("evidence", table)) for table in TABLES),
-        ],
-    )
+    from evidence.web import ensure_can_view
+
+    await ensure_can_view(datasette, request.actor, TABLES)
     as_of = request.args.get("as_of")
     as_of = as_of.strip() if as_of is not None else ""
     moment, problem = None, None

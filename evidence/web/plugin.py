@@ -36,6 +36,8 @@ from evidence.accounts import NAME
 from evidence.files import blob_path
 from evidence.web import (
     SESSION_HOURS,
+    compared,
+    ensure_can_view,
     forms,
     guard,
     inspection,
@@ -70,6 +72,8 @@ LOGIN_REFUSALS = {
     " later, or ask whoever manages the accounts.",
 }
 NO_MATCH = "That name and password do not match an account that can log in."
+# The pages that link to a measure compared with its neighbours (evidence.web.compared).
+COMPARED_LINKS = {("row", "measures"), ("table", "measures"), ("table", "latest_readings")}
 
 
 def adjust_datasette() -> None:
@@ -224,6 +228,7 @@ def register_routes():
         (r"^/-/logout$", logout),
         (r"^/-/help$", help_page),
         (r"^/-/inspection$", inspection.inspection_page),
+        (compared.ROUTE, compared.compared_page),
         (r"^/robots\.txt$", robots),
         (r"^/-/files/(?P<sha256>[^/]+)/(?P<name>[^/]+)$", download),
         *item_forms.routes(),
@@ -231,8 +236,8 @@ def register_routes():
     ]
 
 
-async def _ensure_can_view(datasette, request, *permissions) -> None:
-    await datasette.ensure_permissions(request.actor, ["view-instance", *permissions])
+async def _ensure_can_view(datasette, request, *tables: str) -> None:
+    await ensure_can_view(datasette, request.actor, tables)
 
 
 async def home(datasette, request):
@@ -398,12 +403,7 @@ async def download(datasette, request):
     """A file attached to an item, from the library's files folder, by its SHA-256 and
     the name it was attached under. Nothing else on disk can be reached: the hash must be
     one the library records for that name, and the path is built from the hash alone."""
-    await _ensure_can_view(
-        datasette,
-        request,
-        ("view-database", "evidence"),
-        ("view-table", ("evidence", "evidence_files")),
-    )
+    await _ensure_can_view(datasette, request, "evidence_files")
     sha256 = request.url_vars["sha256"]
     name = urllib.parse.unquote(request.url_vars["name"])
     if not SHA256.fullmatch(sha256):
@@ -476,6 +476,8 @@ def extra_template_vars(datasette, request, view_name, database, table):
     }
     if view_name == "row" and database == "evidence" and table == "evidence":
         return _with_files(datasette, request, shown)
+    if database == "evidence" and (view_name, table) in COMPARED_LINKS:
+        return compared.with_links(datasette, request, view_name, shown)
     return shown
 
 
