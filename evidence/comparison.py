@@ -90,10 +90,10 @@ def compare(
         entry["neighbours_absent"] = absent
         mine = entry["ours"]
         group = [mine, *near_values] if mine is not None else near_values
-        entry["rank"] = _rank(mine, group, better) if mine is not None and neighbours else None
+        entry["rank"] = rank(mine, group, better) if mine is not None and neighbours else None
         entry["of"] = len(group) if neighbours else None
         councils = [row[6] for row in by_year[year] if row[2] == "council" and row[6] is not None]
-        entry["councils_rank"] = _rank(mine, councils, better) if mine is not None else None
+        entry["councils_rank"] = rank(mine, councils, better) if mine is not None else None
         entry["councils_of"] = len(councils)
         entry["flags"] = flags
         entry["published_on"] = max(
@@ -105,6 +105,18 @@ def compare(
             if row is not None
             for revision in _revisions(key, [*history.get((year, row[3]), []), row])
         ]
+        # Each place's own figure that year: us, each neighbour nearest first, the region
+        # and England; a place with no row in the file is `absent`.
+        entry["places"] = [
+            _place("us", ours["code"], ours["name"], ours_row) if ours else None,
+            *(_place("neighbour", near["code"], near["name"], current.get((year, near["code"])),
+                     nearness=(rank, near["closeness"]))
+              for rank, near in enumerate(neighbours, start=1)),
+            _place("region", region_row[3], region_row[4], region_row) if region_row else None,
+            _place("england", england_row[3], england_row[4], england_row)
+            if england_row else None,
+        ]  # fmt: skip
+        entry["places"] = [place for place in entry["places"] if place is not None]
         entries.append(entry)
         if latest and ours_row is not None and ours_row[6] is not None:
             break
@@ -136,8 +148,21 @@ def _council(conn: sqlite3.Connection) -> tuple[dict | None, list[dict], str | N
             [code],
         ).fetchone()
         return {"code": code, "name": row[0] if row else code}, [], None
-    near = [{"code": n["code"], "name": n["name"]} for n in found["neighbours"]]
+    near = [{"code": n["code"], "name": n["name"], "closeness": n["closeness"]}
+            for n in found["neighbours"]]  # fmt: skip
     return found["council"], near, found["year"]
+
+
+def _place(kind: str, code: str, name: str, row: Any, nearness=None) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "code": code,
+        "name": row[4] if row is not None and kind in ("region", "england") else name,
+        "value": None if row is None else row[6],
+        "letter": None if row is None else row[7],
+        "absent": row is None,
+        "nearness": nearness,
+    }
 
 
 def _revisions(key: str, rows: list[Any]) -> list[dict[str, Any]]:
@@ -169,7 +194,7 @@ def _average(values: list[float]) -> float | None:
     return float(mean.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
-def _rank(value: float, values: list[float], better: str) -> int:
+def rank(value: float, values: list[float], better: str) -> int:
     """1 is the best in the measure's direction; equal figures share a rank."""
     if better == "higher":
         return 1 + sum(1 for other in values if other > value)

@@ -11,6 +11,7 @@ from conftest import dump
 from test_published import C1, NEIGHBOURS_2025, fixture
 
 WB = "869"
+MODEL = "sn_model_2025_wide.csv"
 RE_REFERRALS = ["--measure", "re-referrals", "--value", "rereferral_percent"]
 
 

@@ -112,8 +112,8 @@ def test_2025_ours_beside_the_neighbours_average_the_region_and_england(served):
         " neighbours (lower is better)."
     )
     about = text_of(re.search(r'<p class="compared-about">.*?</p>', page, re.S).group(0))
-    assert "year to 31 March; DfE, " + C1 in about
-    assert "statistical neighbours from DfE's 2025 model" in about
+    assert "year to 31 March (source: DfE; " + C1 in about
+    assert "statistical neighbours from the 2025 model" in about
     headings = text_of(re.search(r"<thead>.*?</thead>", page, re.S).group(0))
     assert headings == (
         "Year Ours (West Berkshire) Statistical neighbours' average Neighbours' lowest–highest"

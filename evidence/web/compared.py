@@ -159,7 +159,7 @@ def read_compared(conn: sqlite3.Connection, *, code: str, day: str) -> dict[str,
         for entry in entries
         for note in comparison.notes(measure, entry)
     ]
-    page["latest"] = _latest(conn, measure, compared, latest, day)
+    page["latest"] = _latest(measure, latest)
     shown = {cell["letter"] for year in page["years"] for cell in _cells(year) if cell["letter"]}
     shown |= {near["letter"] for year in page["years"] for near in year["not_published"]}
     shown |= {row["letter"] for row in page["latest"]["rows"] if row["letter"]}
@@ -261,69 +261,15 @@ def _year(measure: dict[str, Any], entry: dict[str, Any], neighbours: bool) -> d
     }
 
 
-def _latest(
-    conn: sqlite3.Connection,
-    measure: dict[str, Any],
-    compared: dict[str, Any],
-    entry: dict[str, Any],
-    day: str,
-) -> dict[str, Any]:
+def _latest(measure: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
     """The latest year's figure for the council, each neighbour, the region and England,
     best first in the measure's direction: the council and its neighbours with a number
     ranked as `compare` ranks them (equal figures share a place), the region and England
     among them unranked, then those published as a letter, then those with no figure."""
-    from evidence import catalog, published
-    from evidence.errors import EvidenceError
-
-    year = entry["year"]
-    held: dict[str, Any] = {}
-    for row in conn.execute(
-        "SELECT code, level, name, region_code, value, letter FROM published_figures"
-        " WHERE measure = ? AND year = ? AND published_on <= ? ORDER BY published_on, id",
-        [measure["code"], year, day],
-    ):
-        held[row["code"]] = row  # the latest published by the day
-    ours = compared["council"]
-    closeness: dict[str, Any] = {}
-    code = catalog.setting(conn, "council_code")
-    if code is not None and compared["neighbours"]:
-        try:
-            closeness = {
-                near["code"]: near for near in published.neighbours_of(conn, code)["neighbours"]
-            }
-        except EvidenceError:  # no model, or the council is not in it: no neighbours shown
-            closeness = {}
-    places = []
-    if ours is not None:
-        places.append(("us", ours["code"], ours["name"], None))
-    for rank, near in enumerate(compared["neighbours"], start=1):
-        how = closeness.get(near["code"], {}).get("closeness")
-        places.append(("neighbour", near["code"], near["name"], (rank, how)))
-    england = next((row for row in held.values() if row["level"] == "england"), None)
-    # The council's region, by its own row's region code (councils do not move).
-    mine = held.get(ours["code"]) if ours is not None else None
-    region = held.get(mine["region_code"]) if mine is not None and mine["region_code"] else None
-    rows = []
-    for kind, place_code, name, near in places:
-        row = held.get(place_code)
-        rows.append(
-            {
-                "kind": kind,
-                "code": place_code,
-                "name": plain(name, NAME_MAX),
-                "value": row["value"] if row is not None else None,
-                "letter": row["letter"] if row is not None else None,
-                "absent": row is None,
-                "nearness": _nearness(near),
-            }
-        )
-    for kind, row in (("region", region), ("england", england)):
-        if row is not None and row["level"] == kind:
-            rows.append(
-                {"kind": kind, "code": row["code"], "name": plain(row["name"], NAME_MAX),
-                 "value": row["value"], "letter": row["letter"], "absent": False,
-                 "nearness": None}
-            )  # fmt: skip
+    rows = [
+        {**place, "name": plain(place["name"], NAME_MAX), "nearness": _nearness(place["nearness"])}
+        for place in entry["places"]
+    ]
     ranked = [row["value"] for row in rows if row["kind"] in ("us", "neighbour")
               and row["value"] is not None]  # fmt: skip
     higher = measure["better"] == "higher"
@@ -333,7 +279,7 @@ def _latest(
         if row["absent"]:
             row["figure"] = "no figure in the published file"
         row["position"] = (
-            1 + sum(1 for other in ranked if (other > value if higher else other < value))
+            comparison.rank(value, ranked, measure["better"])
             if value is not None and row["kind"] in ("us", "neighbour")
             else None
         )
@@ -346,7 +292,7 @@ def _latest(
             row["nearness"]["rank"] if row["nearness"] else 0,
         )
     )
-    return {"year": year, "rows": rows, "of": len(ranked)}
+    return {"year": entry["year"], "rows": rows, "of": len(ranked)}
 
 
 def _nearness(near: tuple[int, str | None] | None) -> dict[str, Any] | None:
