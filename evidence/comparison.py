@@ -18,13 +18,14 @@ from typing import Any
 from evidence.published import LETTERS
 
 KEYS = ("ours", "england", "region")
+ROUNDS_TO_ZERO = ("low", "k")
 
 
 def compare(
     conn: sqlite3.Connection, measure: dict[str, Any], day: str, *, latest: bool = False
 ) -> dict[str, Any] | None:
     """What was published for `measure` by the end of `day` (ISO), year by year, newest
-    first, against the council (its `council_code` setting) and its neighbours in the
+    first, against the council (`published.our_code`) and its neighbours in the
     latest statistical neighbour model; None when nothing was published. With `latest`,
     the years down to the newest with the council's own figure, and no further."""
     rows = conn.execute(
@@ -47,7 +48,7 @@ def compare(
     for (year, _), row in current.items():
         by_year.setdefault(year, []).append(row)
     last = rows[-1]
-    ours, neighbours, model = _council(conn)
+    ours, neighbours, model = _council(conn, day[:4])
     better = measure["better"]
     entries = []
     for year in sorted(by_year, reverse=True):
@@ -89,12 +90,23 @@ def compare(
         ]
         entry["neighbours_absent"] = absent
         mine = entry["ours"]
-        group = [mine, *near_values] if mine is not None else near_values
-        entry["rank"] = rank(mine, group, better) if mine is not None and neighbours else None
-        entry["of"] = len(group) if neighbours else None
-        councils = [row[6] for row in by_year[year] if row[2] == "council" and row[6] is not None]
-        entry["councils_rank"] = rank(mine, councils, better) if mine is not None else None
-        entry["councils_of"] = len(councils)
+        # Ranks count a figure that rounds to zero (low, k) as the smallest there is.
+        zeros = [0.0 for letter in near_letters.values() if letter in ROUNDS_TO_ZERO]
+        group = [mine, *near_values, *zeros] if mine is not None else [*near_values, *zeros]
+        rated = not measure["context"]  # a context measure is compared, never ranked
+        entry["rank"] = (
+            rank(mine, group, better) if rated and mine is not None and neighbours else None
+        )
+        entry["of"] = len(group) if rated and neighbours else None
+        councils = [
+            0.0 if row[7] in ROUNDS_TO_ZERO else row[6]
+            for row in by_year[year]
+            if row[2] == "council" and (row[6] is not None or row[7] in ROUNDS_TO_ZERO)
+        ]
+        entry["councils_rank"] = (
+            rank(mine, councils, better) if rated and mine is not None else None
+        )
+        entry["councils_of"] = len(councils) if rated else None
         entry["flags"] = flags
         entry["published_on"] = max(
             row[8] for row in (ours_row, england_row, region_row) if row is not None
@@ -131,16 +143,17 @@ def compare(
     }
 
 
-def _council(conn: sqlite3.Connection) -> tuple[dict | None, list[dict], str | None]:
-    """The council (code and name) and its neighbours in the latest model."""
-    from evidence import catalog, published
+def _council(conn: sqlite3.Connection, year: str) -> tuple[dict | None, list[dict], str | None]:
+    """The council (code and name) and its neighbours in the latest model of `year` or
+    before (a model made later is not used for a view of an earlier day)."""
+    from evidence import published
     from evidence.errors import EvidenceError
 
-    code = catalog.setting(conn, "council_code")
+    code = published.our_code(conn)
     if code is None:
         return None, [], None
     try:
-        found = published.neighbours_of(conn, code)
+        found = published.neighbours_of(conn, code, by_year=year)
     except EvidenceError:
         row = conn.execute(
             "SELECT name FROM published_figures WHERE code = ? ORDER BY published_on DESC,"
@@ -271,7 +284,7 @@ def place(name: str | None) -> str:
     if not name:
         return "the region"
     first = name.split()[0].lower()
-    return f"the {name}" if first in {"north", "south", "east", "west", "inner", "outer"} else name
+    return f"the {name}" if first in {"north", "south", "east", "west"} else name
 
 
 def _and(names: list[str]) -> str:
@@ -294,9 +307,13 @@ def notes(measure: dict[str, Any], entry: dict[str, Any]) -> list[str]:
     from the file, and revisions."""
     found = []
     for near in entry["neighbours_not_published"]:
+        if near["letter"] in ROUNDS_TO_ZERO:
+            what = f"rounds to zero ({near['letter']}), but is not zero"
+        else:
+            what = f"was not published ({near['letter']}: {letter_words(near['letter'])})"
         found.append(
-            f"{near['name']}'s {entry['year']} figure was not published ({near['letter']}:"
-            f" {letter_words(near['letter'])}): the average is {_of(entry['neighbours_count'])}"
+            f"{near['name']}'s {entry['year']} figure {what}: the average is"
+            f" {_of(entry['neighbours_count'])}"
         )
     if entry["neighbours_absent"]:
         names = entry["neighbours_absent"]
@@ -304,6 +321,8 @@ def notes(measure: dict[str, Any], entry: dict[str, Any]) -> list[str]:
             f"{', '.join(names)} {'has' if len(names) == 1 else 'have'} no {entry['year']}"
             f" figure in the published file: the average is {_of(entry['neighbours_count'])}"
         )
+    if entry["england"] is None and not entry["flags"].get("england"):
+        found.append(f"England has no {entry['year']} figure in the published file")
     for key in ("england", "region"):
         letter = entry["flags"].get(key)
         if letter:

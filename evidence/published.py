@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,10 @@ LEVELS = {"national": "england", "regional": "region", "local authority": "counc
 NEEDED = ("time_period", "geographic_level")
 NEIGHBOURS = 10
 MAX_ROWS = 2_000_000
+MAX_BYTES = 1024 * 1024 * 1024  # DfE's largest files by local authority are a few hundred MB
+MAX_LINE = 1024 * 1024
+MAX_COLUMNS = 1_000
+NAME_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,11 @@ def read_published(
     that is neither a number nor one of DfE's letters, and two rows for one place and year
     (the filters are not enough to pick one)."""
     path = Path(path)
-    header, rows = _rows(path)
+    with _rows(path) as (header, rows):
+        return _read(path, header, rows, value, where)
+
+
+def _read(path: Path, header: list[str], rows, value: str, where) -> Published:
     columns = {name.strip().lower(): index for index, name in enumerate(header)}
     for needed in NEEDED:
         if needed not in columns:
@@ -90,12 +99,20 @@ def read_published(
                 " publishes them.",
             )
     column = _column(path, header, columns, value, "--value")
+    if column.lower().endswith("_count"):
+        raise InvalidValue(
+            "--value",
+            value,
+            "is a count: a total, which grows with a council's size and cannot be set beside"
+            " another council's, the region's or England's. Give the column of the rate or"
+            " percentage instead.",
+        )
     filters = tuple(
         (_column(path, header, columns, name, "--where"), wanted.strip())
         for name, wanted in (where or {}).items()
     )
     figures: dict[tuple[str, str], Figure] = {}
-    seen: dict[tuple[str, str], dict[str, str]] = {}
+    seen: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
     matched = 0
     for number, row in rows:
         cells = {name: row[index].strip() if index < len(row) else "" for name, index in
@@ -111,24 +128,33 @@ def read_published(
         figure = _figure(path, number, cells, level, column)
         key = (figure.year, figure.code)
         if key in figures:
-            first = seen[key]
+            line, first = seen[key]
             differ = [
                 f"{header[index].strip()} ({first[name]!r} or {cells[name]!r})"
                 for name, index in columns.items()
                 if first[name] != cells[name] and not _numeric(first[name])
             ]
+            if not differ:
+                raise InvalidValue(
+                    "file", path, f"gives {figure.name}'s {figure.year} {column} twice (rows"
+                    f" {line} and {number}).",
+                )  # fmt: skip
             raise InvalidValue(
                 "file",
                 path,
                 f"has more than one {column} for {figure.name} in {figure.year}: its rows"
-                f" differ in {', '.join(differ[:3]) or 'no column'}. Pick one with --where"
-                " COLUMN=VALUE.",
+                f" differ in {', '.join(differ[:3])}. Pick one with --where COLUMN=VALUE.",
             )
         figures[key] = figure
-        seen[key] = cells
+        seen[key] = (number, cells)
     if filters and not matched:
         shown = " and ".join(f"{name}={wanted}" for name, wanted in filters)
         raise InvalidValue("--where", shown, f"matches no row of {path.name}.")
+    if not figures:
+        raise InvalidValue(
+            "file", path, f"has no {column} for England, a region or a council (its rows are"
+            " of other places, or empty).",
+        )  # fmt: skip
     return Published(path, column, filters, tuple(figures.values()))
 
 
@@ -136,30 +162,63 @@ def _numeric(text: str) -> bool:
     return bool(re.fullmatch(r"-?[0-9][0-9,]*(\.[0-9]+)?", text)) or text.lower() in LETTERS
 
 
-def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+@contextmanager
+def _rows(path: Path) -> Iterator[tuple[list[str], Iterator[tuple[int, list[str]]]]]:
+    """The file's header and its rows (each with its line number), read as they are
+    used: a file of any size takes the memory of one line. Refuses what is not an
+    ordinary file, one over MAX_BYTES, a line over MAX_LINE characters or a row of
+    more cells than the header has columns."""
+    from evidence.readers import regular_file
+
+    regular_file(path, "file", MAX_BYTES)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(_lines(path, handle))
             header = next(reader, None)
-            rows = []
-            for row in reader:
-                if len(rows) >= MAX_ROWS:
-                    raise InvalidValue(
-                        "file", path, f"has more than {MAX_ROWS:,} rows: it is not one figure."
-                    )
-                if any(cell.strip() for cell in row):
-                    rows.append((reader.line_num, row))
-    except FileNotFoundError:
-        raise InvalidValue("file", path, "does not exist.") from None
+            if not header or not any(cell.strip() for cell in header):
+                raise InvalidValue("file", path, "is empty.")
+            if len(header) > MAX_COLUMNS:
+                raise InvalidValue(
+                    "file", path, f"has {len(header):,} columns; the limit is {MAX_COLUMNS:,}."
+                )
+
+            def rows() -> Iterator[tuple[int, list[str]]]:
+                count = 0
+                for row in reader:
+                    if len(row) > len(header):
+                        raise InvalidValue(
+                            "file", path, f"row {reader.line_num} has {len(row)} cells, more"
+                            f" than the {len(header)} columns its header names.",
+                        )  # fmt: skip
+                    count += 1
+                    if count > MAX_ROWS:
+                        raise InvalidValue(
+                            "file", path, f"has more than {MAX_ROWS:,} rows: it is not one figure."
+                        )
+                    if any(cell.strip() for cell in row):
+                        yield reader.line_num, row
+
+            yield header, rows()
     except UnicodeDecodeError:
         raise InvalidValue("file", path, "is not text in UTF-8, as DfE publishes.") from None
     except csv.Error as error:
         raise InvalidValue("file", path, f"is not CSV that can be read ({error}).") from None
     except OSError as error:
         raise InvalidValue("file", path, f"cannot be read ({error.strerror}).") from None
-    if not header:
-        raise InvalidValue("file", path, "is empty.")
-    return header, rows
+
+
+def _lines(path: Path, handle) -> Iterator[str]:
+    """The file's lines, refusing one too long to be a row of published figures."""
+    while True:
+        line = handle.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            raise InvalidValue(
+                "file", path, f"has a line over {MAX_LINE:,} characters: it is not a CSV of"
+                " published figures.",
+            )  # fmt: skip
+        yield line
 
 
 def _column(path: Path, header: list[str], columns: dict[str, int], name: str, field: str) -> str:
@@ -194,6 +253,11 @@ def _figure(path: Path, number: int, cells: dict[str, str], level: str, column: 
         code, name = cells.get("old_la_code", ""), cells.get("la_name", "")
     if not code:
         raise InvalidValue("file", path, f"row {number} is a {level}'s and names no code for it.")
+    if len(code) > 20 or not re.fullmatch(r"[A-Za-z0-9 /,&-]+", code, re.ASCII):
+        raise InvalidValue(  # DfE's codes: E92000001, 869, and "940 / 941" for a merger
+            f"{level} code", code[:40], f"on row {number} of {path.name} is not a code DfE uses."
+        )
+    name = _name(name, "name", number, path)
     value, letter = _value(path, number, cells[column.lower()], column)
     return Figure(
         year=year,
@@ -227,9 +291,11 @@ def _value(path: Path, number: int, text: str, column: str) -> tuple[float | Non
     letter = text.lower()
     if letter in LETTERS:
         return None, letter
-    try:
+    # Digits as DfE writes them: 21.7, -3, 1,234 or 1,234.5; never a decimal comma (41,0)
+    # nor digits of other scripts.
+    if re.fullmatch(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?", text, re.ASCII):
         value = float(text.replace(",", ""))
-    except ValueError:
+    else:
         value = math.nan
     if not math.isfinite(value):
         raise InvalidValue(
@@ -265,7 +331,11 @@ def read_neighbours(path: str | Path, year: str | None = None) -> Model:
     neighbours' old codes, `SN_1P`... how close each is), of `year`, or the year in the
     file's name (sn_model_2025_wide.csv)."""
     path = Path(path)
-    header, rows = _rows(path)
+    with _rows(path) as (header, rows):
+        return _read_model(path, header, rows, year)
+
+
+def _read_model(path: Path, header: list[str], rows, year: str | None) -> Model:
     columns = {name.strip().lower(): index for index, name in enumerate(header)}
     for needed in ("old_la_code", "sn_1"):
         if needed not in columns:
@@ -292,8 +362,8 @@ def read_neighbours(path: str | Path, year: str | None = None) -> Model:
             raise InvalidValue(
                 "old_la_code", code, f"is given twice in {path.name} (row {number})."
             )
-        names[code] = cells.get("la_name") or code
-        near = []
+        names[code] = _name(cells.get("la_name"), "la_name", number, path) or code
+        near: list[Neighbour] = []
         for rank in range(1, NEIGHBOURS + 1):
             other = cells.get(f"sn_{rank}", "")
             if not other:
@@ -303,9 +373,33 @@ def read_neighbours(path: str | Path, year: str | None = None) -> Model:
                     f"SN_{rank}", other, f"on row {number} of {path.name} is not another"
                     " council's three-digit code.",
                 )  # fmt: skip
-            near.append(Neighbour(other, cells.get(f"sn_{rank}p", "")))
+            if any(earlier.code == other for earlier in near):
+                raise InvalidValue(
+                    f"SN_{rank}", other, f"on row {number} of {path.name} is given twice"
+                    f" among {code}'s neighbours.",
+                )  # fmt: skip
+            closeness = _name(cells.get(f"sn_{rank}p"), f"SN_{rank}P", number, path)
+            near.append(Neighbour(other, closeness or ""))
         neighbours[code] = tuple(near)
     return Model(path, year, names, neighbours)
+
+
+def _name(text: str | None, field: str, number: int, path: Path) -> str | None:
+    """A place's name (or a closeness) as the file gives it: one line of plain text,
+    with no control character or mark that reorders text, of at most NAME_MAX."""
+    from evidence.fields import file_name
+
+    if not text:
+        return None
+    try:
+        file_name(text)  # one line, no controls, no marks that set the direction of text
+    except InvalidValue as error:
+        raise InvalidValue(field, error.value, f"on row {number} of {path.name}"
+                           f" {error.problem}") from None  # fmt: skip
+    if len(text) > NAME_MAX:
+        raise InvalidValue(field, text[:40] + "…", f"on row {number} of {path.name} is"
+                           f" {len(text)} characters long; the limit is {NAME_MAX}.")  # fmt: skip
+    return text
 
 
 # The council's codes, and its neighbours in the library
@@ -325,6 +419,25 @@ def council_code(value: str) -> tuple[str, str]:
         "must be the council's three-digit code, such as 869, or its E-code, such as"
         " E06000037 (both are in DfE's files: old_la_code and new_la_code).",
     )
+
+
+def our_code(conn) -> str | None:
+    """The library's own council by its three-digit code: as set, or found from its
+    E-code in the published figures (new_la_code); None when neither tells."""
+    from evidence import catalog
+
+    code = catalog.setting(conn, "council_code")
+    if code is not None:
+        return code
+    new = catalog.setting(conn, "council_new_code")
+    if new is None:
+        return None
+    row = conn.execute(
+        "SELECT code FROM published_figures WHERE new_code = ? AND level = 'council'"
+        " ORDER BY published_on DESC, id DESC LIMIT 1",
+        [new],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def import_neighbours(conn, path: str | Path, *, by: str, year: str | None = None) -> dict:
@@ -378,14 +491,17 @@ def store_model(conn, model: Model, digest: str, *, by: str) -> dict:
             "already": False}  # fmt: skip
 
 
-def neighbours_of(conn, code: str) -> dict:
-    """The council's neighbours in the latest model (by year, then the last imported),
-    nearest first, each with its name: {"year", "file", "council", "neighbours": [...]};
-    an error if no model is imported or the model does not have the council."""
+def neighbours_of(conn, code: str, *, by_year: str | None = None) -> dict:
+    """The council's neighbours in the latest model (by year, then the last imported; of
+    `by_year` or before, for a view as of a day then), nearest first, each with its name:
+    {"year", "file", "council", "neighbours": [...]}; an error if no model is imported
+    or the model does not have the council."""
     from evidence.errors import Refused
 
     model = conn.execute(
-        "SELECT id, year, file FROM neighbour_models ORDER BY year DESC, id DESC LIMIT 1"
+        "SELECT id, year, file FROM neighbour_models WHERE year <= ?"
+        " ORDER BY year DESC, id DESC LIMIT 1",
+        [by_year or "9999"],
     ).fetchone()
     if model is None:
         raise Refused(
@@ -495,12 +611,25 @@ def store_published(
         raise InvalidValue("--published-on", published_on, f"is in the future (today is {today}).")
     period = one_line(period, "period", 100)
     source = one_line(source, "source", 200) or SOURCE
+    _nothing_personal(file=file, period=period, source=source)
     shown_filters = json.dumps(dict(sorted(filters.items())), ensure_ascii=False)
     stamp = now()
     with transaction(conn, by=by, at=stamp):
         code = measures.get_measure(conn, measure)["code"]
         ours = catalog.setting(conn, "council_code")
+        new = catalog.setting(conn, "council_new_code")
         councils = {figure.code for figure in figures if figure.level == "council"}
+        if ours is None and new is not None:
+            ours = next((f.code for f in figures if f.level == "council" and f.new_code == new),
+                        None) or our_code(conn)  # fmt: skip
+            if ours is None:
+                raise InvalidValue(
+                    "council code",
+                    new,
+                    f"is not a council of {file} (for {value_column}): check `evidence"
+                    " settings --council-code`, or that the file is DfE's figures by local"
+                    " authority.",
+                )
         if ours is not None and ours not in councils:
             raise InvalidValue(
                 "council code",
@@ -518,11 +647,19 @@ def store_published(
             "already": False,
             "missing_neighbours": _missing_neighbours(conn, ours, councils),
         }
-        if conn.execute(
-            "SELECT 1 FROM published_imports WHERE measure = ? AND sha256 = ?"
+        earlier = conn.execute(
+            "SELECT published_on FROM published_imports WHERE measure = ? AND sha256 = ?"
             " AND value_column = ? AND filters = ?",
             [code, sha256, value_column, shown_filters],
-        ).fetchone():
+        ).fetchone()
+        if earlier is not None:
+            if published_on and day.isoformat() != earlier[0]:
+                raise InvalidValue(
+                    "--published-on",
+                    published_on,
+                    f"differs from the day {file} was imported as published ({earlier[0]}):"
+                    " figures held keep the day they were imported with.",
+                )
             report["already"] = True
             return report
         held = {
@@ -534,6 +671,8 @@ def store_published(
                 [code],
             )
         }
+        newest_held = max((year for year, _ in held), default=None)
+        newest_here = max(figure.year[:4] for figure in figures)
         rows = []
         for figure in figures:
             earlier = held.get((figure.year, figure.code))
@@ -542,6 +681,14 @@ def store_published(
                 if (earlier[1], earlier[2]) == (figure.value, figure.letter):
                     report["unchanged"] += 1
                     continue
+                if newest_held is not None and newest_here < newest_held[:4]:
+                    raise InvalidValue(
+                        "file",
+                        file,
+                        f"is an earlier release than the figures held for {code}: its latest"
+                        f" year is {newest_here}, and the library holds {newest_held}. It would"
+                        f" change {figure.name}'s {figure.year} figure back.",
+                    )
                 if day.isoformat() < earlier[3]:
                     raise InvalidValue(
                         "--published-on",
@@ -573,6 +720,23 @@ def store_published(
             [[import_id, *row] for row in rows],
         )
     return report
+
+
+def _nothing_personal(**texts: str | None) -> None:
+    """Refuse a file name, period or source that looks like a child's details (a date of
+    birth, a postcode, an NHS number): each is printed in packs, and a figure's words are
+    never erased."""
+    from evidence import privacy
+
+    for field, text in texts.items():
+        found = privacy.findings(text, file_name=field == "file", names=False) if text else []
+        if found:
+            raise InvalidValue(
+                field,
+                text,
+                f"may identify a child ({', '.join(found)}): it would be printed beside the"
+                " figures. Rename the file, or give other words.",
+            )
 
 
 def _missing_neighbours(conn, ours: str | None, councils: set[str]) -> list[dict]:
@@ -608,37 +772,51 @@ def read_settings(path: str | Path) -> list[Source]:
     """The settings file (`published.yml`): for each measure, the file name pattern
     (`c1_children_in_need_*.csv`), the value column, any filters, and the period the
     figures cover ("year to 31 March")."""
-    import yaml
+    from evidence.readers import read_yaml_file
 
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidValue("--settings", path, "does not exist.") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise InvalidValue("--settings", path, f"cannot be read as YAML ({error}).") from None
+    data = read_yaml_file(path, "--settings", limit=1024 * 1024)
     entries = (data or {}).get("measures") if isinstance(data, dict) else None
     if not isinstance(entries, dict) or not entries:
         raise InvalidValue(
             "--settings", path, "has no `measures:` mapping each measure to its file."
         )
     sources = []
+
+    def text(value, where: str, *, required: bool = False) -> str | None:
+        if value is None and not required:
+            return None
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise InvalidValue(where, "…", f"in {path.name} must be text.")
+        from evidence.fields import one_line
+
+        return one_line(str(value), where, 200, required=True)
+
     for measure, entry in entries.items():
+        where_ = f"measures.{text(measure, 'measures')}"
         if not isinstance(entry, dict) or not entry.get("file") or not entry.get("value"):
+            raise InvalidValue(where_, "…", f"in {path.name} needs `file` and `value`.")
+        pattern = text(entry["file"], f"{where_}.file", required=True)
+        if "/" in pattern or "\\" in pattern or pattern.startswith("."):
             raise InvalidValue(
-                f"measures.{measure}", entry, f"in {path.name} needs `file` and `value`."
+                f"{where_}.file", pattern, "must be a file's name in the folder, not a path."
             )
         where = entry.get("where") or {}
         if not isinstance(where, dict):
-            raise InvalidValue(f"measures.{measure}.where", where, "must map columns to values.")
+            raise InvalidValue(f"{where_}.where", "…", "must map columns to values.")
         sources.append(
             Source(
                 measure=str(measure),
-                pattern=str(entry["file"]),
-                value=str(entry["value"]),
-                where={str(k): str(v) for k, v in where.items()},
-                period=str(entry["period"]) if entry.get("period") else None,
-                source=str(entry["source"]) if entry.get("source") else None,
+                pattern=pattern,
+                value=text(entry["value"], f"{where_}.value", required=True),
+                where={
+                    text(k, f"{where_}.where", required=True): text(
+                        v, f"{where_}.where.{k}", required=True
+                    )
+                    for k, v in where.items()
+                },
+                period=text(entry.get("period"), f"{where_}.period"),
+                source=text(entry.get("source"), f"{where_}.source"),
             )
         )
     return sources

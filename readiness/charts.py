@@ -94,8 +94,8 @@ def trend(measure: dict[str, Any], months: int = 24) -> dict[str, Any] | None:
             "label": format_value(measure, values[last_index]),
         },
         "ticks": [
-            {"y": y(value), "label_y": y(value) + 2.3, "label": _tick(measure, value)}
-            for value in _ticks(low, high)
+            {"y": y(value), "label_y": y(value) + 2.3, "label": _tick(measure, value, step)}
+            for value, step in _ticks(low, high)
         ],
         "annual": [
             {
@@ -123,37 +123,47 @@ def trend(measure: dict[str, Any], months: int = 24) -> dict[str, Any] | None:
     }
 
 
-def _tick(measure: dict[str, Any], value: float) -> str:
-    """A y-axis label, short enough for the axis: 20%, 450 (days are said by the
-    floor and target labels and the figures beside the chart)."""
-    text = f"{value:,.{0 if float(value).is_integer() else 1}f}"
+def _tick(measure: dict[str, Any], value: float, step: float) -> str:
+    """A y-axis label, short enough for the axis, with the decimals its step needs
+    (22.55%, 22.6%, 22.65%; 20%, 450): days are said by the floor and target labels and
+    the figures beside the chart."""
+    places = 0
+    while places < 6 and abs(round(step, places) - step) > 1e-9:
+        places += 1
+    text = f"{value:,.{places}f}"
     return f"{text}%" if measure["unit"] == "percent" else text
 
 
-def _ticks(low: float, high: float) -> list[float]:
+def _ticks(low: float, high: float) -> list[tuple[float, float]]:
     """Round values inside the chart's range, two to about TICKS of them (70, 80, 90;
-    15, 20, 25)."""
+    15, 20, 25), each with the step between them."""
     raw = (high - low) / TICKS
     power = 10 ** math.floor(math.log10(raw))
-    step = next(f * power for f in (1, 2, 5, 10) if f * power >= raw)
-    first = math.ceil(low / step) * step
-    ticks = []
-    value = first
-    while value <= high + 1e-9:
-        ticks.append(round(value, 6))
-        value += step
-    return ticks
+    steps = [f * power for f in (0.5, 1, 2, 5, 10)]
+    step = next(candidate for candidate in steps if candidate >= raw)
+    while True:
+        ticks = []
+        value = math.ceil(low / step) * step
+        while value <= high + 1e-9:
+            ticks.append((round(value, 6), step))
+            value += step
+        if len(ticks) >= 2 or step == steps[0]:
+            return ticks
+        step = steps[steps.index(step) - 1]
 
 
 def covered(period: str | None, year: str) -> tuple[str, str] | None:
     """The first and last months a published year's figure covers, as its period says:
     "year to 31 March" 2025 is April 2024 to March 2025; "at 30 September" 2024 is
-    September 2024; an academic year 2024/25 is September 2024 to August 2025. None when
-    the period does not say."""
+    September 2024; an academic year 2024/25 is September 2024 to August 2025 (a
+    "financial year" 2024/25, April 2024 to March 2025). None when the period does not
+    say."""
     text = (period or "").lower()
     academic = re.fullmatch(r"([0-9]{4})/[0-9]{2}", year)
-    if academic:
+    if academic:  # an academic year, or a financial year (April to March) if it says so
         start = int(academic.group(1))
+        if "financial" in text:
+            return f"{start:04d}-04", f"{start + 1:04d}-03"
         return f"{start:04d}-09", f"{start + 1:04d}-08"
     if not re.fullmatch(r"[0-9]{4}", year):
         return None

@@ -298,3 +298,192 @@ def test_an_empty_cell_is_no_figure_never_zero(cli, west_berkshire, tmp_path):
     assert latest["neighbours_absent"] == ["Buckinghamshire"]
     values = [v for code, v in NEIGHBOURS_2025.items() if code != "825"]
     assert latest["neighbours_average"] == round(sum(values) / 9, 2)
+
+
+def test_a_council_known_by_its_e_code_is_found_by_it(cli, library_path):
+    from evidence.measures import DEFINITIONS
+
+    cli("measure", "define", "--from-file", DEFINITIONS, "--create")
+    cli("settings", "--council-code", "E06000037")
+    cli("neighbours", "import", fixture("sn_model_2025_wide.csv"))
+    assert "E-code (E06000037)" in cli("neighbours", expect=1).stderr
+    cli("published", "import", fixture(C1), *RE_REFERRALS)
+    latest = cli.json("measure", "show", "re-referrals")["published"][0]
+    assert (latest["ours"], latest["neighbours_average"]) == (21.7, 22.65)
+    assert cli.json("neighbours")["council"]["code"] == "869"
+    cli("settings", "--council-code", "E06000099")
+    result = cli("published", "import", fixture(C1), "--measure", "cp-second-time",
+                 "--value", "rereferral_percent", expect=1)  # fmt: skip
+    assert result.stderr.startswith("Error: council code 'E06000099' is not a council of c1_")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("41,0", "'41,0' on row"),
+        ("２２.５", "on row"),
+        ("1_000", "on row"),
+        ("NaN", "on row"),
+        ("12.5%", "on row"),
+    ],
+)
+def test_a_value_not_written_as_dfe_writes_numbers_is_refused(
+    cli, west_berkshire, tmp_path, value, message
+):
+    path = edited(tmp_path, C1, set_value("850", "2025", "rereferral_percent", value))
+    before = dump(west_berkshire)
+    result = cli("published", "import", path, *RE_REFERRALS, expect=1)
+    assert result.stderr.startswith("Error: rereferral_percent") and message in result.stderr
+    assert "is neither a number nor one of the letters DfE publishes" in result.stderr
+    assert dump(west_berkshire) == before
+
+
+def test_a_count_is_refused_as_a_comparator(cli, west_berkshire):
+    result = cli("published", "import", fixture(C1), "--measure", "re-referrals",
+                 "--value", "referral_count", expect=1)  # fmt: skip
+    assert result.stderr.startswith("Error: --value 'referral_count' is a count: a total")
+
+
+def test_a_model_naming_a_neighbour_twice_is_refused(cli, west_berkshire, tmp_path):
+    text = fixture("sn_model_2025_wide.csv").read_text(encoding="utf-8-sig").splitlines()
+    row = next(i for i, line in enumerate(text) if line.startswith("869,"))
+    cells = text[row].split(",")
+    cells[6] = cells[4]  # SN_2 the same as SN_1
+    text[row] = ",".join(cells)
+    path = tmp_path / "sn_model_2027_wide.csv"
+    path.write_text("\n".join(text) + "\n")
+    result = cli("neighbours", "import", path, expect=1)
+    assert "is given twice among 869's neighbours" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["Hamp\x1b[2Jshire", "Hamp\u202eshire", "Hamp\nshire", "x" * 201])
+def test_a_name_that_could_drive_a_terminal_or_hide_text_is_refused(
+    cli, west_berkshire, tmp_path, name
+):
+    def hostile(rows):
+        for row in rows:
+            if row["old_la_code"] == "850":
+                row["la_name"] = name
+
+    before = dump(west_berkshire)
+    result = cli("published", "import", edited(tmp_path, C1, hostile), *RE_REFERRALS, expect=1)
+    assert result.stderr.startswith("Error: name ")
+    assert result.stderr.count("\n") == 1
+    assert dump(west_berkshire) == before
+
+
+def test_a_file_of_other_places_only_says_so(cli, library_path, tmp_path):
+    from evidence.measures import DEFINITIONS
+
+    cli("measure", "define", "--from-file", DEFINITIONS, "--create")
+    path = tmp_path / "lad.csv"
+    path.write_text(
+        "time_period,geographic_level,lad_code,v\n2025,Local authority district,E0700001,4\n"
+    )
+    result = cli("published", "import", path, "--measure", "re-referrals", "--value", "v",
+                 expect=1)  # fmt: skip
+    assert result.stderr.startswith("Error: file")
+    assert "has no v for England, a region or a council" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["device", "folder", "long line", "too many cells"])
+def test_what_is_not_a_csv_of_figures_is_refused_without_reading_it_whole(
+    cli, west_berkshire, tmp_path, kind
+):
+    if kind == "device":
+        path = tmp_path / "zero.csv"
+        path.symlink_to("/dev/zero")
+    elif kind == "folder":
+        path = tmp_path / "folder.csv"
+        path.mkdir()
+    elif kind == "long line":
+        path = tmp_path / "long.csv"
+        path.write_text("time_period,geographic_level," + "x" * 2_000_000 + "\n")
+    else:
+        path = tmp_path / "wide.csv"
+        path.write_text("time_period,geographic_level,v\n2025,National,1," + "2," * 50 + "\n")
+    result = cli("published", "import", path, *RE_REFERRALS, expect=1)
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+
+
+def test_an_earlier_release_cannot_undo_a_later_one(cli, west_berkshire, tmp_path):
+    cli("published", "import", fixture(C1), *RE_REFERRALS, "--published-on", "2025-10-30")
+
+    def to_2023(rows):
+        rows[:] = [row for row in rows if row["time_period"] <= "2023"]
+        for row in rows:
+            if row["old_la_code"] == WB and row["time_period"] == "2023":
+                row["rereferral_percent"] = "20"
+
+    older = edited(tmp_path, C1, to_2023, "c1_children_in_need_2013_to_2023.csv")
+    before = dump(west_berkshire)
+    result = cli("published", "import", older, *RE_REFERRALS, expect=1)
+    assert "is an earlier release than the figures held for re-referrals: its latest year is" in (
+        result.stderr
+    )
+    assert "2023, and the library holds 2025" in result.stderr
+    assert dump(west_berkshire) == before
+
+
+def test_the_day_a_file_was_published_is_not_changed_by_importing_it_again(cli, west_berkshire):
+    cli("published", "import", fixture(C1), *RE_REFERRALS, "--published-on", "2025-10-30")
+    before = dump(west_berkshire)
+    result = cli("published", "import", fixture(C1), *RE_REFERRALS,
+                 "--published-on", "2025-11-30", expect=1)  # fmt: skip
+    assert result.stderr.startswith(
+        "Error: --published-on '2025-11-30' differs from the day c1_children_in_need"
+    )
+    assert "was imported as published (2025-10-30)" in result.stderr
+    assert dump(west_berkshire) == before
+
+
+def test_a_figure_that_rounds_to_zero_ranks_as_the_smallest(cli, west_berkshire, tmp_path):
+    # Hertfordshire (919) is West Berkshire's neighbour; its 2025 figure becomes "low".
+    cli("published", "import", edited(tmp_path, C1, set_value("919", "2025",
+        "rereferral_percent", "low")), *RE_REFERRALS)  # fmt: skip
+    latest = cli.json("measure", "show", "re-referrals")["published"][0]
+    assert latest["neighbours_count"] == 9 and latest["of"] == 11
+    assert latest["rank"] == 6  # 0 (low), 15.9, 17.7, 18.7, 19.2 are lower than 21.7
+    assert latest["flags"] == {"neighbours": {"919": "low"}}
+    text = " ".join(cli("measure", "show", "re-referrals").stdout.split())
+    assert "Hertfordshire's 2025 figure rounds to zero (low), but is not zero: the average" in text
+
+
+def test_a_model_of_a_later_year_is_not_used_as_of_an_earlier_day(cli, west_berkshire):
+    cli("published", "import", fixture(C1), *RE_REFERRALS, "--published-on", "2023-10-30")
+    early = cli.json("measure", "show", "re-referrals", "--as-of", "2024-06-30")
+    assert early["published_about"]["neighbours"] == []
+    assert early["published"][0]["neighbours_average"] is None
+    assert early["published"][0]["rank"] is None
+    later = cli.json("measure", "show", "re-referrals", "--as-of", "2025-06-30")
+    assert later["published_about"]["model"] == "2025"
+
+
+def test_a_single_file_keeps_the_period_the_settings_give_its_measure(cli, west_berkshire):
+    cli("published", "import", fixture(C1), *RE_REFERRALS)
+    about = cli.json("measure", "show", "re-referrals")["published_about"]
+    assert about["period"] == "year to 31 March"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("measures:\n  re-referrals:\n    file: ../*.csv\n    value: v\n", "not a path"),
+        ("measures:\n  re-referrals:\n    file: [a, b]\n    value: v\n", "must be text"),
+        (
+            "a: &a [x, x]\nb: &b [*a, *a]\nmeasures:\n  re-referrals:\n    file: c1*.csv\n"
+            "    value: v\n    period: *b\n",
+            "must be text",
+        ),
+        ("just text", "has no `measures:` mapping"),
+    ],
+)
+def test_a_settings_file_that_is_not_as_documented_is_refused(
+    cli, west_berkshire, tmp_path, text, message
+):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / C1).write_bytes(fixture(C1).read_bytes())
+    (folder / "published.yml").write_text(text)
+    result = cli("published", "import", folder, expect=1)
+    assert result.stderr.startswith("Error: ") and message in result.stderr, result.stderr

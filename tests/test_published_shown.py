@@ -75,6 +75,8 @@ def test_a_context_measure_is_compared_never_rated(cli, west_berkshire, tmp_path
     text = " ".join(cli("measure", "show", "re-referrals").stdout.split())
     assert "2025: 60%, higher than the statistical neighbours' average" in text
     assert "(context, not rated)" in text and "worse than" not in text
+    latest = cli.json("measure", "show", "re-referrals")["published"][0]
+    assert (latest["rank"], latest["of"], latest["councils_rank"]) == (None, None, None)
 
 
 @pytest.mark.parametrize(
@@ -195,3 +197,29 @@ def test_the_demo_council_has_a_code_no_real_council_has(cli):
     early = cli.json("measure", "show", "re-referrals", "--as-of", "2017-10-31")
     assert [entry["year"] for entry in early["published"]] == ["2016"]
     assert early["published"][0]["flags"] == {"neighbours": {"996": "c"}}
+
+
+def test_the_y_axis_says_each_value_once_however_narrow_the_range():
+    series = [{"period": f"2024-{m:02d}", "value": 22.55 + (m % 3) * 0.05, "revisions": []}
+              for m in range(1, 13)]  # fmt: skip
+    chart = charts.trend({"unit": "percent", "floor": None, "target": None, "series": series})
+    labels = [tick["label"] for tick in chart["ticks"]]
+    assert len(labels) >= 2 and len(set(labels)) == len(labels)
+    assert "22.60%" in labels
+
+
+def test_a_published_file_whose_name_identifies_someone_is_refused(cli, tmp_path):
+    cli("demo")
+    path = tmp_path / "referrals NHS 943 476 5919.csv"
+    path.write_text(
+        "time_period,geographic_level,country_code,region_code,region_name,old_la_code,"
+        "la_name,v\n2017,National,E92000001,,,,,21\n"
+        "2017,Local authority,E92000001,E12000006,East of England,990,Fenmoor,19.5\n"
+    )
+    result = cli("published", "import", path, "--measure", "icpc-15-days", "--value", "v",
+                 "--published-on", "2018-01-05", expect=1)  # fmt: skip
+    assert result.stderr.startswith("Error: file 'referrals NHS 943 476 5919.csv' may identify")
+    result = cli("published", "import", path.rename(tmp_path / "referrals.csv"),
+                 "--measure", "icpc-15-days", "--value", "v", "--period",
+                 "year to 31 March, born 3 April 2009", expect=1)  # fmt: skip
+    assert result.stderr.startswith("Error: period 'year to 31 March, born 3 April 2009' may")

@@ -45,7 +45,15 @@ def neighbours(
 
     with library(db_path, only_reads=True) as conn, reported_errors():
         if code is None:
-            code = catalog.setting(conn, "council_code")
+            code = published.our_code(conn)
+            new = catalog.setting(conn, "council_new_code")
+            if code is None and new is not None:
+                raise Refused(
+                    f"the library knows the council by its E-code ({new}), and the"
+                    " neighbour model names councils by their three-digit codes: import a"
+                    " published file that has both (`evidence published import FILE`), or"
+                    " set it with `evidence settings --council-code 869`."
+                )
             if code is None:
                 raise Refused(
                     "the library has no council code: set it with `evidence settings"
@@ -244,10 +252,15 @@ def published_import(
                 missing = "--value" if measure else "--measure"
                 raise InvalidValue(missing, "", "is needed with " + (
                     "--measure" if measure else "--value") + ".")  # fmt: skip
+            # The period and source the settings give the measure, unless given here.
+            known = next((s for s in published.sources_for(path, settings)
+                          if s.measure == measure.strip()), None)  # fmt: skip
             reports = [
                 published.import_published(
                     conn, path, measure=measure, value=value,
-                    where=published.parse_where(where), period=period,
+                    where=published.parse_where(where),
+                    period=period or (known.period if known else None),
+                    source=known.source if known else None,
                     published_on=published_on, by=actor(by),
                 )
             ]  # fmt: skip
@@ -296,7 +309,7 @@ def _say(report: dict) -> None:
         revised = f"{report['revised']:,} revised" + (
             " (the earlier kept)" if report["revised"] else "")  # fmt: skip
         typer.echo(
-            f"Imported {name}: {report['added']:,} figures added, {revised},"
+            f"Imported {name}: {report['added']:,} figure{'' if report['added'] == 1 else 's'} added, {revised},"
             f" {report['unchanged']:,} unchanged; {span}."
         )
     missing = report["missing_neighbours"]

@@ -582,9 +582,11 @@ def _published_lines(detail: dict[str, Any]) -> list[str]:
     lines.append(_wrapped(comparison.sentence(detail, years[0]) + ".", "  ", "    "))
 
     def cell(entry: dict[str, Any], key: str) -> str:
-        return comparison.figure_text(detail, entry[key], entry["flags"].get(key)).replace(
-            "not published ", ""
-        )
+        """The figure; a letter published in its place, in brackets; or – for none."""
+        letter = entry["flags"].get(key)
+        if entry[key] is None:
+            return f"({letter})" if letter else "–"
+        return comparison.figure_text(detail, entry[key])
 
     lines += ["", f"  {'year':<8}{'ours':>8}{'neighbours':>12}{'of':>4}  {'lowest–highest':<16}"
               f"{'rank':>6}{'region':>9}{'England':>9}"]  # fmt: skip

@@ -171,9 +171,9 @@ def read_compared(conn: sqlite3.Connection, *, code: str, day: str) -> dict[str,
 def _setup(conn: sqlite3.Connection, compared: dict[str, Any] | None) -> list[dict[str, str]]:
     """What the library lacks for a comparison with the neighbours, and the command that
     gives it."""
-    from evidence import catalog
+    from evidence import published
 
-    code = catalog.setting(conn, "council_code")
+    code = published.our_code(conn)
     if code is None:
         return [
             {
