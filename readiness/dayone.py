@@ -252,16 +252,24 @@ def assess(conn: sqlite3.Connection, day_one: DayOneList, day: dt.date) -> list[
 
 
 def _newest(conn: sqlite3.Connection, entry: Entry, day: dt.date) -> dict[str, Any] | None:
-    """The newest current, verified item dated by `day` that satisfies the entry."""
+    """The newest current, verified item dated by `day` that satisfies the entry: the
+    newer of the newest tagged with it and the newest of its kinds (in its areas and
+    themes), each found through its own index rather than one scan for either."""
     from evidence.catalog import DATE_END_SQL
 
-    ways = [
-        "EXISTS (SELECT 1 FROM evidence_day_one t WHERE t.evidence_id = evidence.id AND t.slug = ?)"
+    columns = "evidence.id, title, date, date_precision, date_qualifier, kind"
+    shown = f"status = 'current' AND assurance = 'verified' AND {DATE_END_SQL} <= ?"
+    found = [
+        conn.execute(
+            f"SELECT {columns} FROM evidence_day_one AS t JOIN evidence ON evidence.id ="
+            f" t.evidence_id WHERE t.slug = ? AND {shown} ORDER BY date DESC, evidence.id DESC"
+            " LIMIT 1",
+            [entry.slug, day.isoformat()],
+        ).fetchone()
     ]
-    params: list[Any] = [entry.slug]
     if entry.kinds:
         way = f"evidence.kind IN ({', '.join('?' * len(entry.kinds))})"
-        params += entry.kinds
+        params: list[Any] = list(entry.kinds)
         if entry.area_ids:
             way += (
                 " AND EXISTS (SELECT 1 FROM evidence_areas a WHERE a.evidence_id = evidence.id"
@@ -274,17 +282,17 @@ def _newest(conn: sqlite3.Connection, entry: Entry, day: dt.date) -> dict[str, A
                 f" AND h.theme_id IN ({', '.join('?' * len(entry.theme_ids))}))"
             )
             params += entry.theme_ids
-        ways.append(f"({way})")
-    row = conn.execute(
-        f"""
-        SELECT id, title, date, date_precision, date_qualifier, kind FROM evidence
-        WHERE status = 'current' AND assurance = 'verified' AND {DATE_END_SQL} <= ?
-            AND ({" OR ".join(ways)})
-        ORDER BY date DESC, id DESC LIMIT 1
-        """,
-        [day.isoformat(), *params],
-    ).fetchone()
-    return dict(row) if row else None
+        found.append(
+            conn.execute(
+                f"SELECT {columns} FROM evidence WHERE {way} AND {shown}"
+                " ORDER BY date DESC, evidence.id DESC LIMIT 1",
+                [*params, day.isoformat()],
+            ).fetchone()
+        )
+    rows = [row for row in found if row is not None]
+    if not rows:
+        return None
+    return dict(max(rows, key=lambda row: (row["date"], row["id"])))
 
 
 def summary(assessed: list[dict[str, Any]]) -> tuple[str, str]:
