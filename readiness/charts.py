@@ -104,15 +104,20 @@ def trend(measure: dict[str, Any], months: int = 24) -> dict[str, Any] | None:
                 "x2": x(mark["last"]) + (3 if mark["first"] == mark["last"] else 0),
                 "y": y(mark["value"]),
                 "point": mark["first"] == mark["last"],
-                "x": x(mark["first"]),
+                # A census day's two diamonds side by side, never one over the other.
+                "x": x(mark["first"]) + (-2.2 if mark["key"] == "neighbours_average" else 2.2),
             }
             for mark in annual
         ],
         "annual_key": [
-            {"key": key, "name": name}
+            {
+                "key": key,
+                "name": name,
+                "point": all(m["first"] == m["last"] for m in annual if m["key"] == key),
+            }
             for key, name in MARKERS
             if any(mark["key"] == key for mark in annual)
-        ],
+        ],  # fmt: skip
         "first_month": month_name(periods[0]),
         "last_month": month_name(periods[-1]),
         "left": LEFT,
