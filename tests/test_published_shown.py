@@ -138,6 +138,7 @@ def test_annual_markers_span_the_months_they_cover_and_the_axis_is_labelled():
     assert [key["name"] for key in chart["annual_key"]] == ["neighbours' average", "England"]
 
 
+@pytest.mark.slow  # a whole pack: in `make test`, not the quick loop
 def test_the_demo_pack_shows_comparators_and_a_y_axis(cli, tmp_path):
     cli("demo")
     out = tmp_path / "pack.pdf"
