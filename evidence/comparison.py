@@ -92,6 +92,8 @@ def compare(
         mine = entry["ours"]
         # Ranks count a figure that rounds to zero (low, k) as the smallest there is.
         zeros = [0.0 for letter in near_letters.values() if letter in ROUNDS_TO_ZERO]
+        if mine is None and flags.get("ours") in ROUNDS_TO_ZERO:
+            mine = 0.0
         group = [mine, *near_values, *zeros] if mine is not None else [*near_values, *zeros]
         rated = not measure["context"]  # a context measure is compared, never ranked
         entry["rank"] = (

@@ -99,6 +99,13 @@ def _read(path: Path, header: list[str], rows, value: str, where) -> Published:
                 " publishes them.",
             )
     column = _column(path, header, columns, value, "--value")
+    if column.lower() in (*NEEDED, "time_identifier") or column.lower().endswith(
+        ("_code", "_name")
+    ):
+        raise InvalidValue(
+            "--value", value, "names a place or a time, not a figure: give the column of the"
+            " figure.",
+        )  # fmt: skip
     if column.lower().endswith("_count"):
         raise InvalidValue(
             "--value",
@@ -253,11 +260,17 @@ def _figure(path: Path, number: int, cells: dict[str, str], level: str, column: 
         code, name = cells.get("old_la_code", ""), cells.get("la_name", "")
     if not code:
         raise InvalidValue("file", path, f"row {number} is a {level}'s and names no code for it.")
-    if len(code) > 20 or not re.fullmatch(r"[A-Za-z0-9 /,&-]+", code, re.ASCII):
+    if len(code) > 40 or not re.fullmatch(r"[A-Za-z0-9 /,&-]+", code, re.ASCII):
         raise InvalidValue(  # DfE's codes: E92000001, 869, and "940 / 941" for a merger
             f"{level} code", code[:40], f"on row {number} of {path.name} is not a code DfE uses."
         )
     name = _name(name, "name", number, path)
+    for field in ("region_code", "new_la_code"):
+        other = cells.get(field, "")
+        if other and not re.fullmatch(r"[A-Za-z0-9 /,&-]{1,40}", other, re.ASCII):
+            raise InvalidValue(
+                field, other[:40], f"on row {number} of {path.name} is not a code DfE uses."
+            )
     value, letter = _value(path, number, cells[column.lower()], column)
     return Figure(
         year=year,
@@ -618,6 +631,17 @@ def store_published(
         code = measures.get_measure(conn, measure)["code"]
         ours = catalog.setting(conn, "council_code")
         new = catalog.setting(conn, "council_new_code")
+        measured = measures.get_measure(conn, measure)
+        if measured["unit"] == "percent":
+            wrong = next((f for f in figures if f.value is not None
+                          and not 0 <= f.value <= 100), None)  # fmt: skip
+            if wrong is not None:
+                raise InvalidValue(
+                    value_column,
+                    f"{wrong.value:g}",
+                    f"for {wrong.name} in {wrong.year} is not a percentage, and {code} is"
+                    " measured in percent: give the column of the percentage.",
+                )
         councils = {figure.code for figure in figures if figure.level == "council"}
         if ours is None and new is not None:
             ours = next((f.code for f in figures if f.level == "council" and f.new_code == new),

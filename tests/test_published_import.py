@@ -487,3 +487,37 @@ def test_a_settings_file_that_is_not_as_documented_is_refused(
     (folder / "published.yml").write_text(text)
     result = cli("published", "import", folder, expect=1)
     assert result.stderr.startswith("Error: ") and message in result.stderr, result.stderr
+
+
+def test_a_count_read_for_a_percentage_is_refused(cli, west_berkshire):
+    # CPP_subsequent is the number of plans; CPP_subsequent_percent is the comparator.
+    before = dump(west_berkshire)
+    result = cli("published", "import", fixture("d3_cpps_subsequent_plan_2013_to_2025.csv"),
+                 "--measure", "cp-second-time", "--value", "CPP_subsequent", expect=1)  # fmt: skip
+    assert result.stderr.startswith("Error: CPP_subsequent '")
+    assert "is not a percentage, and cp-second-time is measured in percent" in result.stderr
+    assert dump(west_berkshire) == before
+
+
+@pytest.mark.parametrize("column", ["old_la_code", "time_period", "la_name"])
+def test_a_column_of_places_or_times_is_not_a_figure(cli, west_berkshire, column):
+    result = cli("published", "import", fixture(C1), "--measure", "re-referrals",
+                 "--value", column, expect=1)  # fmt: skip
+    assert result.stderr.startswith(f"Error: --value '{column}' names a place or a time")
+
+
+@pytest.mark.parametrize("column", ["new_la_code", "region_code"])
+def test_a_code_that_could_drive_a_terminal_is_refused(cli, west_berkshire, tmp_path, column):
+    path = edited(tmp_path, C1, set_value("825", "2025", column, "E06000060\u202e\x1b[2J"))
+    before = dump(west_berkshire)
+    result = cli("published", "import", path, *RE_REFERRALS, expect=1)
+    assert result.stderr.startswith(f"Error: {column} ")
+    assert dump(west_berkshire) == before
+
+
+def test_our_own_figure_rounding_to_zero_ranks_first(cli, west_berkshire, tmp_path):
+    cli("published", "import", edited(tmp_path, C1, set_value(WB, "2025",
+        "rereferral_percent", "low")), *RE_REFERRALS)  # fmt: skip
+    latest = cli.json("measure", "show", "re-referrals")["published"][0]
+    assert (latest["ours"], latest["flags"]["ours"]) == (None, "low")
+    assert (latest["rank"], latest["of"], latest["councils_rank"]) == (1, 11, 1)
