@@ -227,6 +227,16 @@ def figure_text(measure: dict[str, Any], value: float | None, letter: str | None
     return {"percent": f"{text}%", "days": f"{text} days"}.get(measure["unit"], text)
 
 
+def spread(measure: dict[str, Any], entry: dict[str, Any]) -> str | None:
+    """The neighbours' lowest and highest figures (15.8%–41%), or None without any."""
+    if entry["neighbours_min"] is None:
+        return None
+    return (
+        f"{figure_text(measure, entry['neighbours_min'])}–"
+        f"{figure_text(measure, entry['neighbours_max'])}"
+    )
+
+
 def letter_words(letter: str) -> str:
     return LETTERS.get(letter, letter)
 

@@ -628,10 +628,8 @@ def store_published(
     shown_filters = json.dumps(dict(sorted(filters.items())), ensure_ascii=False)
     stamp = now()
     with transaction(conn, by=by, at=stamp):
-        code = measures.get_measure(conn, measure)["code"]
-        ours = catalog.setting(conn, "council_code")
-        new = catalog.setting(conn, "council_new_code")
         measured = measures.get_measure(conn, measure)
+        code = measured["code"]
         if measured["unit"] == "percent":
             wrong = next((f for f in figures if f.value is not None
                           and not 0 <= f.value <= 100), None)  # fmt: skip
@@ -643,21 +641,15 @@ def store_published(
                     " measured in percent: give the column of the percentage.",
                 )
         councils = {figure.code for figure in figures if figure.level == "council"}
+        # Our council: as set, found by its E-code in what is held, or else in this file.
+        ours, new = our_code(conn), catalog.setting(conn, "council_new_code")
         if ours is None and new is not None:
             ours = next((f.code for f in figures if f.level == "council" and f.new_code == new),
-                        None) or our_code(conn)  # fmt: skip
-            if ours is None:
-                raise InvalidValue(
-                    "council code",
-                    new,
-                    f"is not a council of {file} (for {value_column}): check `evidence"
-                    " settings --council-code`, or that the file is DfE's figures by local"
-                    " authority.",
-                )
-        if ours is not None and ours not in councils:
+                        None)  # fmt: skip
+        if (ours or new) is not None and ours not in councils:
             raise InvalidValue(
                 "council code",
-                ours,
+                ours or new,
                 f"is not a council of {file} (for {value_column}): check `evidence settings"
                 " --council-code`, or that the file is DfE's figures by local authority.",
             )
@@ -671,17 +663,17 @@ def store_published(
             "already": False,
             "missing_neighbours": _missing_neighbours(conn, ours, councils),
         }
-        earlier = conn.execute(
+        imported = conn.execute(
             "SELECT published_on FROM published_imports WHERE measure = ? AND sha256 = ?"
             " AND value_column = ? AND filters = ?",
             [code, sha256, value_column, shown_filters],
         ).fetchone()
-        if earlier is not None:
-            if published_on and day.isoformat() != earlier[0]:
+        if imported is not None:
+            if published_on and day.isoformat() != imported[0]:
                 raise InvalidValue(
                     "--published-on",
                     published_on,
-                    f"differs from the day {file} was imported as published ({earlier[0]}):"
+                    f"differs from the day {file} was imported as published ({imported[0]}):"
                     " figures held keep the day they were imported with.",
                 )
             report["already"] = True
@@ -689,9 +681,8 @@ def store_published(
         held = {
             (year, place): (figure_id, number, letter, on)
             for figure_id, year, place, number, letter, on in conn.execute(
-                "SELECT id, year, code, value, letter, published_on FROM published_figures AS f"
-                " WHERE measure = ? AND NOT EXISTS (SELECT 1 FROM published_figures AS later"
-                " WHERE later.revises = f.id)",
+                "SELECT id, year, code, value, letter, published_on"
+                " FROM current_published_figures WHERE measure = ?",
                 [code],
             )
         }
@@ -922,6 +913,64 @@ def _matches(name: str, pattern: str) -> bool:
     import fnmatch
 
     return fnmatch.fnmatch(name.lower(), pattern.lower())
+
+
+def import_file(
+    conn,
+    path: str | Path,
+    *,
+    by: str,
+    measure: str | None = None,
+    value: str | None = None,
+    where: Mapping[str, str] | None = None,
+    period: str | None = None,
+    settings: str | Path | None = None,
+    published_on: str | None = None,
+) -> list[dict]:
+    """One file: as `measure` and `value` say (with the period and source the settings
+    give that measure, unless `period` is given), or for each measure whose file pattern
+    the settings match to its name. All of it, or nothing."""
+    from db import transaction
+
+    path = Path(path)
+    known = sources_for(path, settings)
+    if measure or value:
+        if not (measure and value):
+            missing, given = ("--value", "--measure") if measure else ("--measure", "--value")
+            raise InvalidValue(missing, "", f"is needed with {given}.")
+        same = next((s for s in known if s.measure == measure.strip()), None)
+        known = [Source(measure=measure, pattern=path.name, value=value, where=dict(where or {}),
+                        period=period or (same.period if same else None),
+                        source=same.source if same else None)]  # fmt: skip
+    elif not known:
+        raise InvalidValue(
+            "--measure",
+            "",
+            f"is needed: {path.name} matches no file of the settings"
+            f" ({settings or SETTINGS}); give --measure and --value.",
+        )
+    with transaction(conn, by=by):
+        return [
+            import_published(
+                conn, path, measure=source.measure, value=source.value, where=source.where,
+                period=source.period, source=source.source, published_on=published_on, by=by,
+            )
+            for source in known
+        ]  # fmt: skip
+
+
+def list_imports(conn) -> list[dict]:
+    """Each import that added or revised figures, by measure, with its years."""
+    return [
+        dict(row)
+        for row in conn.execute(
+            "SELECT i.id, i.measure, i.file, i.value_column, i.filters, i.period, i.source,"
+            " i.published_on, i.figures, min(f.year) AS first_year, max(f.year) AS last_year,"
+            " i.created_at, i.created_by FROM published_imports AS i"
+            " JOIN published_figures AS f ON f.import_id = i.id"
+            " GROUP BY i.id ORDER BY i.measure, i.published_on, i.id"
+        )
+    ]
 
 
 def sources_for(path: str | Path, settings: str | Path | None = None) -> list[Source]:

@@ -433,9 +433,7 @@ def _compared(detail: dict[str, Any]) -> dict[str, Any] | None:
                 "ours": shown(entry, "ours"),
                 "neighbours": "–" if average is None else (
                     f"{comparison.figure_text(detail, average)} (of {entry['neighbours_count']})"),
-                "range": "–" if entry["neighbours_min"] is None else (
-                    f"{comparison.figure_text(detail, entry['neighbours_min'])}–"
-                    f"{comparison.figure_text(detail, entry['neighbours_max'])}"),
+                "range": comparison.spread(detail, entry) or "–",
                 "rank": "–" if entry["rank"] is None else f"{entry['rank']} of {entry['of']}",
                 "region": shown(entry, "region"),
                 "england": shown(entry, "england"),

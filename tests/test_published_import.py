@@ -287,11 +287,7 @@ def test_published_figures_cannot_be_deleted(cli, west_berkshire):
 
 
 def test_an_empty_cell_is_no_figure_never_zero(cli, west_berkshire, tmp_path):
-    def blank(rows):
-        for row in rows:
-            if row["old_la_code"] == "825" and row["time_period"] == "2025":
-                row["rereferral_percent"] = ""
-
+    blank = set_value("825", "2025", "rereferral_percent", "")
     cli("published", "import", edited(tmp_path, C1, blank), *RE_REFERRALS)
     latest = cli.json("measure", "show", "re-referrals")["published"][0]
     assert latest["neighbours_count"] == 9

@@ -138,17 +138,10 @@ def published_list(ctx: typer.Context, as_json: AsJson = False, db_path: DbPath 
     published and how many figures it added or revised."""
     if ctx.invoked_subcommand is not None:
         return
+    from evidence import published
+
     with library(db_path, only_reads=True) as conn:
-        rows = [
-            dict(row)
-            for row in conn.execute(
-                "SELECT i.id, i.measure, i.file, i.value_column, i.filters, i.period, i.source,"
-                " i.published_on, i.figures, min(f.year) AS first_year, max(f.year) AS"
-                " last_year, i.created_at, i.created_by FROM published_imports AS i"
-                " JOIN published_figures AS f ON f.import_id = i.id"
-                " GROUP BY i.id ORDER BY i.measure, i.published_on, i.id"
-            )
-        ]
+        rows = published.list_imports(conn)
     if as_json:
         print_json(rows)
         return
@@ -247,50 +240,13 @@ def published_import(
             reports = published.import_folder(
                 conn, path, settings=settings, published_on=published_on, by=actor(by)
             )
-        elif measure or value:
-            if not (measure and value):
-                missing = "--value" if measure else "--measure"
-                raise InvalidValue(missing, "", "is needed with " + (
-                    "--measure" if measure else "--value") + ".")  # fmt: skip
-            # The period and source the settings give the measure, unless given here.
-            known = next((s for s in published.sources_for(path, settings)
-                          if s.measure == measure.strip()), None)  # fmt: skip
-            reports = [
-                published.import_published(
-                    conn, path, measure=measure, value=value,
-                    where=published.parse_where(where),
-                    period=period or (known.period if known else None),
-                    source=known.source if known else None,
-                    published_on=published_on, by=actor(by),
-                )
-            ]  # fmt: skip
         else:
-            sources = published.sources_for(path, settings)
-            if not sources:
-                raise InvalidValue(
-                    "--measure",
-                    "",
-                    f"is needed: {path.name} matches no file of the settings"
-                    f" ({settings or 'published.yml'}); give --measure and --value.",
-                )
-            reports = _import_sources(conn, path, sources, published_on, actor(by))
+            reports = published.import_file(
+                conn, path, measure=measure, value=value, where=published.parse_where(where),
+                period=period, settings=settings, published_on=published_on, by=actor(by),
+            )  # fmt: skip
     for report in reports:
         _say(report)
-
-
-def _import_sources(conn, path: Path, sources, published_on, by: str) -> list[dict]:
-    """One file, for each measure the settings read from it: all of them, or none."""
-    from db import transaction
-    from evidence import published
-
-    with transaction(conn, by=by):
-        return [
-            published.import_published(
-                conn, path, measure=source.measure, value=source.value, where=source.where,
-                period=source.period, source=source.source, published_on=published_on, by=by,
-            )
-            for source in sources
-        ]  # fmt: skip
 
 
 def _say(report: dict) -> None:
@@ -308,9 +264,9 @@ def _say(report: dict) -> None:
     else:
         revised = f"{report['revised']:,} revised" + (
             " (the earlier kept)" if report["revised"] else "")  # fmt: skip
+        added = f"{report['added']:,} figure{'' if report['added'] == 1 else 's'} added"
         typer.echo(
-            f"Imported {name}: {report['added']:,} figure{'' if report['added'] == 1 else 's'} added, {revised},"
-            f" {report['unchanged']:,} unchanged; {span}."
+            f"Imported {name}: {added}, {revised}, {report['unchanged']:,} unchanged; {span}."
         )
     missing = report["missing_neighbours"]
     if missing:

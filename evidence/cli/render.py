@@ -591,12 +591,7 @@ def _published_lines(detail: dict[str, Any]) -> list[str]:
     lines += ["", f"  {'year':<8}{'ours':>8}{'neighbours':>12}{'of':>4}  {'lowest–highest':<16}"
               f"{'rank':>6}{'region':>9}{'England':>9}"]  # fmt: skip
     for entry in years[:PUBLISHED_YEARS]:
-        spread = (
-            f"{comparison.figure_text(detail, entry['neighbours_min'])}–"
-            f"{comparison.figure_text(detail, entry['neighbours_max'])}"
-            if entry["neighbours_min"] is not None
-            else "–"
-        )
+        spread = comparison.spread(detail, entry) or "–"
         rank = f"{entry['rank']}/{entry['of']}" if entry["rank"] is not None else "–"
         average = entry["neighbours_average"]
         lines.append(

@@ -247,11 +247,7 @@ def _year(measure: dict[str, Any], entry: dict[str, Any], neighbours: bool) -> d
             for near in entry["neighbours_not_published"]
         ],  # fmt: skip
         "absent": [plain(name, NAME_MAX) for name in entry["neighbours_absent"]],
-        "spread": (
-            f"{figure(entry['neighbours_min'])}–{figure(entry['neighbours_max'])}"
-            if entry["neighbours_min"] is not None
-            else None
-        ),
+        "spread": comparison.spread(measure, entry),
         "rank": f"{entry['rank']} of {entry['of']}" if entry["rank"] is not None else None,
         "councils_rank": (
             f"{entry['councils_rank']} of {entry['councils_of']}"
